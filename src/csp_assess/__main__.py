@@ -1,0 +1,5 @@
+"""Allow ``python -m csp_assess``."""
+
+from csp_assess.cli import main
+
+main()

@@ -1,0 +1,286 @@
+"""The recommended priority list, by stated rules. Every status carries its reason in words.
+
+Rules (``Rules`` holds the numbers):
+1. A priority with no measure in this extract is ``not measurable`` and says what data would measure it.
+2. Mandatory and agreed high-volume priorities ``remain``. They are flagged for review (status
+   ``remain (review)``) when they fell significantly on last year *and* are low harm (their share of the
+   year's harm is below their share of its volume, i.e. each offence is less harmful than the average).
+3. Local priorities ``remain`` while they are rising, above the pre-COVID baseline, or in the top N by score;
+   otherwise their status is ``review``.
+4. Categories outside the set that rank in the top N by composite score, or rose significantly above the
+   pre-COVID baseline, are proposed as ``candidate``s.
+"Significantly" means an exact conditional Poisson test at the rules' alpha (two-sided), so a change on a
+small count is never called a rise or fall on its percentage alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from csp_assess.analysis.select import baseline_counts, period_counts
+from csp_assess.analysis.stats import exact_poisson_test
+from csp_assess.periods import Period
+from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
+
+PRIORITY_COLUMNS = ["name", "class", "status", "measure", "proxy", "count", "change_pct", "reason"]
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split()).lower()
+
+
+def measure_mask(counts: pd.DataFrame, measure: Measure) -> pd.Series:
+    """Rows of ``counts`` that the measure selects (case-insensitive names)."""
+    majors = {_norm(m) for m in measure.majors}
+    minors = {_norm(m) for m in measure.minors}
+    maj = counts["major"].map(_norm)
+    mino = counts["minor"].map(_norm)
+    return maj.isin(majors) | mino.isin(minors)
+
+
+def direction(a: float, b: float, alpha: float, ratio: float = 1.0) -> tuple[str, float]:
+    """'rising' / 'falling' / 'no significant change' from count a to b, and the p-value."""
+    if math.isnan(a) or math.isnan(b):
+        return "unknown", float("nan")
+    p = float(np.asarray(exact_poisson_test(round(a), round(b), ratio)).item())
+    if p < alpha:
+        return ("rising" if b > a else "falling"), p
+    return "no significant change", p
+
+
+def _fmt_change(new: float, old: float, label: str) -> str:
+    if math.isnan(old):
+        return f"no {label} figure"
+    if old == 0:
+        return f"none in {label}" if new == 0 else f"up from none in {label}"
+    pct = (new - old) / old * 100
+    word = "up" if new > old else "down" if new < old else "level"
+    return f"{word} {abs(new - old):,.0f} ({pct:+.1f}%) on {label}"
+
+
+def evaluate(
+    pset: PrioritySet,
+    scheme: str,
+    counts: pd.DataFrame,
+    period: Period,
+    previous: Period | None,
+    baseline: list[Period],
+    baseline_label: str,
+    ranked: pd.DataFrame,
+    level: str,
+    weights: pd.DataFrame,
+) -> pd.DataFrame:
+    """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents."""
+    rules = pset.rules
+    year_total = ranked["count"].sum()
+    harm_total = ranked["harm"].sum(skipna=True)
+    rows: list[dict[str, object]] = []
+    measured_cats: set[str] = set()
+    for pdef in pset.priorities:
+        rows.append(
+            _one(
+                pdef,
+                scheme,
+                counts,
+                period,
+                previous,
+                baseline,
+                baseline_label,
+                ranked,
+                rules.alpha,
+                rules.candidate_top_n,
+                year_total,
+                harm_total,
+                measured_cats,
+                level,
+                weights,
+            )
+        )
+    rows.extend(
+        _candidates(ranked, measured_cats, rules.candidate_top_n, rules.alpha, baseline_label, period)
+    )
+    out = pd.DataFrame(rows)
+    return out
+
+
+def _one(
+    pdef: PriorityDef,
+    scheme: str,
+    counts: pd.DataFrame,
+    period: Period,
+    previous: Period | None,
+    baseline: list[Period],
+    baseline_label: str,
+    ranked: pd.DataFrame,
+    alpha: float,
+    top_n: int,
+    year_total: float,
+    harm_total: float,
+    measured_cats: set[str],
+    level: str,
+    weights: pd.DataFrame,
+) -> dict[str, object]:
+    base: dict[str, object] = {
+        "name": pdef.name,
+        "class": pdef.klass,
+        "set_by": pdef.set_by,
+        "status": "",
+        "measure": "",
+        "proxy": False,
+        "proxy_note": "",
+        "count": None,
+        "previous_count": None,
+        "change_pct": None,
+        "baseline_count": None,
+        "baseline_change_pct": None,
+        "harm": None,
+        "direction": "",
+        "p_value": None,
+        "reason": "",
+    }
+    measure = pdef.measure_for(scheme)
+    if measure is None or measure.not_measurable:
+        why = (
+            measure.not_measurable
+            if measure and measure.not_measurable
+            else "no measure defined for this layout"
+        )
+        base.update(
+            status="not measurable",
+            measure="not measurable from this extract",
+            reason=f"{pdef.klass} priority; not measurable from this extract: {why}",
+        )
+        return base
+    mask = measure_mask(counts, measure)
+    sel = counts[mask]
+    if not len(sel):
+        base.update(
+            status="not measurable",
+            measure=measure.describe(),
+            reason=f"{pdef.klass} priority; its categories ({measure.describe()}) are not in this extract",
+        )
+        return base
+    for col in ("minor", "major"):
+        measured_cats.update(_norm(v) for v in sel[col].unique())
+    count = float(period_counts(sel.assign(k=1), period, ["k"]).sum())
+    prev = float(period_counts(sel.assign(k=1), previous, ["k"]).sum()) if previous else float("nan")
+    base_n = float(baseline_counts(sel.assign(k=1), baseline, ["k"]).sum()) if baseline else float("nan")
+    cats = ranked[
+        ranked["category"]
+        .map(_norm)
+        .isin({_norm(c) for c in sel["minor" if level == "minor" else "major"].unique()})
+    ]
+    harm = _harm_of(sel, period, weights)
+    dir_prev, p = direction(prev, count, alpha)
+    vol_share = count / year_total * 100 if year_total else 0.0
+    harm_share = harm / harm_total * 100 if harm_total and not math.isnan(harm) else float("nan")
+    low_harm = not math.isnan(harm_share) and harm_share < vol_share
+    best_rank = int(cats["rank"].min()) if len(cats) else None
+    facts = f"{count:,.0f} in {period.label}, {_fmt_change(count, prev, previous.fy.label if previous else 'last year')}"
+    facts += f", {_fmt_change(count, base_n, baseline_label)}"
+    if pdef.klass in ("mandatory", "high-volume"):
+        kind = "mandatory" if pdef.klass == "mandatory" else "agreed high-volume"
+        if dir_prev == "falling" and low_harm:
+            status = "remain (review)"
+            why = (
+                f"{kind} priority, stays; flagged: falling significantly (p={p:.3f}) and lower harm per "
+                f"offence than average ({harm_share:.1f}% of harm vs {vol_share:.1f}% of volume)"
+            )
+        else:
+            status = "remain"
+            why = f"{kind} priority ({pdef.set_by})" if pdef.set_by else f"{kind} priority"
+            if dir_prev in ("rising", "falling"):
+                why += f"; {dir_prev} significantly on last year (p={p:.3f})"
+    else:
+        reasons = []
+        if dir_prev == "rising":
+            reasons.append(f"rising significantly on last year (p={p:.3f})")
+        if not math.isnan(base_n) and count > base_n:
+            reasons.append(f"above the {baseline_label} baseline")
+        if best_rank is not None and best_rank <= top_n:
+            reasons.append(f"ranked #{best_rank} by composite score")
+        if reasons:
+            status, why = "remain", "local priority; " + "; ".join(reasons)
+        else:
+            status = "review"
+            why = (
+                "local priority; not rising significantly, not above the baseline and not in the top "
+                f"{top_n}: consider whether it is still a priority"
+            )
+    base.update(
+        status=status,
+        measure=measure.describe(),
+        proxy=bool(measure.proxy),
+        proxy_note=measure.proxy or "",
+        count=int(count),
+        previous_count=None if math.isnan(prev) else int(prev),
+        change_pct=None if math.isnan(prev) or prev == 0 else round((count - prev) / prev * 100, 1),
+        baseline_count=None if math.isnan(base_n) else round(base_n, 1),
+        baseline_change_pct=None
+        if math.isnan(base_n) or base_n == 0
+        else round((count - base_n) / base_n * 100, 1),
+        harm=None if math.isnan(harm) else round(harm, 2),
+        direction=dir_prev,
+        p_value=None if math.isnan(p) else round(p, 4),
+        reason=f"{why}. {facts}" + (f". Proxy: {measure.proxy}" if measure.proxy else ""),
+    )
+    return base
+
+
+def _harm_of(sel: pd.DataFrame, period: Period, weights: pd.DataFrame) -> float:
+    """Harm of the priority's offences in the period: sum of count x harm weight over its minor categories."""
+    by_cat = period_counts(sel, period, ["major", "minor"])
+    if by_cat.empty:
+        return 0.0
+    w = weights.set_index(["major", "minor"])["harm_weight"].reindex(by_cat.index)
+    if w.isna().all():
+        return float("nan")
+    return float((by_cat * w).sum(skipna=True))
+
+
+def _candidates(
+    ranked: pd.DataFrame, measured: set[str], top_n: int, alpha: float, baseline_label: str, period: Period
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for _, r in ranked.iterrows():
+        if _norm(str(r["category"])) in measured:
+            continue
+        reasons = []
+        if int(r["rank"]) <= top_n:
+            reasons.append(f"ranked #{int(r['rank'])} by composite score (score {r['score']:.1f})")
+        b = float(r["baseline_count"]) if pd.notna(r["baseline_count"]) else float("nan")
+        if not math.isnan(b):
+            d, p = direction(b, float(r["count"]), alpha)
+            if d == "rising":
+                reasons.append(
+                    f"significantly above the {baseline_label} baseline ({r['baseline_change_pct']:+.1f}%, "
+                    f"p={p:.3f})"
+                )
+        if not reasons:
+            continue
+        rows.append(
+            {
+                "name": str(r["category"]),
+                "class": "candidate",
+                "set_by": "",
+                "status": "candidate",
+                "measure": str(r["category"]),
+                "proxy": False,
+                "proxy_note": "",
+                "count": int(r["count"]),
+                "previous_count": None if pd.isna(r["previous_count"]) else int(r["previous_count"]),
+                "change_pct": None if pd.isna(r["change_pct"]) else float(r["change_pct"]),
+                "baseline_count": None if math.isnan(b) else round(b, 1),
+                "baseline_change_pct": None
+                if pd.isna(r["baseline_change_pct"])
+                else float(r["baseline_change_pct"]),
+                "harm": None if pd.isna(r["harm"]) else float(r["harm"]),
+                "direction": "",
+                "p_value": None,
+                "reason": "not in the priority set; " + "; ".join(reasons) + f" in {period.label}",
+            }
+        )
+    return rows

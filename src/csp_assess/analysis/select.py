@@ -1,0 +1,151 @@
+"""Choosing what to analyse: one area (or all), crime rows only, and the periods asked for."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.periods import (
+    FinancialYear,
+    Period,
+    latest_complete_year,
+    months_present,
+    parse_year,
+    parse_year_range,
+    span_label,
+)
+
+ALL_AREAS = "all"
+NO_LOCATION = "No location"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass
+class AreaSelection:
+    counts: pd.DataFrame
+    label: str
+    warnings: list[str]
+
+
+def select_area(extract: Extract, area: str | None) -> AreaSelection:
+    """Rows for one area, matched case-insensitively; ``all`` sums every area; a near miss is suggested."""
+    counts = extract.counts
+    areas = extract.areas
+    warnings: list[str] = []
+    if area is None:
+        if len(areas) == 1:
+            return AreaSelection(counts, areas[0], warnings)
+        shown = ", ".join(areas[:40]) + (f" (+{len(areas) - 40} more)" if len(areas) > 40 else "")
+        raise SelectionError(
+            f"the data holds {len(areas)} areas; choose one with --area NAME (or --area all to sum them): {shown}"
+        )
+    if _norm(area) == ALL_AREAS:
+        return AreaSelection(counts, "All areas", warnings)
+    wanted = _norm(area)
+    by_norm = {_norm(a): a for a in areas}
+    if wanted in by_norm:
+        name = by_norm[wanted]
+        sel = counts[counts["area"] == name]
+        if "force" in counts.columns:
+            nolo = counts[(counts["area"] == NO_LOCATION) & counts["force"].isin(sel["force"].unique())]
+            if len(nolo):
+                warnings.append(
+                    f"{int(nolo['count'].sum()):,} record(s) from the same force(s) have no location and cannot "
+                    f"be placed in {name}; they are not in its figures (select the force to include them)"
+                )
+        return AreaSelection(sel, name, warnings)
+    if "force" in counts.columns:
+        forces = {_norm(f): f for f in counts["force"].unique()}
+        if wanted in forces:
+            return AreaSelection(counts[counts["force"] == forces[wanted]], forces[wanted], warnings)
+    close = difflib.get_close_matches(wanted, list(by_norm), n=1, cutoff=0.6)
+    hint = f": did you mean '{by_norm[close[0]]}'?" if close else f"; areas are: {', '.join(areas[:40])}"
+    raise SelectionError(f"area '{area}' is not in the data{hint}")
+
+
+def crime_only(counts: pd.DataFrame) -> pd.DataFrame:
+    """Anti-social behaviour incidents are not crimes: every crime total leaves them out."""
+    return counts[counts["major"] != ASB_MAJOR]
+
+
+def resolve_year(
+    requested: str | None, covered: list[pd.Period], start_month: int
+) -> tuple[Period, list[str]]:
+    """The year to analyse: the one asked for (partial allowed, and labelled), else the latest complete one."""
+    warnings: list[str] = []
+    if requested is None:
+        fy = latest_complete_year(covered, start_month)
+    else:
+        fy = parse_year(requested, start_month)
+    present = months_present(fy, covered)
+    if not present:
+        raise PeriodError(f"{fy.label} is not in the data, which covers {span_label(covered)}")
+    period = Period(fy, tuple(present))
+    if not period.complete:
+        warnings.append(
+            f"{fy.label} is partial ({span_label(present)}, {len(present)} of 12 months): it is compared with "
+            "the same months of other years, not with whole years"
+        )
+    return period, warnings
+
+
+def comparison_period(
+    period: Period, other: FinancialYear, covered: list[pd.Period], role: str
+) -> tuple[Period | None, list[str]]:
+    """The same months as ``period`` in year ``other``, if the data covers all of them."""
+    same = period.same_months_in(other)
+    missing = [m for m in same.months if m not in set(covered)]
+    if missing:
+        return None, [
+            f"{role} {other.label} is not fully in the data ({len(missing)} month(s) missing): not shown"
+        ]
+    return same, []
+
+
+def resolve_baseline(
+    requested: str | None,
+    period: Period,
+    covered: list[pd.Period],
+    start_month: int,
+    default: str = "2019/20",
+) -> tuple[list[Period], str, list[str]]:
+    """Baseline years (one, or a range averaged), each restricted to the same months as ``period``."""
+    years = parse_year_range(requested or default, start_month)
+    label = years[0].label if len(years) == 1 else f"{years[0].label}-{years[-1].label}"
+    out: list[Period] = []
+    warnings: list[str] = []
+    for fy in years:
+        p, w = comparison_period(period, fy, covered, "baseline year")
+        warnings += w
+        if p is not None:
+            out.append(p)
+    if out and len(out) < len(years):
+        warnings.append(f"baseline {label} is averaged over {len(out)} of its {len(years)} years")
+    if not period.complete and out:
+        label += f" (same {len(period.months)} months)"
+    return out, label, warnings
+
+
+def period_counts(counts: pd.DataFrame, period: Period | None, keys: list[str]) -> pd.Series:
+    """Sum of counts over the period's months, by ``keys``."""
+    if period is None:
+        return pd.Series(dtype="float64")
+    sel = counts[counts["month"].isin(pd.PeriodIndex(list(period.months), freq="M"))]
+    return sel.groupby(keys, observed=True)["count"].sum()
+
+
+def baseline_counts(counts: pd.DataFrame, periods: list[Period], keys: list[str]) -> pd.Series:
+    """Mean per year over the baseline years (a single year is its own total)."""
+    if not periods:
+        return pd.Series(dtype="float64")
+    totals = [period_counts(counts, p, keys) for p in periods]
+    joined = pd.concat(totals, axis=1).fillna(0)
+    return joined.mean(axis=1)

@@ -1,0 +1,460 @@
+"""Statistics that analysts can trust: tests of count changes, multiplicity corrections, trend baselines.
+
+Recorded-crime counts are small, noisy and many. A percentage change of +100% on 2 -> 4 offences is
+noise; the same on 200 -> 400 is not. This module gives the tests that tell them apart (Poisson z,
+exact conditional binomial test), corrects for testing many categories at once (Holm, Benjamini-Hochberg),
+and projects an expected count from a pre-COVID trend and season (Poisson GLM fitted by IRLS).
+
+Everything here is pure: numbers in, numbers out, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats as sps
+
+from csp_assess.errors import PeriodError
+
+FloatArray = npt.NDArray[np.float64]
+ArrayLike = npt.ArrayLike
+
+__all__ = [
+    "Expected",
+    "GLMFit",
+    "benjamini_hochberg",
+    "change_test",
+    "exact_poisson_test",
+    "expected_from_trend",
+    "holm",
+    "poisson_glm_irls",
+    "poisson_z",
+    "two_sided_p_from_z",
+]
+
+#: Default minimum combined count (earlier + later) before a change can be called significant.
+DEFAULT_MIN_COUNT = 10
+
+
+def _counts(x: ArrayLike, name: str) -> FloatArray:
+    """Counts as a float array (NaN allowed for 'missing'); negative counts are a caller bug."""
+    arr = np.asarray(x, dtype=np.float64)
+    if np.any(arr < 0):  # NaN compares False, so it passes through
+        raise ValueError(f"{name} must be non-negative counts")
+    return arr
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. Variance-stabilised z
+# --------------------------------------------------------------------------------------------------
+
+
+def poisson_z(a: ArrayLike, b: ArrayLike, ratio: float = 1.0, two_sample: bool = False) -> FloatArray:
+    """Variance-stabilised z for a change from count ``a`` (earlier) to ``b`` (later); positive when rising.
+
+    ``z = 2(sqrt(b) - sqrt(ratio * a))``. The square root stabilises Poisson variance (Var 2*sqrt(X) ~ 1), so
+    this is the familiar analyst's z: it treats the earlier count as the *known* expected level. When both
+    counts are noisy (the usual case) its null variance is ``1 + ratio`` (2 for equal periods), so
+    ``two_sample=True`` divides by ``sqrt(1 + ratio)`` to give a z that is N(0, 1) under "no change".
+    ``ratio`` is exposure(later) / exposure(earlier), e.g. 11/12 for 11 months against 12.
+    """
+    if not ratio > 0:
+        raise ValueError("ratio must be positive")
+    a_ = _counts(a, "a")
+    b_ = _counts(b, "b")
+    z = 2.0 * (np.sqrt(b_) - np.sqrt(ratio * a_))
+    if two_sample:
+        z = z / math.sqrt(1.0 + ratio)
+    return np.asarray(z, dtype=np.float64)
+
+
+def two_sided_p_from_z(z: ArrayLike) -> FloatArray:
+    """Two-sided normal p-value ``2 * P(Z > |z|)``, computed with the survival function for accuracy."""
+    z_ = np.asarray(z, dtype=np.float64)
+    return np.asarray(2.0 * sps.norm.sf(np.abs(z_)), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Exact conditional test
+# --------------------------------------------------------------------------------------------------
+
+
+def exact_poisson_test(a: ArrayLike, b: ArrayLike, ratio: float = 1.0) -> FloatArray:
+    """Exact two-sided test that counts ``a`` and ``b`` share one underlying rate; valid for tiny counts.
+
+    Conditional on ``n = a + b``, ``b ~ Binomial(n, ratio / (1 + ratio))`` under the null, where ``ratio``
+    is exposure(later) / exposure(earlier) (e.g. 11/12 when the later period has 11 months). The p-value
+    is scipy's ``binomtest`` two-sided one (sum of outcomes no more likely than the observed), so it
+    matches R's ``poisson.test`` / ``binom.test``. ``a + b == 0`` gives p = 1; NaN in gives NaN out.
+    """
+    if not ratio > 0:
+        raise ValueError("ratio must be positive")
+    a_ = _counts(a, "a")
+    b_ = _counts(b, "b")
+    a_, b_ = np.broadcast_arrays(a_, b_)
+    prob = ratio / (1.0 + ratio)
+    out = np.full(a_.shape, np.nan, dtype=np.float64)
+    for idx in np.ndindex(a_.shape):
+        ai, bi = float(a_[idx]), float(b_[idx])
+        if np.isnan(ai) or np.isnan(bi):
+            continue
+        if ai != round(ai) or bi != round(bi):
+            raise ValueError("exact_poisson_test needs whole-number counts")
+        n = int(ai) + int(bi)
+        out[idx] = 1.0 if n == 0 else sps.binomtest(int(bi), n, prob).pvalue
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Multiple-comparison adjustment
+# --------------------------------------------------------------------------------------------------
+
+
+def _prepare_p(p: ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim > 1:
+        raise ValueError("p-values must be one-dimensional")
+    arr = np.atleast_1d(arr)
+    ok = ~np.isnan(arr)
+    if np.any((arr[ok] < 0) | (arr[ok] > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    return arr, ok
+
+
+def holm(p: ArrayLike) -> FloatArray:
+    """Holm step-down adjusted p-values: controls the chance of *any* false alarm across categories.
+
+    Uniformly more powerful than Bonferroni. NaNs stay NaN and do not count towards m; the result is in
+    input order, capped at 1, and monotone in the sorted p-values (same as R ``p.adjust(, "holm")``).
+    """
+    arr, ok = _prepare_p(p)
+    out = np.full(arr.shape, np.nan, dtype=np.float64)
+    vals = arr[ok]
+    m = vals.size
+    if m == 0:
+        return out
+    order = np.argsort(vals, kind="stable")
+    scaled = (m - np.arange(m)) * vals[order]
+    adj = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    res = np.empty(m, dtype=np.float64)
+    res[order] = adj
+    out[ok] = res
+    return out
+
+
+def benjamini_hochberg(p: ArrayLike) -> FloatArray:
+    """Benjamini-Hochberg adjusted p-values: controls the expected share of false alarms among flags.
+
+    Less strict than Holm, so better for screening many categories. NaNs stay NaN and do not count
+    towards m; input order, capped at 1, monotone (same as R ``p.adjust(, "BH")``).
+    """
+    arr, ok = _prepare_p(p)
+    out = np.full(arr.shape, np.nan, dtype=np.float64)
+    vals = arr[ok]
+    m = vals.size
+    if m == 0:
+        return out
+    order = np.argsort(vals, kind="stable")
+    ranks = np.arange(1, m + 1, dtype=np.float64)
+    scaled = vals[order] * m / ranks
+    adj = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    res = np.empty(m, dtype=np.float64)
+    res[order] = adj
+    out[ok] = res
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. Change table
+# --------------------------------------------------------------------------------------------------
+
+
+def change_test(
+    from_counts: ArrayLike | pd.Series,
+    to_counts: ArrayLike | pd.Series,
+    method: Literal["exact", "z"] = "exact",
+    adjust: Literal["holm", "bh", "none"] = "holm",
+    alpha: float = 0.05,
+    min_count: int = DEFAULT_MIN_COUNT,
+    ratio: float = 1.0,
+) -> pd.DataFrame:
+    """Test each category's change from ``from_counts`` to ``to_counts``, adjusted for many comparisons.
+
+    Returns columns ``z`` (the analyst's ``2(sqrt(to) - sqrt(from))``, descriptive), ``p_value``,
+    ``p_adjusted`` and ``significant``, indexed like the inputs (Series are aligned on their index,
+    keeping ``from_counts`` order).
+
+    Significance rule: ``significant`` is True only when ``p_adjusted < alpha`` **and** the combined
+    count ``from + to >= min_count`` (default 10). A change is never flagged on its percentage alone.
+    Why the floor: below ~10 offences the normal approximation behind ``method="z"`` is poor, and a
+    "significant" result rests on a handful of crimes where one reclassified record swings the finding.
+    Rows under the floor keep their raw ``p_value`` but get ``p_adjusted = NaN`` and are left out of the
+    adjustment family: the conditional test's null distribution does not depend on ``from + to``, so
+    filtering on it is independent of the outcome and keeps the error rate valid while not spending
+    multiplicity budget on categories that could never be flagged. NaN counts give NaN p and no flag.
+
+    ``method="z"`` p-values use the two-sample-calibrated z (``z / sqrt(1 + ratio)``), because the raw
+    analyst's z has null variance 2 and would flag about 1 in 6 unchanged categories at the 5% level.
+    ``ratio`` is exposure(to) / exposure(from), for unequal periods.
+    """
+    if method not in ("exact", "z"):
+        raise ValueError(f"unknown method {method!r}; use 'exact' or 'z'")
+    if adjust not in ("holm", "bh", "none"):
+        raise ValueError(f"unknown adjust {adjust!r}; use 'holm', 'bh' or 'none'")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be between 0 and 1")
+    if min_count < 0:
+        raise ValueError("min_count must be non-negative")
+
+    index: pd.Index
+    if isinstance(from_counts, pd.Series) and isinstance(to_counts, pd.Series):
+        index = from_counts.index.union(to_counts.index, sort=False)  # keep the caller's order
+        fs, ts = from_counts.reindex(index), to_counts.reindex(index)
+        a = _counts(fs.to_numpy(dtype=np.float64), "from_counts")
+        b = _counts(ts.to_numpy(dtype=np.float64), "to_counts")
+    else:
+        a = np.atleast_1d(_counts(np.asarray(from_counts), "from_counts"))
+        b = np.atleast_1d(_counts(np.asarray(to_counts), "to_counts"))
+        if a.shape != b.shape or a.ndim != 1:
+            raise ValueError("from_counts and to_counts must be 1-D and the same length")
+        if isinstance(from_counts, pd.Series):
+            index = from_counts.index
+        elif isinstance(to_counts, pd.Series):
+            index = to_counts.index
+        else:
+            index = pd.RangeIndex(a.size)
+
+    z = poisson_z(a, b, ratio=ratio)
+    if method == "exact":
+        p = exact_poisson_test(a, b, ratio=ratio)
+    else:
+        p = two_sided_p_from_z(poisson_z(a, b, ratio=ratio, two_sample=True))
+
+    eligible = ~np.isnan(p) & ((a + b) >= min_count)
+    p_family = np.where(eligible, p, np.nan)
+    if adjust == "holm":
+        p_adj = holm(p_family)
+    elif adjust == "bh":
+        p_adj = benjamini_hochberg(p_family)
+    else:
+        p_adj = p_family
+    significant = eligible & (np.nan_to_num(p_adj, nan=1.0) < alpha)
+
+    return pd.DataFrame(
+        {"z": z, "p_value": p, "p_adjusted": p_adj, "significant": significant.astype(bool)},
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. Expected count from a pre-COVID trend and season
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GLMFit:
+    """A fitted Poisson log-link GLM: coefficients, their (unscaled) covariance, and fitted means."""
+
+    coef: FloatArray
+    cov_unscaled: FloatArray
+    fitted: FloatArray
+    iterations: int
+    converged: bool
+
+
+def poisson_glm_irls(X: FloatArray, y: FloatArray, max_iter: int = 100, tol: float = 1e-10) -> GLMFit:
+    """Fit a Poisson GLM with log link by iteratively reweighted least squares (Fisher scoring).
+
+    Exposed so tests can check it against closed forms and direct likelihood maximisation.
+    ``cov_unscaled`` is ``(X' W X)^-1`` at the solution; multiply by the dispersion for quasi-Poisson.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.size:
+        raise ValueError("X must be n x p and y length n")
+    if np.any(y < 0) or np.any(~np.isfinite(y)):
+        raise ValueError("y must be finite non-negative counts")
+    mu = y + 0.5  # standard start: avoids log(0)
+    eta = np.log(mu)
+    coef: FloatArray = np.zeros(X.shape[1], dtype=np.float64)
+    dev_old = math.inf
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
+        z = eta + (y - mu) / mu
+        w = np.sqrt(mu)
+        coef = np.asarray(np.linalg.lstsq(X * w[:, None], z * w, rcond=None)[0], dtype=np.float64)
+        eta = X @ coef
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0)
+        dev = float(2.0 * np.sum(term - (y - mu)))
+        if abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
+            converged = True
+            break
+        dev_old = dev
+    xtwx = X.T @ (X * mu[:, None])
+    cov = np.asarray(np.linalg.pinv(xtwx), dtype=np.float64)
+    return GLMFit(coef=coef, cov_unscaled=cov, fitted=mu, iterations=it, converged=converged)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Expected total over the target months, with a prediction interval and how it was modelled.
+
+    ``model`` is ``"trend+season"``, ``"trend"`` or ``"mean"``; ``dispersion`` is the quasi-Poisson
+    scale used for the noise (Pearson chi-square / residual df, floored at 1 so it never narrows).
+    """
+
+    expected: float
+    low: float
+    high: float
+    model: str
+    months_fitted: int
+    dispersion: float
+
+
+#: Fewest fitted months for each model. A seasonal model needs every calendar month seen at least twice
+#: (two full years) to separate season from noise; a trend needs a full year so a half-year's seasonal
+#: swing is not mistaken for a trend.
+MIN_MONTHS_SEASONAL = 24
+MIN_MONTHS_TREND = 12
+
+
+def _to_period(p: pd.Period | str) -> pd.Period:
+    per = pd.Period(p, freq="M")
+    return per
+
+
+def _design(months: pd.PeriodIndex, origin: pd.Period, model: str) -> FloatArray:
+    """Intercept, time in years since ``origin`` (trend), and 11 month-of-year dummies (season)."""
+    n = len(months)
+    cols: list[FloatArray] = [np.ones(n, dtype=np.float64)]
+    if model in ("trend", "trend+season"):
+        t = np.array([(m - origin).n for m in months], dtype=np.float64) / 12.0
+        cols.append(t)
+    if model == "trend+season":
+        moy = np.asarray(months.month, dtype=np.int64)
+        for k in range(2, 13):
+            cols.append((moy == k).astype(np.float64))
+    return np.column_stack(cols)
+
+
+def _choose_model(months: pd.PeriodIndex, y: FloatArray) -> str:
+    n = len(months)
+    if n >= MIN_MONTHS_SEASONAL:
+        moy = np.asarray(months.month, dtype=np.int64)
+        seen = np.bincount(moy, minlength=13)[1:]
+        totals = np.bincount(moy, weights=y, minlength=13)[1:]
+        # Every calendar month seen twice and non-zero in total, else its effect is -inf / unidentified.
+        if np.all(seen >= 2) and np.all(totals > 0):
+            return "trend+season"
+    if n >= MIN_MONTHS_TREND and y.sum() > 0:
+        return "trend"
+    return "mean"
+
+
+def _mixture_quantiles(
+    log_mean: float, se_log: float, dispersion: float, probs: tuple[float, float], nodes: int = 40
+) -> tuple[float, float]:
+    """Quantiles of a count whose mean is lognormal (parameter uncertainty) and whose noise is
+    Poisson, or negative binomial with variance ``dispersion * mean`` (quasi-Poisson), by Gauss-Hermite
+    quadrature over the mean. Deterministic, discrete and never negative, unlike a normal interval.
+    """
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    means = np.exp(log_mean + se_log * x)
+    hi_mean = float(np.exp(log_mean + se_log * 8.0))
+    upper = int(hi_mean + 12.0 * math.sqrt(dispersion * hi_mean) + 20)
+
+    def cdf(k: int) -> float:
+        if dispersion > 1.0 + 1e-12:
+            vals = sps.nbinom.cdf(k, means / (dispersion - 1.0), 1.0 / dispersion)
+        else:
+            vals = sps.poisson.cdf(k, means)
+        return float(np.dot(vals, w))
+
+    out: list[float] = []
+    for q in probs:
+        lo, hi = 0, upper  # smallest k with cdf(k) >= q, by bisection (cdf is monotone in k)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cdf(mid) >= q - 1e-12:
+                hi = mid
+            else:
+                lo = mid + 1
+        out.append(float(lo))
+    return out[0], out[1]
+
+
+def expected_from_trend(
+    monthly: pd.Series,
+    fit_start: pd.Period | str,
+    fit_end: pd.Period | str,
+    target_months: Iterable[pd.Period | str],
+    level: float = 0.95,
+) -> Expected:
+    """Expected count over ``target_months`` had the pre-COVID trend and season continued.
+
+    Fits ``log E[y_t] = b0 + b1 * t + season(month)`` to ``monthly`` counts (a Series indexed by monthly
+    Periods) between ``fit_start`` and ``fit_end`` inclusive, by Poisson IRLS. With under 24 usable
+    months (or a calendar month with no crimes at all) it drops the season; under 12 it also drops the
+    trend and uses the mean. NaN months are skipped. The prediction interval covers both parameter
+    uncertainty (delta method, lognormal on the mean) and count noise (Poisson, or quasi-Poisson when
+    the data are overdispersed), so a later count outside it is genuinely unusual.
+    """
+    if not 0 < level < 1:
+        raise ValueError("level must be between 0 and 1")
+    if not isinstance(monthly.index, pd.PeriodIndex) or monthly.index.freqstr not in ("M", "ME"):
+        raise ValueError("monthly must be indexed by monthly pandas Periods (PeriodIndex, freq 'M')")
+    start, end = _to_period(fit_start), _to_period(fit_end)
+    if end < start:
+        raise ValueError("fit_end is before fit_start")
+    targets = pd.PeriodIndex([_to_period(t) for t in target_months], freq="M")
+    if len(targets) == 0:
+        raise ValueError("target_months is empty")
+
+    window = monthly[(monthly.index >= start) & (monthly.index <= end)]
+    window = window[window.notna()]
+    y = window.to_numpy(dtype=np.float64)
+    if np.any(y < 0):
+        raise ValueError("monthly counts must be non-negative")
+    months = pd.PeriodIndex(window.index, freq="M")
+    n = len(months)
+    if n == 0:
+        raise PeriodError(f"No monthly counts between {start} and {end} to fit a baseline")
+
+    model = _choose_model(months, y)
+    lo_q, hi_q = (1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0
+
+    if y.sum() == 0:
+        # No crimes at all in the fit window: the rate's MLE is 0, so use the exact one-sided upper bound
+        # on the monthly rate (rule of three generalised) for the top of the interval.
+        rate_hi = -math.log(1.0 - level) / n
+        high = float(sps.poisson.ppf(hi_q, rate_hi * len(targets)))
+        return Expected(0.0, 0.0, high, "mean", n, 1.0)
+
+    X = _design(months, start, model)
+    fit = poisson_glm_irls(X, y)
+    p = X.shape[1]
+    df_resid = n - p
+    if df_resid > 0:
+        pearson = float(np.sum((y - fit.fitted) ** 2 / fit.fitted) / df_resid)
+        dispersion = max(1.0, pearson)
+    else:
+        dispersion = 1.0
+
+    Xt = _design(targets, start, model)
+    mu_t = np.exp(Xt @ fit.coef)
+    expected = float(mu_t.sum())
+    grad = (mu_t[:, None] * Xt).sum(axis=0)  # d(expected)/d(coef)
+    var_expected = float(dispersion * grad @ fit.cov_unscaled @ grad)
+    se_log = math.sqrt(max(var_expected, 0.0)) / expected
+    low, high = _mixture_quantiles(math.log(expected), se_log, dispersion, (lo_q, hi_q))
+    return Expected(expected, low, high, model, n, dispersion)

@@ -1,0 +1,106 @@
+"""Combining files: overlapping snapshots resolved so that no month is ever counted twice.
+
+Met files are monthly snapshots that overlap (a historical file and a "most recent 24 months" file).
+Rule: within one scope (the Met, one police.uk force, long extracts), each month is taken from the single
+file whose last month is latest among the files that cover it (ties broken by file name, and said).
+Files of different category sets or levels are refused, never spliced into one series.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from csp_assess.errors import LayoutError
+from csp_assess.model import Extract, FileLoad, Reject
+from csp_assess.periods import span_label
+
+SCHEME_NAMES = {
+    "met-old": "Met old categories (Title Case)",
+    "met-new": "Met new categories (UPPER CASE)",
+    "met-pre2019": "Met pre-2019 categories",
+    "police-uk": "data.police.uk crime types",
+    "custom": "custom categories",
+}
+
+
+def _check_compatible(loads: list[FileLoad]) -> tuple[str, str]:
+    schemes = sorted({ld.source.scheme for ld in loads})
+    if len(schemes) > 1:
+        example = {ld.source.scheme: ld.source.path for ld in loads}
+        parts = "; ".join(f"{example[s]} has {SCHEME_NAMES.get(s, s)}" for s in schemes)
+        raise LayoutError(
+            f"cannot combine files with different category sets ({parts}): they count differently, "
+            "so run them in separate calls"
+        )
+    levels = sorted({ld.source.level for ld in loads})
+    if len(levels) > 1:
+        example = {ld.source.level: ld.source.path for ld in loads}
+        parts = "; ".join(f"{example[lv]} is {lv}-level" for lv in levels)
+        raise LayoutError(
+            f"cannot combine files of different levels ({parts}): ward sums differ from borough totals, "
+            "so run them in separate calls"
+        )
+    return schemes[0], levels[0]
+
+
+def combine(loads: list[FileLoad]) -> Extract:
+    """Resolve overlapping months and stack the counts of every file."""
+    scheme, level = _check_compatible(loads)
+    warnings: list[str] = []
+    rejects: list[Reject] = []
+    by_scope: dict[str, list[FileLoad]] = defaultdict(list)
+    for ld in loads:
+        by_scope[ld.source.scope].append(ld)
+        warnings.extend(ld.warnings)
+        rejects.extend(ld.rejects)
+
+    frames: list[pd.DataFrame] = []
+    for _scope, group in sorted(by_scope.items()):
+        # Newest snapshot first: latest last month, then file name (deterministic on ties).
+        ranked = sorted(
+            group,
+            key=lambda ld: (ld.source.last_month or pd.Period("1900-01", "M"), ld.source.path),
+            reverse=True,
+        )
+        owner: dict[pd.Period, FileLoad] = {}
+        for ld in ranked:
+            for m in ld.source.months_covered:
+                owner.setdefault(m, ld)
+        for ld in ranked:
+            used = sorted(m for m in ld.source.months_covered if owner[m] is ld)
+            ld.source.months_used = used
+            lost: dict[str, list[pd.Period]] = defaultdict(list)
+            for m in ld.source.months_covered:
+                if owner[m] is not ld:
+                    lost[owner[m].source.path].append(m)
+            ld.source.superseded_by = {k: sorted(v) for k, v in sorted(lost.items())}
+            for winner, months in ld.source.superseded_by.items():
+                w = owner[months[0]].source
+                tie = (
+                    " (both end in the same month: the later file name wins)"
+                    if (w.last_month == ld.source.last_month)
+                    else ""
+                )
+                warnings.append(
+                    f"{ld.source.path}: {len(months)} month(s) {span_label(months)} taken from the newer "
+                    f"snapshot {winner} instead{tie}"
+                )
+            if used:
+                keep = ld.counts["month"].isin(pd.PeriodIndex(used, freq="M"))
+                frames.append(ld.counts[keep])
+
+    frames = [f for f in frames if len(f)]
+    if frames:
+        counts = pd.concat(frames, ignore_index=True)
+    else:
+        counts = loads[0].counts.iloc[0:0]
+    if "subarea" in counts.columns:
+        counts["subarea"] = counts["subarea"].fillna("")
+    sort_cols = [c for c in ("area", "month", "major", "minor", "subarea", "force") if c in counts.columns]
+    counts = counts.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
+    sources = sorted((ld.source for ld in loads), key=lambda s: s.path)
+    return Extract(
+        counts=counts, sources=sources, rejects=rejects, warnings=warnings, scheme=scheme, level=level
+    )

@@ -1,0 +1,187 @@
+"""Metropolitan Police wide files: one row per category and area, one column per month (YYYYMM).
+
+Covers the borough files (old Title Case and new UPPER CASE categories, the newest Group/SubGroup/BOCU
+header, the pre-2019 Borough/Major Category/Minor Category header) and the ward files.
+Every data row is either counted or rejected with its line number; a row is rejected whole when any of
+its month cells is not a whole non-negative number, so no month is ever silently short.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csp_assess.errors import InputError, LayoutError
+from csp_assess.load.detect import MET_WIDE_KEYS, Detected
+from csp_assess.load.textio import read_text
+from csp_assess.model import FileLoad, Reject, SourceFile
+from csp_assess.periods import month_gaps
+
+MET_SCOPE = "met"
+
+
+def _key_positions(layout: str, level: str) -> tuple[int, int, int, int | None, int | None, int]:
+    """(major, minor, area, ward name, ward code, first month column) positions for a layout."""
+    if layout == "met-borough-pre2019":
+        return 1, 2, 0, None, None, 3
+    if level == "ward":
+        return 0, 1, 4, 2, 3, 5
+    return 0, 1, 2, None, None, 3
+
+
+def _scheme(layout: str, majors: list[str]) -> str:
+    """Old (Title Case) and new (UPPER CASE) Met categories count differently: tell them apart by case."""
+    if layout == "met-borough-pre2019":
+        return "met-pre2019"
+    if layout == "met-borough-group":
+        return "met-new"
+    letters = [m for m in majors if any(ch.isalpha() for ch in m)]
+    upper = sum(1 for m in letters if m == m.upper())
+    return "met-new" if letters and upper * 2 > len(letters) else "met-old"
+
+
+def read_met_wide(path: Path, detected: Detected) -> FileLoad:
+    """Read one Met wide file into the counts table."""
+    name = str(path)
+    text, encoding = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [c.strip() for c in next(reader)]
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
+    i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)
+    months = [pd.Period(f"{c[:4]}-{c[4:]}", freq="M") for c in header[i_first:]]
+    n_cols = len(header)
+    n_months = len(months)
+
+    keys: list[tuple[str, str, str, str]] = []
+    values: list[list[int]] = []
+    rejects: list[Reject] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    rows_read = 0
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise InputError(
+                f"CSV is malformed ({err}): fix the quoting", file=name, line=reader.line_num
+            ) from err
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line: not a data row
+        rows_read += 1
+        if len(row) != n_cols:
+            what = "truncated?" if len(row) < n_cols else "extra cells"
+            rejects.append(Reject(name, line, f"row has {len(row)} cells, header has {n_cols} ({what})"))
+            continue
+        ward = ""
+        if i_ward is not None and i_code is not None:
+            ward = f"{row[i_ward].strip()} ({row[i_code].strip()})"
+        key = (row[i_area].strip(), row[i_major].strip(), row[i_minor].strip(), ward)
+        if not key[0] or not key[2]:
+            rejects.append(Reject(name, line, "area or category is blank"))
+            continue
+        if key in seen:
+            rejects.append(Reject(name, line, f"duplicate of line {seen[key]} (same area and category)"))
+            continue
+        cells = row[i_first:]
+        parsed = _parse_counts(cells)
+        if isinstance(parsed, str):
+            rejects.append(Reject(name, line, parsed))
+            continue
+        seen[key] = line
+        keys.append(key)
+        values.append(parsed)
+
+    if rows_read == 0:
+        raise InputError("file has a header but no data rows", file=name)
+    counts = _to_long(keys, values, months, with_ward=detected.level == "ward")
+    scheme = _scheme(detected.layout, sorted({k[1] for k in keys}))
+    source = SourceFile(
+        path=name,
+        layout=_layout_name(detected, scheme),
+        scheme=scheme,
+        level=detected.level,
+        encoding=encoding,
+        rows_read=rows_read,
+        rows_counted=len(keys),
+        rows_rejected=len(rejects),
+        offences=int(np.sum(values)) if values else 0,
+        first_month=min(months),
+        last_month=max(months),
+        scope=MET_SCOPE,
+        areas=sorted({k[0] for k in keys}),
+        months_covered=sorted(months),
+        gaps=month_gaps(months),
+    )
+    warnings = []
+    if len(set(months)) != n_months:
+        raise LayoutError("a month column appears twice in the header", file=name, line=1)
+    if source.gaps:
+        warnings.append(f"{name}: {len(source.gaps)} month(s) missing inside the file's range")
+    return FileLoad(counts=counts, source=source, rejects=rejects, warnings=warnings)
+
+
+def _layout_name(detected: Detected, scheme: str) -> str:
+    """``met-borough-old``, ``met-ward-new``, ``met-borough-group``, ``met-borough-pre2019``."""
+    if detected.layout in ("met-borough-group", "met-borough-pre2019"):
+        return detected.layout
+    return f"{detected.layout}-{scheme.removeprefix('met-')}"
+
+
+def _parse_counts(cells: list[str]) -> list[int] | str:
+    """Whole non-negative counts, or the reason the row cannot be counted."""
+    out: list[int] = []
+    for cell in cells:
+        c = cell.strip()
+        if c.isdigit():
+            out.append(int(c))
+            continue
+        if c == "":
+            return f"blank count in month column {len(out) + 1}"
+        try:
+            f = float(c.replace(",", ""))
+        except ValueError:
+            return f"count '{c}' is not a number"
+        if f < 0:
+            return f"count '{c}' is negative"
+        if f != int(f):
+            return f"count '{c}' is not a whole number"
+        out.append(int(f))
+    return out
+
+
+def _to_long(
+    keys: list[tuple[str, str, str, str]], values: list[list[int]], months: list[pd.Period], with_ward: bool
+) -> pd.DataFrame:
+    """Wide rows -> one row per (area, month, major, minor[, subarea]) with a non-zero count."""
+    n_months = len(months)
+    if not keys:
+        arr = np.zeros((0, n_months), dtype=np.int64)
+    else:
+        arr = np.asarray(values, dtype=np.int64)
+    row_idx, col_idx = np.nonzero(arr)
+    key_arr = np.array(keys, dtype=object).reshape(-1, 4) if keys else np.empty((0, 4), dtype=object)
+    month_index = pd.PeriodIndex(months, freq="M")
+    frame = pd.DataFrame(
+        {
+            "area": key_arr[row_idx, 0],
+            "month": month_index[col_idx],
+            "major": key_arr[row_idx, 1],
+            "minor": key_arr[row_idx, 2],
+            "count": arr[row_idx, col_idx],
+        }
+    )
+    if with_ward:
+        frame["subarea"] = key_arr[row_idx, 3]
+    return frame
+
+
+__all__ = ["MET_SCOPE", "MET_WIDE_KEYS", "read_met_wide"]

@@ -1,0 +1,113 @@
+"""The tidy counts table and its provenance: what every loader returns and every analysis reads.
+
+The counts table (``Extract.counts``) is a DataFrame with one row per (area, month, major, minor[, subarea]):
+
+    area     str          borough, local authority, force or pseudo-area ("Unknown", airports)
+    month    Period[M]    calendar month
+    major    str          major category (Met MajorText, police.uk crime type, ...)
+    minor    str          minor category (Met MinorText; equals major when the layout has one level)
+    count    int64        offences (or ASB incidents, see ``major == ASB_MAJOR``)
+    subarea  str          optional: ward name + code, or LSOA, for deep dives
+
+Nothing after loading ever sees a source layout, only this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+COUNT_COLUMNS = ["area", "month", "major", "minor", "count"]
+
+# police.uk anti-social behaviour rows are incidents, not crimes: kept in the table under this major
+# category so the ASB priority can use them, and excluded from every crime total.
+ASB_MAJOR = "Anti-social behaviour"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One input row that was not counted, and why."""
+
+    file: str
+    line: int | None
+    reason: str
+
+
+@dataclass
+class SourceFile:
+    """What one input file contributed, for the provenance section of every output."""
+
+    path: str
+    layout: str  # e.g. "met-borough-old", "met-ward-new", "police-uk-street", "long"
+    scheme: str  # category set: "met-old", "met-new", "met-pre2019", "police-uk", "custom"
+    level: str  # "borough", "ward", "lsoa", "record"
+    encoding: str
+    rows_read: int
+    rows_counted: int
+    rows_rejected: int
+    offences: int  # sum of the counts read from the counted rows
+    first_month: pd.Period | None
+    last_month: pd.Period | None
+    scope: str  # months overlap only within one scope (the Met, or one police.uk force)
+    areas: list[str] = field(default_factory=list)
+    months_covered: list[pd.Period] = field(default_factory=list)  # every month the file reports on
+    months_used: list[pd.Period] = field(default_factory=list)  # filled by snapshot resolution
+    superseded_by: dict[str, list[pd.Period]] = field(default_factory=dict)  # winner path -> months
+    gaps: list[pd.Period] = field(default_factory=list)  # months inside [first, last] with no rows
+
+
+@dataclass
+class FileLoad:
+    """One file, read: its counts (all its months), its provenance and its rejected rows."""
+
+    counts: pd.DataFrame
+    source: SourceFile
+    rejects: list[Reject]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Extract:
+    """Several files combined, overlapping snapshots resolved: the input to every analysis."""
+
+    counts: pd.DataFrame
+    sources: list[SourceFile]
+    rejects: list[Reject]
+    warnings: list[str]
+    scheme: str
+    level: str
+
+    @property
+    def rows_read(self) -> int:
+        return sum(s.rows_read for s in self.sources)
+
+    @property
+    def rows_counted(self) -> int:
+        return sum(s.rows_counted for s in self.sources)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(s.rows_rejected for s in self.sources)
+
+    @property
+    def months_covered(self) -> list[pd.Period]:
+        """Every month some file reports on (after snapshot resolution): a month with no rows is a zero."""
+        return sorted({m for s in self.sources for m in s.months_used})
+
+    @property
+    def areas(self) -> list[str]:
+        return sorted(self.counts["area"].unique().tolist())
+
+
+def empty_counts() -> pd.DataFrame:
+    """A counts table with the right columns and dtypes and no rows."""
+    return pd.DataFrame(
+        {
+            "area": pd.Series([], dtype="object"),
+            "month": pd.Series([], dtype="period[M]"),
+            "major": pd.Series([], dtype="object"),
+            "minor": pd.Series([], dtype="object"),
+            "count": pd.Series([], dtype="int64"),
+        }
+    )

@@ -1,0 +1,167 @@
+"""Financial years ("2021/22"), baseline ranges and completeness of periods.
+
+A financial year starts in ``start_month`` (April by default, as police and council years do) and is
+labelled by its two calendar years, ``2021/22``. A year is *complete* only when every one of its twelve
+months is covered by the extract; anything else is *partial* and is labelled so wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from csp_assess.errors import PeriodError
+
+DEFAULT_START_MONTH = 4
+_MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """Twelve months from ``start_year``-``start_month``."""
+
+    start_year: int
+    start_month: int = DEFAULT_START_MONTH
+
+    @property
+    def label(self) -> str:
+        if self.start_month == 1:
+            return f"{self.start_year}"
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def first(self) -> pd.Period:
+        return pd.Period(year=self.start_year, month=self.start_month, freq="M")
+
+    @property
+    def last(self) -> pd.Period:
+        return self.first + 11
+
+    @property
+    def months(self) -> list[pd.Period]:
+        return [self.first + i for i in range(12)]
+
+    def shift(self, years: int) -> FinancialYear:
+        return FinancialYear(self.start_year + years, self.start_month)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+_FY_RE = re.compile(r"^\s*(?:fy\s*)?(\d{4})\s*(?:[/\-]\s*(\d{2}|\d{4}))?\s*$", re.IGNORECASE)
+
+
+def parse_year(text: str, start_month: int = DEFAULT_START_MONTH) -> FinancialYear:
+    """Read ``2021/22``, ``2021-22``, ``2021/2022``, ``FY2021/22`` (or ``2021`` for calendar years)."""
+    m = _FY_RE.match(text)
+    if not m:
+        raise PeriodError(f"cannot read year '{text}': write it as 2021/22")
+    start = int(m.group(1))
+    if m.group(2):
+        end = int(m.group(2))
+        expected = start + 1 if len(m.group(2)) == 4 else (start + 1) % 100
+        if end != expected:
+            raise PeriodError(f"year '{text}' does not run over two consecutive years: write it as 2021/22")
+    elif start_month != 1:
+        raise PeriodError(
+            f"year '{text}' is ambiguous for financial years: write it as {start}/{(start + 1) % 100:02d}"
+        )
+    return FinancialYear(start, start_month)
+
+
+def parse_year_range(text: str, start_month: int = DEFAULT_START_MONTH) -> list[FinancialYear]:
+    """Read one year (``2019/20``) or an inclusive range (``2017/18-2019/20``, also with ``..`` or ``:``)."""
+    parts = re.split(r"\s*(?:\.\.|:|\bto\b)\s*|(?<=\d{2})-(?=\s*(?:fy)?\d{4})", text.strip(), flags=re.I)
+    parts = [p for p in parts if p]
+    if len(parts) == 1:
+        return [parse_year(parts[0], start_month)]
+    if len(parts) != 2:
+        raise PeriodError(f"cannot read year range '{text}': write it as 2017/18-2019/20")
+    a, b = parse_year(parts[0], start_month), parse_year(parts[1], start_month)
+    if b < a:
+        raise PeriodError(f"year range '{text}' runs backwards")
+    return [FinancialYear(y, start_month) for y in range(a.start_year, b.start_year + 1)]
+
+
+def year_of(month: pd.Period, start_month: int = DEFAULT_START_MONTH) -> FinancialYear:
+    """The financial year a month falls in."""
+    year = month.year if month.month >= start_month else month.year - 1
+    return FinancialYear(year, start_month)
+
+
+def months_present(fy: FinancialYear, covered: Iterable[pd.Period]) -> list[pd.Period]:
+    """The months of ``fy`` that the extract covers, in order."""
+    cov = set(covered)
+    return [m for m in fy.months if m in cov]
+
+
+def is_complete(fy: FinancialYear, covered: Iterable[pd.Period]) -> bool:
+    return len(months_present(fy, covered)) == 12
+
+
+def complete_years(
+    covered: Iterable[pd.Period], start_month: int = DEFAULT_START_MONTH
+) -> list[FinancialYear]:
+    """Every financial year whose twelve months are all covered, oldest first."""
+    cov = set(covered)
+    years = sorted({year_of(m, start_month) for m in cov})
+    return [fy for fy in years if all(m in cov for m in fy.months)]
+
+
+def latest_complete_year(
+    covered: Iterable[pd.Period], start_month: int = DEFAULT_START_MONTH
+) -> FinancialYear:
+    cov = list(covered)
+    years = complete_years(cov, start_month)
+    if not years:
+        span = f"{month_label(min(cov))} to {month_label(max(cov))}" if cov else "no months"
+        raise PeriodError(
+            f"the data holds no complete financial year ({span}); ask for a partial year with --year"
+        )
+    return years[-1]
+
+
+def month_label(month: pd.Period) -> str:
+    return f"{_MONTH_NAMES[month.month - 1]} {month.year}"
+
+
+def span_label(months: list[pd.Period]) -> str:
+    """``Apr 2022–Feb 2023`` for a run of months."""
+    if not months:
+        return "no months"
+    return f"{month_label(min(months))}–{month_label(max(months))}"
+
+
+def month_gaps(months: Iterable[pd.Period]) -> list[pd.Period]:
+    """Months missing between the first and last of ``months``."""
+    ms = sorted(set(months))
+    if not ms:
+        return []
+    have = set(ms)
+    return [m for m in pd.period_range(ms[0], ms[-1], freq="M") if m not in have]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A financial year as used in one analysis: possibly partial, then restricted to ``months``."""
+
+    fy: FinancialYear
+    months: tuple[pd.Period, ...]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.months) == 12
+
+    @property
+    def label(self) -> str:
+        if self.complete:
+            return self.fy.label
+        return f"{self.fy.label} (partial: {span_label(list(self.months))}, {len(self.months)} of 12 months)"
+
+    def same_months_in(self, other: FinancialYear) -> Period:
+        """The same calendar months, ``other`` year: so a partial year is compared like for like."""
+        offset = (other.start_year - self.fy.start_year) * 12
+        return Period(other, tuple(m + offset for m in self.months))

@@ -1,0 +1,69 @@
+"""Machine-readable outputs: JSON (the stable contract), CSV (UTF-8 with BOM, for Excel) and Markdown."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from csp_assess.render.values import human, neutralise, plain, records
+from csp_assess.result import Result
+
+
+def to_json_obj(result: Result) -> dict[str, Any]:
+    obj: dict[str, Any] = {k: plain(v) for k, v in result.meta.items()}
+    for name, table in result.tables.items():
+        obj[name] = records(table.frame, table.columns + table.detail_columns)
+    obj["sources"] = result.sources
+    obj["warnings"] = result.warnings
+    return obj
+
+
+def to_json(result: Result) -> str:
+    return json.dumps(to_json_obj(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(result: Result, table_name: str | None = None) -> str:
+    """The primary table as CSV text (the caller writes it with a BOM). Formula-like text is neutralised."""
+    table = result.tables[table_name or result.primary]
+    cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
+    frame = table.frame[cols].map(lambda v: neutralise(plain(v)))
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\r\n")
+    return buf.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(result: Result) -> str:
+    lines = [f"# {result.title or result.command}", ""]
+    for k, v in result.meta.items():
+        if v is not None and not isinstance(v, list | dict):
+            lines.append(f"- **{k}**: {_md_escape(str(plain(v)))}")
+    for table in result.tables.values():
+        cols = [c for c in table.columns if c in table.frame.columns]
+        lines += [
+            "",
+            f"## {table.title}",
+            "",
+            "| " + " | ".join(cols) + " |",
+            "|" + "|".join("---:" if table.frame[c].dtype.kind in "iuf" else "---" for c in cols) + "|",
+        ]
+        for row in table.frame[cols].itertuples(index=False):
+            lines.append(
+                "| " + " | ".join(_md_escape(human(v, c)) for c, v in zip(cols, row, strict=True)) + " |"
+            )
+    lines += ["", "## Sources", ""]
+    for s in result.sources:
+        lines.append(
+            f"- `{s['path']}` ({s['layout']}, {s['encoding']}): {s['rows_read']:,} rows read, "
+            f"{s['rows_counted']:,} counted, {s['rows_rejected']:,} rejected; months used "
+            f"{s['months_used_span']}"
+        )
+    for n in result.notes:
+        lines.append(f"- {_md_escape(n)}")
+    if result.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {_md_escape(w)}" for w in result.warnings]
+    return "\n".join(lines) + "\n"

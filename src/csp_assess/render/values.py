@@ -1,0 +1,77 @@
+"""Turning cell values into JSON-safe Python values and human-readable strings, the same way everywhere."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(value: Any) -> Any:
+    """numpy/pandas scalars -> plain Python; NaN/NA -> None; Periods -> 'YYYY-MM'."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) else f
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Period):
+        return str(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    cols = [c for c in columns if c in frame.columns]
+    return [
+        {c: plain(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].itertuples(index=False)
+    ]
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
+    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def human(value: Any, column: str = "") -> str:
+    """A cell for people: thousands separators, one decimal for percentages, '-' for unknown."""
+    v = plain(value)
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:+,}" if column == "change" else f"{v:,}"
+    if isinstance(v, float):
+        if column.endswith("_pct"):
+            return f"{v:+.1f}%"
+        if column in ("p_value", "p_adjusted"):
+            return f"{v:.3f}" if v >= 0.001 else "<0.001"
+        if column == "cost_gbp":
+            return (
+                f"£{v / 1e6:,.1f}m"
+                if abs(v) >= 1e6
+                else f"£{v / 1e3:,.0f}k"
+                if abs(v) >= 1e3
+                else f"£{v:,.0f}"
+            )
+        if column == "harm":
+            return f"{v:,.0f}"
+        if column == "change":
+            return f"{v:+,.0f}"
+        if column in ("score", "z") or column.endswith("_share"):
+            return f"{v:.1f}"
+        if v.is_integer():
+            return f"{int(v):,}"
+        return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
