@@ -7,13 +7,27 @@ Exit codes: 0 success, 1 bad input or data error (one ``Error: ...`` line on std
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from csp_assess import __version__
+from csp_assess.cli_options import (
+    AreaOpt,
+    BaselineOpt,
+    FilesArg,
+    FormatOpt,
+    HarmIndex,
+    Level,
+    MapOpt,
+    NoCacheOpt,
+    OutputOpt,
+    PrioritiesOpt,
+    StartMonthOpt,
+    YearOpt,
+    emit_result,
+    load_files,
+)
 from csp_assess.errors import CspAssessError, InputError
 
 app = typer.Typer(
@@ -25,75 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-
-
-class Level(StrEnum):
-    minor = "minor"
-    major = "major"
-
-
-class HarmIndex(StrEnum):
-    cchi = "cchi"
-    css = "css"
-    cost = "cost"
-    none = "none"
-
-
-FilesArg = Annotated[
-    list[Path],
-    typer.Argument(help="Extract files, folders of monthly files, or .zip downloads.", show_default=False),
-]
-AreaOpt = Annotated[
-    str | None,
-    typer.Option("--area", "-a", help="Area to analyse (case-insensitive); 'all' sums every area."),
-]
-YearOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--year", "-y", help="Financial year, e.g. 2021/22. Default: the latest complete year in the data."
-    ),
-]
-BaselineOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--baseline", help="Pre-COVID baseline year or range (2019/20 or 2017/18-2019/20). Default 2019/20."
-    ),
-]
-FormatOpt = Annotated[
-    Format | None,
-    typer.Option(
-        "--format", "-f", help="Output format. Default: table, or from the --output file's extension."
-    ),
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
-]
-StartMonthOpt = Annotated[
-    int, typer.Option("--fy-start", min=1, max=12, help="First month of the financial year.")
-]
-MapOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map", help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable).'
-    ),
-]
-NoCacheOpt = Annotated[
-    bool, typer.Option("--no-cache", help="Do not read or write the cache of aggregated counts.")
-]
-PrioritiesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--priorities",
-        help="Priorities TOML file (default: ./csp-assess.toml if present, else the MOPAC set).",
-    ),
-]
 
 
 def _version(value: bool) -> None:
@@ -109,23 +54,6 @@ def _root(
     ] = False,
 ) -> None:
     """Crime and disorder strategic assessment from police offence extracts."""
-
-
-def _load(files: list[Path], mapping: list[str] | None, no_cache: bool):
-    from csp_assess.load import load_extract
-    from csp_assess.load.long import mapping_from_options
-    from csp_assess.render.progress import progress_callback
-
-    with progress_callback() as progress:
-        return load_extract(
-            files, mapping=mapping_from_options(mapping or []), use_cache=not no_cache, progress=progress
-        )
-
-
-def _emit(result, fmt: Format | None, output: Path | None) -> None:
-    from csp_assess.render import emit
-
-    emit(result, fmt.value if fmt else None, output)
 
 
 @app.command()
@@ -161,7 +89,7 @@ def rank(
     if w_volume + w_harm + w_cost <= 0:
         raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
     pset = load_priorities(priorities)
-    extract = _load(files, map_, no_cache)
+    extract = load_files(files, map_, no_cache)
     opts = RankOptions(
         area=area,
         year=year,
@@ -171,7 +99,24 @@ def rank(
         start_month=fy_start,
         score_weights=ScoreWeights(w_volume, w_harm, w_cost),
     )
-    _emit(build_rank(extract, opts, pset), fmt, output)
+    emit_result(build_rank(extract, opts, pset), fmt, output)
+
+
+def _register_commands() -> None:
+    """Commands live in small modules by theme; each registers itself on ``app``."""
+    import importlib
+
+    for name in ("cli_assess", "cli_config", "cli_validate", "cli_report"):
+        try:
+            module = importlib.import_module(f"csp_assess.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"csp_assess.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,100 @@
+"""Options shared by every command (the same flags everywhere), and the load/emit steps they all use."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csp_assess.model import Extract
+from csp_assess.result import Result
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class Level(StrEnum):
+    minor = "minor"
+    major = "major"
+
+
+class HarmIndex(StrEnum):
+    cchi = "cchi"
+    css = "css"
+    cost = "cost"
+    none = "none"
+
+
+FilesArg = Annotated[
+    list[Path],
+    typer.Argument(help="Extract files, folders of monthly files, or .zip downloads.", show_default=False),
+]
+AreaOpt = Annotated[
+    str | None,
+    typer.Option("--area", "-a", help="Area to analyse (case-insensitive); 'all' sums every area."),
+]
+YearOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--year", "-y", help="Financial year, e.g. 2021/22. Default: the latest complete year in the data."
+    ),
+]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline", help="Pre-COVID baseline year or range (2019/20 or 2017/18-2019/20). Default 2019/20."
+    ),
+]
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format", "-f", help="Output format. Default: table, or from the --output file's extension."
+    ),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")
+]
+StartMonthOpt = Annotated[
+    int, typer.Option("--fy-start", min=1, max=12, help="First month of the financial year.")
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable).'
+    ),
+]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Do not read or write the cache of aggregated counts.")
+]
+PrioritiesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--priorities",
+        help="Priorities TOML file (default: ./csp-assess.toml if present, else the MOPAC set).",
+    ),
+]
+
+
+def load_files(files: list[Path], mapping: list[str] | None, no_cache: bool) -> Extract:
+    """Load every file named, with a progress bar on a terminal."""
+    from csp_assess.load import load_extract
+    from csp_assess.load.long import mapping_from_options
+    from csp_assess.render.progress import progress_callback
+
+    with progress_callback() as progress:
+        return load_extract(
+            files, mapping=mapping_from_options(mapping or []), use_cache=not no_cache, progress=progress
+        )
+
+
+def emit_result(result: Result, fmt: Format | None, output: Path | None) -> None:
+    """Render in the format asked for (or implied by --output), to stdout or the file."""
+    from csp_assess.render import emit
+
+    emit(result, fmt.value if fmt else None, output)
