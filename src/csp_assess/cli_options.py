@@ -69,6 +69,14 @@ MapOpt = Annotated[
         "--map", help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable).'
     ),
 ]
+MapFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--map-file",
+        help='Column mapping file for long extracts: TOML (month = "Committed Date") or CSV of '
+        "canonical,column lines. --map entries override it.",
+    ),
+]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Do not read or write the cache of aggregated counts.")
 ]
@@ -81,16 +89,25 @@ PrioritiesOpt = Annotated[
 ]
 
 
-def load_files(files: list[Path], mapping: list[str] | None, no_cache: bool) -> Extract:
+def build_mapping(mapping: list[str] | None, map_file: Path | None = None) -> dict[str, str]:
+    """The column mapping from --map-file, then --map (which wins for the same canonical name)."""
+    from csp_assess.load.long import mapping_from_file, mapping_from_options
+
+    out = mapping_from_file(map_file) if map_file is not None else {}
+    out.update(mapping_from_options(mapping or []))
+    return out
+
+
+def load_files(
+    files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None = None
+) -> Extract:
     """Load every file named, with a progress bar on a terminal."""
     from csp_assess.load import load_extract
-    from csp_assess.load.long import mapping_from_options
     from csp_assess.render.progress import progress_callback
 
+    cols = build_mapping(mapping, map_file)
     with progress_callback() as progress:
-        return load_extract(
-            files, mapping=mapping_from_options(mapping or []), use_cache=not no_cache, progress=progress
-        )
+        return load_extract(files, mapping=cols, use_cache=not no_cache, progress=progress)
 
 
 def emit_result(result: Result, fmt: Format | None, output: Path | None) -> None:

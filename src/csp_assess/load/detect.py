@@ -70,10 +70,10 @@ def detect_header(cells: list[str], delim: str, name: str, known_extra: tuple[st
         return Detected("police-uk", "lsoa", cells, delim)
     if "month" in norm or "date" in norm or known_extra:
         return Detected("long", "record", cells, delim)
-    shown = ",".join(cells[:6]) + ("..." if len(cells) > 6 else "")
+    shown = delim.join(cells[:6]) + ("..." if len(cells) > 6 else "")
     hint = ""
-    if len(cells) == 1 and any(s in cells[0] for s in (";", "\t")):
-        hint = " (the delimiter looks wrong)"
+    if delim != ",":
+        hint = f" (read with delimiter {delim!r}; Met and police.uk files are comma-separated)"
     raise LayoutError(
         f"unknown layout{hint}: header starts '{shown}'; expected a Met borough/ward file, a data.police.uk "
         "street file, or a long file with month,area,major,minor[,count] (use --map to name other columns)",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.textio import read_text
+from csp_assess.load.textio import read_text, unterminated_warning
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import month_gaps
 
@@ -236,6 +236,8 @@ def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLo
     else:
         resolve_columns(header, mapping, name)
         load = _empty(name, encoding)
+    if text and not text.endswith(("\n", "\r")):
+        load.warnings.append(unterminated_warning(name, reader.line_num))
     load.source.rows_read += len(ragged)
     load.source.rows_rejected += len(ragged)
     load.rejects = sorted(load.rejects + ragged, key=lambda r: r.line or 0)
@@ -270,6 +272,53 @@ def read_parquet(path: Path, mapping: dict[str, str]) -> FileLoad:
     except Exception as err:
         raise InputError(f"cannot read the Parquet file ({type(err).__name__})", file=str(path)) from err
     return normalise_long(frame, str(path), mapping, 1, "long-parquet", "parquet")
+
+
+def mapping_from_file(path: str | Path) -> dict[str, str]:
+    """A mapping file: TOML (``month = "Committed Date"``, optionally under ``[map]``) or CSV/text lines of
+    ``canonical,column`` or ``canonical=column`` (an optional ``canonical,column`` header line is skipped)."""
+    import tomllib
+
+    from csp_assess.errors import ConfigError
+
+    path = Path(path)
+    name = str(path)
+    text, _ = read_text(path)
+    out: dict[str, str] = {}
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"mapping file is not valid TOML ({err})", file=name) from err
+        table = data.get("map", data)
+        if not isinstance(table, dict):
+            raise ConfigError('mapping file: [map] must be a table of canonical = "column"', file=name)
+        for key, value in table.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"mapping file: {key} must name a column as text", file=name)
+            out[str(key).strip().lower()] = value.strip()
+    else:
+        for line_no, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            cells = [c.strip() for c in row]
+            if not cells or not any(cells) or cells[0].startswith("#"):
+                continue
+            if len(cells) == 1 and "=" in cells[0]:
+                cells = [c.strip().strip("\"'") for c in cells[0].split("=", 1)]
+            if len(cells) != 2 or not cells[0] or not cells[1]:
+                raise ConfigError(
+                    "mapping file: expected canonical,column on each line", file=name, line=line_no
+                )
+            if line_no == 1 and cells[0].lower() == "canonical":
+                continue
+            out[cells[0].lower()] = cells[1]
+    for canon in out:
+        if canon not in CANONICAL:
+            raise ConfigError(
+                f"mapping file names '{canon}', which is not one of {', '.join(CANONICAL)}", file=name
+            )
+    if not out:
+        raise ConfigError("mapping file maps no columns", file=name)
+    return out
 
 
 def mapping_from_options(items: list[str]) -> dict[str, str]:

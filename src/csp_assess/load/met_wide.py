@@ -17,7 +17,7 @@ import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.detect import MET_WIDE_KEYS, Detected
-from csp_assess.load.textio import read_text
+from csp_assess.load.textio import read_text, unterminated_warning
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import month_gaps
 
@@ -126,6 +126,8 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         raise LayoutError("a month column appears twice in the header", file=name, line=1)
     if source.gaps:
         warnings.append(f"{name}: {len(source.gaps)} month(s) missing inside the file's range")
+    if text and not text.endswith(("\n", "\r")):
+        warnings.append(unterminated_warning(name, line))
     return FileLoad(counts=counts, source=source, rejects=rejects, warnings=warnings)
 
 

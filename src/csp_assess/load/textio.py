@@ -48,3 +48,11 @@ def read_head(path: Path, size: int = 65536) -> bytes:
             return fh.read(size)
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror}", file=str(path)) from err
+
+
+def unterminated_warning(name: str, line: int) -> str:
+    """A file cut off mid-line can still parse: say so, so a short last count is not taken on trust."""
+    return (
+        f"{name}: the file does not end with a line break, so it may be cut short: "
+        f"check the counts on its last line ({line})"
+    )

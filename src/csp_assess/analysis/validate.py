@@ -1,0 +1,234 @@
+"""Checking extract files before analysing them: what each file is, what was read, counted and rejected.
+
+``validate_paths`` never stops at the first bad file: every path is tried, an unusable file is reported
+with its one-line error, and the usable ones are combined (per category set and level) so the report can
+say which snapshot won which months. Pure: no printing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csp_assess.errors import CspAssessError
+from csp_assess.model import FileLoad, Reject, SourceFile
+from csp_assess.periods import span_label
+
+UNRECOGNISED_NOTE = "not in the category map"
+
+
+@dataclass
+class FileReport:
+    """One file (or one member of a zip), usable or not."""
+
+    path: str
+    error: str | None = None  # the one-line error when the file is unusable
+    source: SourceFile | None = None
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)  # (major, minor) with no weights
+
+    @property
+    def usable(self) -> bool:
+        return self.error is None
+
+    def record(self) -> dict[str, Any]:
+        """The JSON contract: path, layout, encoding, rows_read/counted/rejected, months, gaps, areas."""
+        s = self.source
+        if s is None:
+            return {
+                "path": self.path,
+                "usable": False,
+                "error": self.error,
+                "layout": None,
+                "encoding": None,
+                "rows_read": None,
+                "rows_counted": None,
+                "rows_rejected": None,
+                "first_month": None,
+                "last_month": None,
+                "gaps": [],
+                "areas": [],
+            }
+        return {
+            "path": s.path,
+            "usable": True,
+            "error": None,
+            "layout": s.layout,
+            "encoding": s.encoding,
+            "rows_read": s.rows_read,
+            "rows_counted": s.rows_counted,
+            "rows_rejected": s.rows_rejected,
+            "first_month": str(s.first_month) if s.first_month is not None else None,
+            "last_month": str(s.last_month) if s.last_month is not None else None,
+            "gaps": [str(m) for m in s.gaps],
+            "areas": list(s.areas),
+            "categories": s.scheme,
+            "level": s.level,
+            "offences": s.offences,
+            "months_used": [str(m) for m in s.months_used],
+            "months_used_span": span_label(s.months_used) if s.months_used else "none",
+            "superseded": [
+                {"by": by, "months": [str(m) for m in ms], "span": span_label(ms)}
+                for by, ms in s.superseded_by.items()
+            ],
+            "unrecognised_categories": [{"major": a, "minor": b} for a, b in self.unrecognised],
+        }
+
+
+@dataclass
+class Validation:
+    files: list[FileReport]
+    rejects: list[Reject]
+    warnings: list[str]
+
+    @property
+    def unusable(self) -> list[FileReport]:
+        return [f for f in self.files if not f.usable]
+
+
+def _expand(path: str | Path) -> tuple[list[Path], str | None]:
+    from csp_assess.load import expand_paths
+
+    try:
+        return expand_paths([path]), None
+    except CspAssessError as err:
+        return [], str(err)
+
+
+def _read(path: Path, mapping: dict[str, str]) -> tuple[list[FileLoad], str | None]:
+    from csp_assess.load import load_file
+
+    try:
+        return load_file(path, mapping), None
+    except CspAssessError as err:
+        return [], str(err)
+    except OSError as err:
+        return [], f"cannot read file: {err.strerror or err} ({path})"
+
+
+def _unrecognised(loads: list[FileLoad], scheme: str) -> dict[str, list[tuple[str, str]]]:
+    """Per file, the (major, minor) pairs the weight tables do not know."""
+    from csp_assess.reference.weights import weights_for
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for ld in loads:
+        cats = ld.counts[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
+        if cats.empty:
+            out[ld.source.path] = []
+            continue
+        try:
+            weighted = weights_for(cats.reset_index(drop=True), scheme)
+        except CspAssessError:
+            weighted = cats.assign(note=UNRECOGNISED_NOTE)
+        miss = weighted[weighted["note"] == UNRECOGNISED_NOTE]
+        out[ld.source.path] = [(str(a), str(b)) for a, b in zip(miss["major"], miss["minor"], strict=True)]
+    return out
+
+
+def validate_paths(paths: Sequence[str | Path], mapping: dict[str, str] | None = None) -> Validation:
+    """Read every file named (folders and zips expanded), each on its own, then resolve snapshots."""
+    from csp_assess.load.combine import SCHEME_NAMES, combine
+
+    mapping = mapping or {}
+    reports: list[FileReport] = []
+    loads: list[FileLoad] = []
+    report_of: dict[str, FileReport] = {}
+    warnings: list[str] = []
+    for p in paths:
+        files, error = _expand(p)
+        if error is not None:
+            reports.append(FileReport(path=str(p), error=error))
+            continue
+        for f in files:
+            got, error = _read(f, mapping)
+            if error is not None:
+                reports.append(FileReport(path=str(f), error=error))
+                continue
+            for ld in got:
+                rep = FileReport(path=ld.source.path, source=ld.source)
+                reports.append(rep)
+                report_of[ld.source.path] = rep
+                loads.append(ld)
+
+    rejects = [r for ld in loads for r in ld.rejects]
+    groups: dict[tuple[str, str], list[FileLoad]] = defaultdict(list)
+    for ld in loads:
+        groups[(ld.source.scheme, ld.source.level)].append(ld)
+    for (scheme, _level), group in sorted(groups.items()):
+        # One group at a time: combine sets months_used / superseded_by on each source, and warns.
+        warnings.extend(combine(group).warnings)
+        for path, pairs in _unrecognised(group, scheme).items():
+            report_of[path].unrecognised = pairs
+            if pairs:
+                shown = "; ".join(f"{a} / {b}" if a != b else a for a, b in pairs[:8])
+                more = f" (+{len(pairs) - 8} more)" if len(pairs) > 8 else ""
+                warnings.append(
+                    f"{path}: {len(pairs)} categor{'y' if len(pairs) == 1 else 'ies'} not recognised by "
+                    f"the weight tables (no harm or cost weight): {shown}{more}"
+                )
+    if len(groups) > 1:
+        parts = "; ".join(
+            f"{len(g)} file(s) with {SCHEME_NAMES.get(s, s)} at {lv} level"
+            for (s, lv), g in sorted(groups.items())
+        )
+        warnings.append(
+            f"these files cannot be analysed in one call ({parts}): they count differently, "
+            "so run them separately"
+        )
+    for rep in reports:
+        s = rep.source
+        if s is not None and s.rows_read != s.rows_counted + s.rows_rejected:  # pragma: no cover - invariant
+            warnings.append(
+                f"{s.path}: rows read ({s.rows_read}) != counted ({s.rows_counted}) + rejected "
+                f"({s.rows_rejected}): please report this"
+            )
+        if s is not None and s.rows_read and not s.rows_counted:
+            warnings.append(f"{s.path}: every row was rejected; the file contributes nothing")
+    return Validation(files=reports, rejects=rejects, warnings=warnings)
+
+
+def files_frame(v: Validation) -> pd.DataFrame:
+    """One row per file for the terminal, Markdown and CSV outputs (lists shown as short text)."""
+    rows: list[dict[str, Any]] = []
+    for rep in v.files:
+        s = rep.source
+        if s is None:
+            rows.append({"path": rep.path, "status": "unusable", "error": rep.error})
+            continue
+        sup = "; ".join(f"{span_label(ms)} from {by}" for by, ms in s.superseded_by.items())
+        rows.append(
+            {
+                "path": s.path,
+                "status": "ok",
+                "layout": s.layout,
+                "encoding": s.encoding,
+                "rows_read": s.rows_read,
+                "rows_counted": s.rows_counted,
+                "rows_rejected": s.rows_rejected,
+                "first_month": str(s.first_month) if s.first_month is not None else "",
+                "last_month": str(s.last_month) if s.last_month is not None else "",
+                "gaps": len(s.gaps),
+                "gap_months": ", ".join(str(m) for m in s.gaps),
+                "areas": len(s.areas),
+                "area_names": "; ".join(s.areas),
+                "months_used": span_label(s.months_used) if s.months_used else "none",
+                "superseded": sup,
+                "unrecognised": len(rep.unrecognised),
+                "error": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rejects_frame(v: Validation) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": [r.file for r in v.rejects],
+            "line": pd.array([r.line for r in v.rejects], dtype="Int64"),
+            "reason": [r.reason for r in v.rejects],
+        }
+    )
