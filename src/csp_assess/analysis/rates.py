@@ -1,0 +1,170 @@
+"""Rates and context: offences per 1,000 residents, and an area beside all areas and its rank among them.
+
+``--population`` is either a number (the selected area's residents) or a CSV file with columns
+``area,population`` (case-insensitive area names; extra columns ignored). Pseudo-areas that are not
+boroughs (``Unknown``, the airports, Aviation Security) count towards the all-areas total but are never
+ranked, and the output says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csp_assess.analysis.select import crime_only, period_counts
+from csp_assess.errors import ConfigError
+from csp_assess.model import Extract
+from csp_assess.periods import Period
+
+PSEUDO_AREAS = frozenset(
+    {
+        "unknown",
+        "london heathrow and london city airports",
+        "aviation security (so18)",
+        "no location",
+    }
+)
+CONTEXT_COLUMNS = ["area", "count", "rank", "rate_per_1000", "rate_rank", "ranked"]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def is_pseudo_area(name: str) -> bool:
+    return _norm(name) in PSEUDO_AREAS
+
+
+def per_thousand(count: int | float, population: int) -> float | None:
+    if population <= 0:
+        return None
+    return round(float(count) / population * 1000.0, 2)
+
+
+def read_populations(path: Path) -> dict[str, int]:
+    """{normalised area: population} from a CSV with ``area`` and ``population`` columns."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise ConfigError(f"cannot read population file ({err.strerror})", file=str(path)) from err
+    reader = csv.DictReader(text.splitlines())
+    fields = {(_norm(f) if f else ""): f for f in (reader.fieldnames or [])}
+    if "area" not in fields or "population" not in fields:
+        raise ConfigError("population file needs columns 'area' and 'population'", file=str(path), line=1)
+    out: dict[str, int] = {}
+    for i, row in enumerate(reader, start=2):
+        raw = (row.get(fields["population"]) or "").replace(",", "").strip()
+        try:
+            value = int(float(raw))
+        except ValueError as err:
+            raise ConfigError(f"population '{raw}' is not a number", file=str(path), line=i) from err
+        if value <= 0:
+            raise ConfigError(f"population must be above 0, not {value}", file=str(path), line=i)
+        out[_norm(row.get(fields["area"]) or "")] = value
+    return out
+
+
+def parse_population(spec: str) -> int | dict[str, int]:
+    """A number (``215,000`` or ``215000``) or the path of an area,population CSV."""
+    raw = spec.replace(",", "").replace("_", "").strip()
+    if raw.isdigit():
+        value = int(raw)
+        if value <= 0:
+            raise ConfigError("--population must be above 0")
+        return value
+    return read_populations(Path(spec))
+
+
+def population_for(spec: str, area: str) -> tuple[int | None, list[str]]:
+    pops = parse_population(spec)
+    if isinstance(pops, int):
+        return pops, []
+    if _norm(area) in pops:
+        return pops[_norm(area)], []
+    if _norm(area) == "all areas":
+        return None, ["no single population for all areas: rates are shown per area in the boroughs table"]
+    return None, [f"the population file has no row for {area}: no rate shown"]
+
+
+@dataclass
+class RateContext:
+    meta: dict[str, Any]
+    table: pd.DataFrame
+    columns: list[str] = field(default_factory=lambda: list(CONTEXT_COLUMNS))
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def borough_context(
+    extract: Extract, area: str, period: Period, population: str | None = None
+) -> RateContext | None:
+    """For a multi-area extract and one chosen area: all areas' totals, and the area's rank among boroughs."""
+    areas = extract.areas
+    if len(areas) < 2 or area not in areas:
+        return None
+    totals = (
+        period_counts(crime_only(extract.counts), period, ["area"]).reindex(areas).fillna(0).astype("int64")
+    )
+    frame = pd.DataFrame({"area": totals.index, "count": totals.to_numpy()})
+    frame["ranked"] = ~frame["area"].map(is_pseudo_area)
+    real = frame[frame["ranked"]]
+    frame["rank"] = real["count"].rank(ascending=False, method="min").astype("Int64")
+    frame["rank"] = frame["rank"].astype("Int64")
+    pops = parse_population(population) if population is not None else None
+    frame["rate_per_1000"] = None
+    frame["rate_rank"] = pd.Series([pd.NA] * len(frame), dtype="Int64")
+    warnings: list[str] = []
+    if isinstance(pops, dict):
+        frame["rate_per_1000"] = [
+            per_thousand(c, pops[_norm(a)]) if _norm(a) in pops else None
+            for a, c in zip(frame["area"], frame["count"], strict=True)
+        ]
+        frame["rate_per_1000"] = frame["rate_per_1000"].astype("float64")
+        rated = frame["ranked"] & frame["rate_per_1000"].notna()
+        frame.loc[rated, "rate_rank"] = (
+            frame.loc[rated, "rate_per_1000"].rank(ascending=False, method="min").astype("Int64")
+        )
+        no_pop = frame.loc[frame["ranked"] & frame["rate_per_1000"].isna(), "area"].tolist()
+        if no_pop:
+            warnings.append(f"no population for {', '.join(no_pop[:10])}: not ranked by rate")
+    frame = frame.sort_values(["ranked", "count"], ascending=[False, False], kind="mergesort").reset_index(
+        drop=True
+    )
+    excluded = frame.loc[~frame["ranked"], "area"].tolist()
+    row = frame[frame["area"] == area].iloc[0]
+    all_total = int(frame["count"].sum())
+    london = extract.scheme.startswith("met")
+    label = "London (all areas in the extract)" if london else "all areas in the extract"
+    meta: dict[str, Any] = {
+        "all_areas_label": label,
+        "all_areas_total": all_total,
+        "area_share_pct": round(int(row["count"]) / all_total * 100, 1) if all_total else None,
+        "rank_among_boroughs": int(row["rank"]) if bool(row["ranked"]) else None,
+        "boroughs_ranked": int(frame["ranked"].sum()),
+        "excluded_from_rank": excluded,
+    }
+    if isinstance(pops, dict) and frame["rate_per_1000"].notna().any():
+        known = frame[frame["rate_per_1000"].notna()]
+        pop_sum = sum(pops[_norm(a)] for a in known["area"])
+        meta["all_areas_rate_per_1000"] = per_thousand(int(known["count"].sum()), pop_sum)
+        meta["rate_rank_among_boroughs"] = None if pd.isna(row["rate_rank"]) else int(row["rate_rank"])
+    notes = []
+    rank_text = (
+        f"ranked {meta['rank_among_boroughs']} of {meta['boroughs_ranked']} by offences"
+        if meta["rank_among_boroughs"] is not None
+        else "not ranked (not a borough)"
+    )
+    notes.append(
+        f"{area}: {int(row['count']):,} of {all_total:,} offences in {label} ({meta['area_share_pct']}%), "
+        f"{rank_text}"
+    )
+    if excluded:
+        notes.append(
+            f"Left out of ranks (not boroughs): {', '.join(excluded)}; their offences are in the total"
+        )
+    return RateContext(meta=meta, table=frame, notes=notes, warnings=warnings)
