@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,7 @@ import pandas as pd
 from csp_assess.errors import PeriodError
 
 
-def _sps():  # type: ignore[no-untyped-def]
+def _sps() -> Any:
     """scipy.stats, imported on first use: it costs about 1.5 s, which every command would otherwise pay."""
     from scipy import stats
 
@@ -375,6 +375,9 @@ def _design(months: pd.PeriodIndex, origin: pd.Period, model: str) -> FloatArray
     return np.column_stack(cols)
 
 
+MIN_TOTAL_TREND = 20  # offences in the fit window below which only a mean is projected
+
+
 def _choose_model(months: pd.PeriodIndex, y: FloatArray) -> str:
     n = len(months)
     if n >= MIN_MONTHS_SEASONAL:
@@ -384,7 +387,8 @@ def _choose_model(months: pd.PeriodIndex, y: FloatArray) -> str:
         # Every calendar month seen twice and non-zero in total, else its effect is -inf / unidentified.
         if np.all(seen >= 2) and np.all(totals > 0):
             return "trend+season"
-    if n >= MIN_MONTHS_TREND and y.sum() > 0:
+    # A trend needs offences spread over the window: with a handful in one corner the slope diverges.
+    if n >= MIN_MONTHS_TREND and y.sum() >= MIN_TOTAL_TREND and np.count_nonzero(y) >= 3:
         return "trend"
     return "mean"
 
@@ -398,8 +402,10 @@ def _mixture_quantiles(
     """
     x, w = np.polynomial.hermite_e.hermegauss(nodes)
     w = w / w.sum()
-    means = np.exp(log_mean + se_log * x)
-    hi_mean = float(np.exp(log_mean + se_log * 8.0))
+    # A sparse series can give a diverging trend (huge se_log): cap the log-mean so the search stays finite.
+    cap = 27.0  # e^27 ~ 5e11 offences: far beyond any real count, still a finite integer bound
+    means = np.exp(np.minimum(log_mean + se_log * x, cap))
+    hi_mean = float(np.exp(min(log_mean + se_log * 8.0, cap)))
     upper = int(hi_mean + 12.0 * math.sqrt(dispersion * hi_mean) + 20)
 
     def cdf(k: int) -> float:
@@ -470,7 +476,16 @@ def expected_from_trend(
         return Expected(0.0, 0.0, high, "mean", n, 1.0)
 
     X = _design(months, start, model)
-    fit = poisson_glm_irls(X, y)
+    with np.errstate(all="ignore"):
+        try:
+            fit = poisson_glm_irls(X, y)
+            ok = fit.converged and bool(np.all(np.isfinite(fit.coef)))
+        except np.linalg.LinAlgError:
+            ok = False
+    if not ok and model != "mean":
+        model = "mean"  # the richer model did not converge (sparse series): fall back, and say so in `model`
+        X = _design(months, start, model)
+        fit = poisson_glm_irls(X, y)
     p = X.shape[1]
     df_resid = n - p
     if df_resid > 0:
@@ -481,6 +496,14 @@ def expected_from_trend(
 
     Xt = _design(targets, start, model)
     mu_t = np.exp(Xt @ fit.coef)
+    if model != "mean" and float(mu_t.max()) > 3.0 * float(y.max()):
+        # An exponential trend projected far beyond anything observed is not a credible expectation.
+        model = "mean"
+        X = _design(months, start, model)
+        fit = poisson_glm_irls(X, y)
+        Xt = _design(targets, start, model)
+        mu_t = np.exp(Xt @ fit.coef)
+        dispersion = max(1.0, float(np.sum((y - fit.fitted) ** 2 / fit.fitted) / max(n - 1, 1)))
     expected = float(mu_t.sum())
     grad = (mu_t[:, None] * Xt).sum(axis=0)  # d(expected)/d(coef)
     var_expected = float(dispersion * grad @ fit.cov_unscaled @ grad)
