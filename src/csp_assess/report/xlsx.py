@@ -1,0 +1,91 @@
+"""The report as an Excel workbook: one sheet per table, frozen header row, number formats, autofilter.
+
+Numbers stay numbers (so analysts can re-sort and sum them); text that a spreadsheet would run as a formula
+is neutralised. The workbook's created/modified dates are fixed so the same input gives the same content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from csp_assess.render.values import neutralise, plain
+from csp_assess.report.build import ReportData
+
+INT_FORMAT = "#,##0"
+DEC_FORMAT = "#,##0.0"
+PCT_FORMAT = '+0.0"%";-0.0"%";0.0"%"'
+SIGNED_FORMAT = "+#,##0;-#,##0;0"
+GBP_FORMAT = '"£"#,##0'
+P_FORMAT = "0.0000"
+FIXED_TIME = dt.datetime(2000, 1, 1)
+
+
+def number_format(column: str, value: Any) -> str | None:
+    if column.endswith("_pct"):
+        return PCT_FORMAT
+    if column in ("change", "baseline_change"):
+        return SIGNED_FORMAT
+    if column.endswith("_gbp"):
+        return GBP_FORMAT
+    if column in ("p_value", "p_adjusted"):
+        return P_FORMAT
+    if column in ("score", "z") or column.endswith("_share") or column == "baseline_count":
+        return DEC_FORMAT
+    if isinstance(value, int):
+        return INT_FORMAT
+    if isinstance(value, float):
+        return INT_FORMAT if column in ("expected", "expected_low", "expected_high", "harm") else DEC_FORMAT
+    return None
+
+
+def _value(v: Any) -> Any:
+    v = plain(v)
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, list | dict):
+        return str(v)
+    return neutralise(v)
+
+
+def write_xlsx(data: ReportData, output: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = "csp-assess"
+    wb.properties.title = data.title
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE6F0")
+    for name, table in data.tables().items():
+        ws = wb.create_sheet(title=name[:31])
+        cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
+        ws.append(cols)
+        for c in ws[1]:
+            c.font = bold
+            c.fill = fill
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+        widths = [max(8, len(c) + 2) for c in cols]
+        for row in table.frame[cols].itertuples(index=False):
+            values = [_value(v) for v in row]
+            ws.append(values)
+            r = ws.max_row
+            for j, (col, v) in enumerate(zip(cols, values, strict=True)):
+                fmt = (
+                    number_format(col, v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+                )
+                if fmt:
+                    ws.cell(row=r, column=j + 1).number_format = fmt
+                widths[j] = min(60, max(widths[j], len(str(v)) + 2 if v is not None else 0))
+        for j, w in enumerate(widths):
+            ws.column_dimensions[get_column_letter(j + 1)].width = w
+        ws.freeze_panes = "A2"
+        if ws.max_row > 1:
+            ws.auto_filter.ref = ws.dimensions
+    wb.save(output)
