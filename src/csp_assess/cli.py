@@ -12,6 +12,15 @@ from typing import Annotated
 import typer
 
 from csp_assess import __version__
+from csp_assess.cli_config import (
+    PriceIndexOpt,
+    PriceSourceOpt,
+    PriceYearOpt,
+    UprateOpt,
+    WeightsFileOpt,
+    load_overrides,
+    uprating_from_options,
+)
 from csp_assess.cli_options import (
     AreaOpt,
     BaselineOpt,
@@ -19,6 +28,7 @@ from csp_assess.cli_options import (
     FormatOpt,
     HarmIndex,
     Level,
+    MapFileOpt,
     MapOpt,
     NoCacheOpt,
     OutputOpt,
@@ -72,15 +82,37 @@ def rank(
     w_volume: Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")] = 1.0,
     w_harm: Annotated[float, typer.Option("--w-harm", min=0, help="Score weight of harm.")] = 1.0,
     w_cost: Annotated[float, typer.Option("--w-cost", min=0, help="Score weight of cost.")] = 1.0,
+    weights_file: WeightsFileOpt = None,
+    price_year: PriceYearOpt = None,
+    price_index: PriceIndexOpt = None,
+    uprate: UprateOpt = None,
+    price_source: PriceSourceOpt = None,
+    top_n: Annotated[
+        int | None,
+        typer.Option(
+            "--top-n",
+            min=0,
+            help="Candidate rule: top N by composite score (default: [rules] in the priorities file, 5).",
+        ),
+    ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity", help="Also show how the top N moves between CCHI, CSS and cost harm weighting."
+        ),
+    ] = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fy_start: StartMonthOpt = 4,
     map_: MapOpt = None,
+    map_file: MapFileOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Rank offence categories by volume, harm and cost, and recommend priorities.
 
     Example: csp-assess rank data/sample_offences.csv --year 2021/22 --format json
+
+    Example: csp-assess rank data/sample_offences.csv --weights my_weights.csv --sensitivity --top-n 10
     """
     from csp_assess.analysis.rank import RankOptions, build_rank
     from csp_assess.analysis.scoring import ScoreWeights
@@ -89,7 +121,10 @@ def rank(
     if w_volume + w_harm + w_cost <= 0:
         raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
     pset = load_priorities(priorities)
-    extract = load_files(files, map_, no_cache)
+    overrides, override_warnings = load_overrides(weights_file)
+    uprating = uprating_from_options(price_year, price_index, uprate, price_source)
+    extract = load_files(files, map_, no_cache, map_file)
+    extract.warnings.extend(override_warnings)
     opts = RankOptions(
         area=area,
         year=year,
@@ -98,6 +133,11 @@ def rank(
         harm_index=harm.value,
         start_month=fy_start,
         score_weights=ScoreWeights(w_volume, w_harm, w_cost),
+        weight_overrides=overrides,
+        weights_file=str(weights_file) if weights_file else None,
+        uprating=uprating,
+        top_n=top_n,
+        sensitivity=sensitivity,
     )
     emit_result(build_rank(extract, opts, pset), fmt, output)
 

@@ -9,19 +9,23 @@ Rules (``Rules`` holds the numbers):
    otherwise their status is ``review``.
 4. Categories outside the set that rank in the top N by composite score, or rose significantly above the
    pre-COVID baseline, are proposed as ``candidate``s.
-"Significantly" means an exact conditional Poisson test at the rules' alpha (two-sided), so a change on a
-small count is never called a rise or fall on its percentage alone.
+"Significantly" means an exact conditional Poisson test (two-sided) whose p-value, Holm-adjusted across the
+family tested together (the priorities' changes on last year; the candidates' changes on the baseline), is
+below the rules' alpha, with at least 10 offences in the two periods combined (``stats.change_test``). So a
+change on a small count is never called a rise or fall on its percentage alone, and testing forty categories
+does not turn up two "significant" ones by chance.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.select import baseline_counts, period_counts
-from csp_assess.analysis.stats import exact_poisson_test
+from csp_assess.analysis.stats import change_test, exact_poisson_test
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
 
@@ -77,49 +81,117 @@ def evaluate(
     rules = pset.rules
     year_total = ranked["count"].sum()
     harm_total = ranked["harm"].sum(skipna=True)
-    rows: list[dict[str, object]] = []
     measured_cats: set[str] = set()
-    for pdef in pset.priorities:
+    prepared = [
+        _prepare(pdef, scheme, counts, period, previous, baseline, measured_cats, level)
+        for pdef in pset.priorities
+    ]
+    tests = _year_tests(prepared, rules.alpha)
+    rows: list[dict[str, object]] = []
+    for pdef, prep, test in zip(pset.priorities, prepared, tests, strict=True):
         rows.append(
             _one(
                 pdef,
-                scheme,
-                counts,
+                prep,
+                test,
                 period,
                 previous,
-                baseline,
                 baseline_label,
                 ranked,
-                rules.alpha,
                 rules.candidate_top_n,
                 year_total,
                 harm_total,
-                measured_cats,
                 level,
                 weights,
             )
         )
     rows.extend(
-        _candidates(ranked, measured_cats, rules.candidate_top_n, rules.alpha, baseline_label, period)
+        _candidates(
+            ranked, measured_cats, rules.candidate_top_n, rules.alpha, baseline_label, period, len(baseline)
+        )
     )
     out = pd.DataFrame(rows)
     return out
 
 
-def _one(
+@dataclass
+class _Prepared:
+    """A priority's measure and counts (``sel`` is None when it cannot be measured here)."""
+
+    measure: Measure | None
+    why_not: str = ""
+    sel: pd.DataFrame | None = None
+    count: float = float("nan")
+    prev: float = float("nan")
+    base_n: float = float("nan")
+
+
+def _prepare(
     pdef: PriorityDef,
     scheme: str,
     counts: pd.DataFrame,
     period: Period,
     previous: Period | None,
     baseline: list[Period],
+    measured_cats: set[str],
+    level: str,
+) -> _Prepared:
+    measure = pdef.measure_for(scheme)
+    if measure is None or measure.not_measurable:
+        why = (
+            measure.not_measurable
+            if measure and measure.not_measurable
+            else f"no measure defined for the {scheme} layout"
+        )
+        return _Prepared(None, why)
+    sel = counts[measure_mask(counts, measure)]
+    if not len(sel):
+        return _Prepared(measure, f"its categories ({measure.describe()}) are not in this extract")
+    for col in ("minor", "major"):
+        measured_cats.update(_norm(v) for v in sel[col].unique())
+    one = sel.assign(k=1)
+    return _Prepared(
+        measure,
+        sel=sel,
+        count=float(period_counts(one, period, ["k"]).sum()),
+        prev=float(period_counts(one, previous, ["k"]).sum()) if previous else float("nan"),
+        base_n=float(baseline_counts(one, baseline, ["k"]).sum()) if baseline else float("nan"),
+    )
+
+
+def _year_tests(prepared: list[_Prepared], alpha: float) -> list[tuple[str, float]]:
+    """Direction on last year and Holm-adjusted p for every measurable priority, tested as one family."""
+    out: list[tuple[str, float]] = [("unknown", float("nan"))] * len(prepared)
+    idx = [i for i, p in enumerate(prepared) if p.sel is not None and not math.isnan(p.prev)]
+    if not idx:
+        return out
+    res = change_test(
+        [prepared[i].prev for i in idx], [prepared[i].count for i in idx], adjust="holm", alpha=alpha
+    )
+    sig_flags = res["significant"].to_numpy(dtype=bool)
+    p_adjusted = res["p_adjusted"].to_numpy(dtype=float)
+    for j, i in enumerate(idx):
+        sig = bool(sig_flags[j])
+        p_adj = float(p_adjusted[j])
+        if sig:
+            d = "rising" if prepared[i].count > prepared[i].prev else "falling"
+        else:
+            d = "no significant change"
+        out[i] = (d, p_adj)
+    return out
+
+
+def _one(
+    pdef: PriorityDef,
+    prep: _Prepared,
+    test: tuple[str, float],
+    period: Period,
+    previous: Period | None,
     baseline_label: str,
     ranked: pd.DataFrame,
-    alpha: float,
     top_n: int,
     year_total: float,
     harm_total: float,
-    measured_cats: set[str],
     level: str,
     weights: pd.DataFrame,
 ) -> dict[str, object]:
@@ -141,74 +213,59 @@ def _one(
         "p_value": None,
         "reason": "",
     }
-    measure = pdef.measure_for(scheme)
-    if measure is None or measure.not_measurable:
-        why = (
-            measure.not_measurable
-            if measure and measure.not_measurable
-            else "no measure defined for this layout"
-        )
+    measure, sel = prep.measure, prep.sel
+    if measure is None or sel is None:
         base.update(
             status="not measurable",
-            measure="not measurable from this extract",
-            reason=f"{pdef.klass} priority; not measurable from this extract: {why}",
+            measure=measure.describe() if measure else "not measurable from this extract",
+            reason=f"{pdef.klass} priority; not measurable from this extract: {prep.why_not}",
         )
         return base
-    mask = measure_mask(counts, measure)
-    sel = counts[mask]
-    if not len(sel):
-        base.update(
-            status="not measurable",
-            measure=measure.describe(),
-            reason=f"{pdef.klass} priority; its categories ({measure.describe()}) are not in this extract",
-        )
-        return base
-    for col in ("minor", "major"):
-        measured_cats.update(_norm(v) for v in sel[col].unique())
-    count = float(period_counts(sel.assign(k=1), period, ["k"]).sum())
-    prev = float(period_counts(sel.assign(k=1), previous, ["k"]).sum()) if previous else float("nan")
-    base_n = float(baseline_counts(sel.assign(k=1), baseline, ["k"]).sum()) if baseline else float("nan")
+    count, prev, base_n = prep.count, prep.prev, prep.base_n
     cats = ranked[
         ranked["category"]
         .map(_norm)
         .isin({_norm(c) for c in sel["minor" if level == "minor" else "major"].unique()})
     ]
     harm = _harm_of(sel, period, weights)
-    dir_prev, p = direction(prev, count, alpha)
+    dir_prev, p = test
     vol_share = count / year_total * 100 if year_total else 0.0
     harm_share = harm / harm_total * 100 if harm_total and not math.isnan(harm) else float("nan")
     low_harm = not math.isnan(harm_share) and harm_share < vol_share
     best_rank = int(cats["rank"].min()) if len(cats) else None
     facts = f"{count:,.0f} in {period.label}, {_fmt_change(count, prev, previous.fy.label if previous else 'last year')}"
     facts += f", {_fmt_change(count, base_n, baseline_label)}"
+    sig = f"(Holm-adjusted p{_p(p)})"
     if pdef.klass in ("mandatory", "high-volume"):
         kind = "mandatory" if pdef.klass == "mandatory" else "agreed high-volume"
         if dir_prev == "falling" and low_harm:
             status = "remain (review)"
             why = (
-                f"{kind} priority, stays; flagged: falling significantly (p={p:.3f}) and lower harm per "
-                f"offence than average ({harm_share:.1f}% of harm vs {vol_share:.1f}% of volume)"
+                f"{kind} priority, stays; flagged: falling significantly on last year {sig} and lower harm "
+                f"per offence than average ({harm_share:.1f}% of harm vs {vol_share:.1f}% of volume)"
             )
         else:
             status = "remain"
             why = f"{kind} priority ({pdef.set_by})" if pdef.set_by else f"{kind} priority"
             if dir_prev in ("rising", "falling"):
-                why += f"; {dir_prev} significantly on last year (p={p:.3f})"
+                why += f"; {dir_prev} significantly on last year {sig}"
     else:
         reasons = []
         if dir_prev == "rising":
-            reasons.append(f"rising significantly on last year (p={p:.3f})")
+            reasons.append(f"rising significantly on last year {sig}")
         if not math.isnan(base_n) and count > base_n:
             reasons.append(f"above the {baseline_label} baseline")
         if best_rank is not None and best_rank <= top_n:
-            reasons.append(f"ranked #{best_rank} by composite score")
+            reasons.append(f"ranked #{best_rank} by composite score (top {top_n})")
+        who = f" ({pdef.set_by})" if pdef.set_by else ""
         if reasons:
-            status, why = "remain", "local priority; " + "; ".join(reasons)
+            status, why = "remain", f"local priority{who}; " + "; ".join(reasons)
         else:
             status = "review"
             why = (
-                "local priority; not rising significantly, not above the baseline and not in the top "
-                f"{top_n}: consider whether it is still a priority"
+                f"local priority{who}; not rising significantly on last year, not above the "
+                f"{baseline_label} baseline and not in the top {top_n} by composite score: consider whether "
+                "it is still a priority"
             )
     base.update(
         status=status,
@@ -230,6 +287,12 @@ def _one(
     return base
 
 
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return " n/a"
+    return f"={p:.3f}" if p >= 0.001 else "<0.001"
+
+
 def _harm_of(sel: pd.DataFrame, period: Period, weights: pd.DataFrame) -> float:
     """Harm of the priority's offences in the period: sum of count x harm weight over its minor categories."""
     by_cat = period_counts(sel, period, ["major", "minor"])
@@ -242,23 +305,50 @@ def _harm_of(sel: pd.DataFrame, period: Period, weights: pd.DataFrame) -> float:
 
 
 def _candidates(
-    ranked: pd.DataFrame, measured: set[str], top_n: int, alpha: float, baseline_label: str, period: Period
+    ranked: pd.DataFrame,
+    measured: set[str],
+    top_n: int,
+    alpha: float,
+    baseline_label: str,
+    period: Period,
+    baseline_years: int,
 ) -> list[dict[str, object]]:
+    """Categories outside the set: top N by score, or significantly above the baseline (Holm across them)."""
+    outside = ranked[~ranked["category"].map(lambda c: _norm(str(c)) in measured)]
+    above: dict[int, float] = {}
+    tested = outside[outside["baseline_count"].notna()] if baseline_years else outside.iloc[0:0]
+    if len(tested):
+        # The baseline is a mean over ``baseline_years`` years: test its total against one year's count,
+        # with the exposure ratio 1 / years.
+        totals = (tested["baseline_count"].astype(float) * baseline_years).round()
+        res = change_test(
+            totals,
+            tested["count"].astype(float),
+            adjust="holm",
+            alpha=alpha,
+            ratio=1.0 / baseline_years,
+        )
+        counts_now = tested["count"].to_numpy(dtype=float)
+        means = tested["baseline_count"].to_numpy(dtype=float)
+        flags = res["significant"].to_numpy(dtype=bool)
+        p_adj = res["p_adjusted"].to_numpy(dtype=float)
+        for j, i in enumerate(tested.index):
+            if flags[j] and counts_now[j] > means[j]:
+                above[int(i)] = float(p_adj[j])
+    family = len(tested)
     rows: list[dict[str, object]] = []
-    for _, r in ranked.iterrows():
-        if _norm(str(r["category"])) in measured:
-            continue
+    for i, r in zip(outside.index, outside.to_dict("records"), strict=True):
         reasons = []
         if int(r["rank"]) <= top_n:
-            reasons.append(f"ranked #{int(r['rank'])} by composite score (score {r['score']:.1f})")
+            reasons.append(
+                f"ranked #{int(r['rank'])} by composite score (top {top_n}; score {r['score']:.1f})"
+            )
         b = float(r["baseline_count"]) if pd.notna(r["baseline_count"]) else float("nan")
-        if not math.isnan(b):
-            d, p = direction(b, float(r["count"]), alpha)
-            if d == "rising":
-                reasons.append(
-                    f"significantly above the {baseline_label} baseline ({r['baseline_change_pct']:+.1f}%, "
-                    f"p={p:.3f})"
-                )
+        if i in above:
+            reasons.append(
+                f"significantly above the {baseline_label} baseline ({r['baseline_change_pct']:+.1f}%, "
+                f"Holm-adjusted p{_p(above[i])} across {family} categories tested)"
+            )
         if not reasons:
             continue
         rows.append(
@@ -278,8 +368,8 @@ def _candidates(
                 if pd.isna(r["baseline_change_pct"])
                 else float(r["baseline_change_pct"]),
                 "harm": None if pd.isna(r["harm"]) else float(r["harm"]),
-                "direction": "",
-                "p_value": None,
+                "direction": "rising on baseline" if i in above else "",
+                "p_value": round(above[i], 4) if i in above else None,
                 "reason": "not in the priority set; " + "; ".join(reasons) + f" in {period.label}",
             }
         )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
 from csp_assess.analysis.ranking import DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
@@ -16,8 +20,9 @@ from csp_assess.analysis.select import (
 )
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.reference.prices import NO_UPRATING, Uprating
 from csp_assess.reference.priorities import PrioritySet
-from csp_assess.reference.weights import weights_for
+from csp_assess.reference.weights import apply_overrides, weights_for
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 HARM_INDEX_NAMES = {
@@ -37,6 +42,42 @@ class RankOptions:
     harm_index: str = "cchi"
     start_month: int = 4
     score_weights: ScoreWeights = field(default_factory=ScoreWeights)
+    weight_overrides: pd.DataFrame | None = None  # from reference.weights.load_weight_overrides
+    weights_file: str | None = None
+    uprating: Uprating = NO_UPRATING
+    top_n: int | None = None  # overrides the priorities file's [rules] candidate_top_n
+    sensitivity: bool = False
+
+
+def resolve_weights(
+    categories: pd.DataFrame,
+    scheme: str,
+    harm_index: str,
+    overrides: pd.DataFrame | None = None,
+    uprating: Uprating = NO_UPRATING,
+    harm_overrides: bool = True,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Packaged weights for ``categories``, then the user's overrides, then cost uprating.
+
+    Order matters and is documented: a user's ``unit_cost_gbp`` is read as 2015/16 prices like the packaged
+    ones, so every cost is uprated by the same stated factor. With ``harm_overrides=False`` only the user's
+    unit costs are applied (the sensitivity view uses this for the harm indexes the user did not choose).
+    Returns the weights and warnings (override lines that matched no category).
+    """
+    weights = weights_for(categories, scheme, harm_index)
+    warnings: list[str] = []
+    if overrides is not None and len(overrides):
+        ov = overrides if harm_overrides else overrides.assign(harm_weight=math.nan)
+        ov = ov[ov["harm_weight"].notna() | ov["unit_cost_gbp"].notna()]
+        weights, warnings = apply_overrides(weights, ov)
+    if uprating.factor != 1.0:
+        weights["unit_cost_gbp"] = weights["unit_cost_gbp"] * uprating.factor
+        stamp = f"uprated to {uprating.describe()}"
+        weights["cost_source"] = [f"{s}; {stamp}" if s else s for s in weights["cost_source"]]
+        if harm_index == "cost":
+            packaged = weights["harm_status"] != "user"
+            weights.loc[packaged, "harm_weight"] = weights.loc[packaged, "harm_weight"] * uprating.factor
+    return weights, warnings
 
 
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
@@ -54,7 +95,10 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
     warnings += w
     crimes = crime_only(sel.counts)
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
-    weights = weights_for(cats, extract.scheme, opts.harm_index)
+    weights, w = resolve_weights(cats, extract.scheme, opts.harm_index, opts.weight_overrides, opts.uprating)
+    warnings += w
+    if opts.top_n is not None:
+        pset = dataclasses.replace(pset, rules=dataclasses.replace(pset.rules, candidate_top_n=opts.top_n))
     ranked = rank_categories(crimes, period, previous, baseline, opts.level, weights, opts.score_weights)
     missing = ranked[(ranked["count"] > 0) & ranked["harm"].isna()]
     if len(missing) and opts.harm_index != "none":
@@ -91,7 +135,11 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "harm_index": opts.harm_index,
         "harm_index_description": HARM_INDEX_NAMES.get(opts.harm_index, opts.harm_index),
         "score_weights": opts.score_weights.describe(),
-        "cost_prices": "2015/16",
+        "cost_prices": opts.uprating.prices,
+        "cost_uprating": opts.uprating.describe(),
+        "weights_file": opts.weights_file,
+        "candidate_top_n": pset.rules.candidate_top_n,
+        "alpha": pset.rules.alpha,
         "total": total,
         "previous_total": int(prev_total) if prev_total is not None else None,
         "priorities_source": pset.source,
@@ -100,18 +148,29 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "rows_rejected": extract.rows_rejected,
     }
     title = f"{sel.label}: offences ranked by volume, harm and cost, {period.label}"
+    tables: dict[str, Table] = {
+        "rows": Table(ranked, RANK_COLUMNS, title, DETAIL_COLUMNS),
+        "priorities": Table(
+            priorities,
+            PRIORITY_COLUMNS,
+            "Recommended priorities",
+            [c for c in priorities.columns if c not in PRIORITY_COLUMNS],
+        ),
+    }
+    if opts.sensitivity:
+        from csp_assess.analysis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_table
+
+        sens, sens_notes = sensitivity_table(crimes, extract.scheme, period, previous, baseline, opts, pset)
+        tables["sensitivity"] = Table(
+            sens,
+            SENSITIVITY_COLUMNS,
+            f"Sensitivity: top {pset.rules.candidate_top_n} by composite score under each harm weighting",
+        )
+        notes += sens_notes
     return Result(
         command="rank",
         meta=meta,
-        tables={
-            "rows": Table(ranked, RANK_COLUMNS, title, DETAIL_COLUMNS),
-            "priorities": Table(
-                priorities,
-                PRIORITY_COLUMNS,
-                "Recommended priorities",
-                [c for c in priorities.columns if c not in PRIORITY_COLUMNS],
-            ),
-        },
+        tables=tables,
         sources=[source_record(s) for s in extract.sources],
         warnings=warnings,
         title=title,

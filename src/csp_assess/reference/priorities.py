@@ -70,9 +70,54 @@ def _line_of(text: str, needle: str, start: int = 0) -> int | None:
     return text.count("\n", 0, idx) + 1 if idx >= 0 else None
 
 
+def _top_key_line(text: str, key: str) -> int | None:
+    m = re.search(rf'^[ \t]*\[*[ \t]*"?{re.escape(key)}"?[ \t]*[\]=.]', text, flags=re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else _line_of(text, key)
+
+
 def _nth_priority_line(text: str, n: int) -> int | None:
-    hits = [m.start() for m in re.finditer(r"^\s*\[\[priority\]\]", text, flags=re.M)]
+    hits = [m.start() for m in re.finditer(r"^[ \t]*\[\[priority\]\]", text, flags=re.M)]
     return text.count("\n", 0, hits[n]) + 1 if n < len(hits) else None
+
+
+def _rules_line(text: str) -> int | None:
+    m = re.search(r"^[ \t]*\[rules\]", text, flags=re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+class _Lines:
+    """Finds the line of a key inside one [[priority]] block, so errors point at the offending line."""
+
+    def __init__(self, text: str, start: int | None) -> None:
+        self.lines = text.splitlines()
+        self.start = start
+
+    def _span(self) -> range:
+        if self.start is None:
+            return range(0)
+        end = len(self.lines)
+        for i in range(self.start, len(self.lines)):  # self.start is 1-based: index start = next line
+            if re.match(r"^\s*(\[\[priority\]\]|\[rules\])", self.lines[i]):
+                end = i
+                break
+        return range(self.start - 1, end)
+
+    def key(self, key: str, section: str | None = None) -> int | None:
+        """Line of ``key = ...`` in the block (after the ``[section]`` header if given), else the block's."""
+        span = self._span()
+        in_section = section is None
+        pat = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+        for i in span:
+            line = self.lines[i]
+            if section is not None and re.match(r"^\s*\[", line):
+                header = rf'^\s*\[\s*priority\.measure\."?{re.escape(section)}"?\s*\]'
+                in_section = bool(re.match(header, line))
+                if in_section and key == "":
+                    return i + 1
+                continue
+            if in_section and pat.match(line):
+                return i + 1
+        return self.start
 
 
 def parse_priorities(text: str, source: str) -> PrioritySet:
@@ -82,13 +127,17 @@ def parse_priorities(text: str, source: str) -> PrioritySet:
     except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None)
         msg = getattr(err, "msg", str(err))
+        m = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
+        if m:  # Python < 3.14 puts the position in the message only
+            line = line or int(m.group(1))
+            msg = f"{msg[: m.start()]} at column {m.group(2)}"
         raise ConfigError(f"invalid TOML: {msg}", file=source, line=line) from err
     unknown_top = sorted(set(data) - {"priority", "rules"})
     if unknown_top:
         raise ConfigError(
             f"unknown key '{unknown_top[0]}' (expected [[priority]] tables and an optional [rules] table)",
             file=source,
-            line=_line_of(text, unknown_top[0]),
+            line=_top_key_line(text, unknown_top[0]),
         )
     raw = data.get("priority")
     if not isinstance(raw, list) or not raw:
@@ -97,7 +146,7 @@ def parse_priorities(text: str, source: str) -> PrioritySet:
     names: set[str] = set()
     for i, item in enumerate(raw):
         line = _nth_priority_line(text, i)
-        out.append(_parse_one(item, source, line))
+        out.append(_parse_one(item, source, _Lines(text, line)))
         if out[-1].name.lower() in names:
             raise ConfigError(f"priority '{out[-1].name}' is defined twice", file=source, line=line)
         names.add(out[-1].name.lower())
@@ -105,7 +154,8 @@ def parse_priorities(text: str, source: str) -> PrioritySet:
     return PrioritySet(out, rules, source)
 
 
-def _parse_one(item: Any, source: str, line: int | None) -> PriorityDef:
+def _parse_one(item: Any, source: str, lines: _Lines) -> PriorityDef:
+    line = lines.start
     if not isinstance(item, dict):
         raise ConfigError("[[priority]] must be a table", file=source, line=line)
     allowed = {"name", "class", "set_by", "measure"}
@@ -114,78 +164,102 @@ def _parse_one(item: Any, source: str, line: int | None) -> PriorityDef:
         raise ConfigError(
             f"unknown key '{extra[0]}' in [[priority]] (allowed: {', '.join(sorted(allowed))})",
             file=source,
-            line=line,
+            line=lines.key(extra[0]),
         )
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError("[[priority]] needs a 'name' string", file=source, line=line)
+        raise ConfigError("[[priority]] needs a 'name' string", file=source, line=lines.key("name"))
     klass = item.get("class")
     if klass not in CLASSES:
         raise ConfigError(
             f"priority '{name}': key 'class' must be one of {', '.join(CLASSES)}, not {klass!r}",
             file=source,
-            line=line,
+            line=lines.key("class"),
         )
     set_by = item.get("set_by", "")
     if not isinstance(set_by, str):
-        raise ConfigError(f"priority '{name}': key 'set_by' must be a string", file=source, line=line)
+        raise ConfigError(
+            f"priority '{name}': key 'set_by' must be a string", file=source, line=lines.key("set_by")
+        )
     measures: dict[str, Measure] = {}
     raw_measures = item.get("measure", {})
     if not isinstance(raw_measures, dict):
-        raise ConfigError(f"priority '{name}': 'measure' must be a table of schemes", file=source, line=line)
+        raise ConfigError(
+            f"priority '{name}': 'measure' must be a table of schemes", file=source, line=lines.key("measure")
+        )
     for scheme, m in raw_measures.items():
         if scheme not in SCHEMES:
             raise ConfigError(
                 f"priority '{name}': unknown scheme 'measure.{scheme}' (one of {', '.join(SCHEMES)})",
                 file=source,
-                line=line,
+                line=lines.key("", section=scheme),
             )
-        measures[scheme] = _parse_measure(m, f"priority '{name}' measure.{scheme}", source, line)
+        measures[scheme] = _parse_measure(m, f"priority '{name}' measure.{scheme}", source, lines, scheme)
     return PriorityDef(name.strip(), klass, set_by, measures)
 
 
-def _parse_measure(m: Any, where: str, source: str, line: int | None) -> Measure:
+def _parse_measure(m: Any, where: str, source: str, lines: _Lines, scheme: str) -> Measure:
+    def at(key: str) -> int | None:
+        return lines.key(key, section=scheme)
+
     if not isinstance(m, dict):
-        raise ConfigError(f"{where} must be a table", file=source, line=line)
+        raise ConfigError(f"{where} must be a table", file=source, line=at(""))
     allowed = {"majors", "minors", "proxy", "not_measurable"}
     extra = sorted(set(m) - allowed)
     if extra:
         raise ConfigError(
             f"{where}: unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})",
             file=source,
-            line=line,
+            line=at(extra[0]),
         )
     lists = {}
     for key in ("majors", "minors"):
         val = m.get(key, [])
         if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
-            raise ConfigError(f"{where}: key '{key}' must be a list of strings", file=source, line=line)
+            raise ConfigError(f"{where}: key '{key}' must be a list of strings", file=source, line=at(key))
         lists[key] = tuple(val)
     for key in ("proxy", "not_measurable"):
         if key in m and not isinstance(m[key], str):
-            raise ConfigError(f"{where}: key '{key}' must be a string", file=source, line=line)
+            raise ConfigError(f"{where}: key '{key}' must be a string", file=source, line=at(key))
     if not lists["majors"] and not lists["minors"] and "not_measurable" not in m:
-        raise ConfigError(f'{where}: give majors/minors, or not_measurable = "why"', file=source, line=line)
+        raise ConfigError(f'{where}: give majors/minors, or not_measurable = "why"', file=source, line=at(""))
     return Measure(lists["majors"], lists["minors"], m.get("proxy"), m.get("not_measurable"))
 
 
 def _parse_rules(raw: Any, text: str, source: str) -> Rules:
+    line = _rules_line(text)
     if not isinstance(raw, dict):
-        raise ConfigError("[rules] must be a table", file=source, line=_line_of(text, "[rules]"))
-    line = _line_of(text, "[rules]")
+        raise ConfigError("[rules] must be a table", file=source, line=line)
+
+    def at(key: str) -> int | None:
+        if line is None:
+            return None
+        for i, ln in enumerate(text.splitlines()[line:], start=line + 1):
+            if re.match(r"^\s*\[", ln):
+                break
+            if re.match(rf'^\s*"?{re.escape(key)}"?\s*=', ln):
+                return i
+        return line
+
     extra = sorted(set(raw) - {"candidate_top_n", "alpha"})
     if extra:
         raise ConfigError(
-            f"[rules]: unknown key '{extra[0]}' (allowed: candidate_top_n, alpha)", file=source, line=line
+            f"[rules]: unknown key '{extra[0]}' (allowed: candidate_top_n, alpha)",
+            file=source,
+            line=at(extra[0]),
         )
     top_n = raw.get("candidate_top_n", Rules.candidate_top_n)
     alpha = raw.get("alpha", Rules.alpha)
-    if not isinstance(top_n, int) or top_n < 0:
+    if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 0:
         raise ConfigError(
-            "[rules]: key 'candidate_top_n' must be a whole number >= 0", file=source, line=line
+            f"[rules]: key 'candidate_top_n' must be a whole number >= 0, not {top_n!r}",
+            file=source,
+            line=at("candidate_top_n"),
         )
-    if not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise ConfigError("[rules]: key 'alpha' must be between 0 and 1", file=source, line=line)
+    if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
+        raise ConfigError(
+            f"[rules]: key 'alpha' must be between 0 and 1, not {alpha!r}", file=source, line=at("alpha")
+        )
     return Rules(top_n, float(alpha))
 
 
