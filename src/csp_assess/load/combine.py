@@ -8,6 +8,7 @@ Files of different category sets or levels are refused, never spliced into one s
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pandas as pd
@@ -102,5 +103,35 @@ def combine(loads: list[FileLoad]) -> Extract:
     counts = counts.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
     sources = sorted((ld.source for ld in loads), key=lambda s: s.path)
     return Extract(
-        counts=counts, sources=sources, rejects=rejects, warnings=warnings, scheme=scheme, level=level
+        counts=counts,
+        sources=sources,
+        rejects=rejects,
+        warnings=collapse_warnings(warnings),
+        scheme=scheme,
+        level=level,
     )
+
+
+_NUMBER = re.compile(r"\d[\d,]*")
+_PER_FILE = re.compile(r"^(?P<path>[^:]+\.(?:csv|zip|xlsx|parquet|pq)(?:!\S+)?): (?P<rest>.+)$", re.I)
+
+
+def collapse_warnings(warnings: list[str], keep: int = 3) -> list[str]:
+    """The same per-file warning from many monthly files becomes one line with the total, not sixty lines."""
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    order: list[str] = []
+    for w in warnings:
+        m = _PER_FILE.match(w)
+        key = _NUMBER.sub("#", m.group("rest")) if m else w
+        if key not in groups:
+            order.append(key)
+        groups[key].append((m.group("path") if m else "", m.group("rest") if m else w))
+    out: list[str] = []
+    for key in order:
+        items = groups[key]
+        if len(items) <= keep or not items[0][0] or "#" not in key:
+            out.extend(f"{p}: {r}" if p else r for p, r in items)
+            continue
+        total = sum(int(_NUMBER.findall(r)[0].replace(",", "")) for _, r in items)
+        out.append(f"{len(items)} files: {key.replace('#', f'{total:,}', 1)} (in total)")
+    return out
