@@ -34,9 +34,14 @@ Rules (reported, never silent):
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import re
+import threading
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,7 +74,6 @@ POLICE_UK_COLUMNS = [
 # The columns a header must have to be read as this layout (early police.uk files lack "Context").
 REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]
 READ_COLUMNS = ["Crime ID", "Month", "Falls within", "LSOA name", "Crime type"]
-DICT_COLUMNS = ["Month", "Falls within", "LSOA name", "Crime type"]
 
 NO_LOCATION = "No location"
 LAYOUT = "police-uk-street"
@@ -79,8 +83,9 @@ COUNT_TABLE_COLUMNS = ["area", "month", "major", "minor", "count", "force"]
 
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
-_BLOCK_SIZE = 1 << 20
-_DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
+_BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of parallel work
+_BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
 
@@ -110,21 +115,46 @@ def _period(ordinal: int) -> pd.Period:
     return pd.Period(ordinal=ordinal, freq="M")
 
 
-def _as_buffer(source: Source) -> tuple[Any, bytes]:
-    """What pyarrow reads (a path string or a buffer) and the first bytes of the file."""
+class _Input:
+    """What pyarrow reads (a path, or a buffer of the file's bytes), and what was sniffed from it."""
+
+    def __init__(self, src: str | pa.Buffer, head: bytes, quoted: bool) -> None:
+        self.src = src
+        self.head = head
+        self.quoted = quoted
+
+    def stream(self) -> Any:
+        return self.src if isinstance(self.src, str) else pa.BufferReader(self.src)
+
+    def raw(self) -> bytes:
+        if isinstance(self.src, str):
+            with open(self.src, "rb") as fh:
+                return fh.read()
+        return self.src.to_pybytes()
+
+
+def _open(source: Source, display_name: str) -> _Input | None:
+    """The input, or None if it is empty. A path is scanned through an mmap (for a quote character) and
+    then read by pyarrow block by block, so the whole file is never held in memory."""
     if isinstance(source, (str, Path)):
-        path = str(source)
         try:
-            with open(path, "rb") as fh:
-                head = fh.read(65536)
+            with open(source, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size == 0:
+                    return None
+                try:
+                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                        return _Input(str(source), mm[:65536], mm.find(b'"') != -1)
+                except (ValueError, OSError):  # not mappable (a pipe, some network filesystems)
+                    data = fh.read()
         except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(source)) from None
-        return path, head
-    if isinstance(source, (bytes, bytearray, memoryview)):
+            raise InputError(f"cannot read file: {exc.strerror or exc}", file=display_name) from None
+    elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     else:
         data = source.read()
-    return pa.py_buffer(data), data[:65536]
+    if not data:
+        return None
+    return _Input(pa.py_buffer(data), data[:65536], b'"' in data)
 
 
 def _header_cells(head: bytes, encoding: str) -> list[str]:
@@ -134,7 +164,7 @@ def _header_cells(head: bytes, encoding: str) -> list[str]:
 
 
 def _read_table(
-    src: Any, encoding: str, newlines_in_values: bool
+    inp: _Input, encoding: str, newlines_in_values: bool, use_threads: bool
 ) -> tuple[pa.Table, list[tuple[int | None, str]]]:
     bad: list[tuple[int | None, str]] = []
 
@@ -142,98 +172,148 @@ def _read_table(
         bad.append((row.number, f"{row.actual_columns} fields, expected {row.expected_columns}"))
         return "skip"
 
-    read = pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_SIZE, encoding=encoding)
-    parse = pacsv.ParseOptions(newlines_in_values=newlines_in_values, invalid_row_handler=on_invalid)
+    block_size = _BLOCK_SIZE_THREADED if use_threads else _BLOCK_SIZE_SINGLE
+    read = pacsv.ReadOptions(use_threads=use_threads, block_size=block_size, encoding=encoding)
+    # Without quote characters in the file, quote handling is switched off: the tokenizer is ~2x faster.
+    parse = pacsv.ParseOptions(
+        quote_char='"' if inp.quoted else False,
+        newlines_in_values=newlines_in_values,
+        invalid_row_handler=on_invalid,
+    )
     convert = pacsv.ConvertOptions(
         include_columns=READ_COLUMNS,
-        column_types={**{c: _DICT_TYPE for c in DICT_COLUMNS}, "Crime ID": pa.string()},
+        # Plain strings: dictionary-encoding in the parser costs more than encoding afterwards only the
+        # columns that need it (and not at all a column holding a single value, as Month usually does).
+        column_types={c: pa.string() for c in READ_COLUMNS},
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
         null_values=[""],
     )
-    if isinstance(src, pa.Buffer):
-        src = pa.BufferReader(src)
-    table = pacsv.read_csv(src, read_options=read, parse_options=parse, convert_options=convert)
+    table = pacsv.read_csv(inp.stream(), read_options=read, parse_options=parse, convert_options=convert)
     return table, bad
 
 
-def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
-    """Dictionary codes of a column (-1 for null) and the dictionary values."""
-    col = table.column(name)
-    if col.num_chunks == 0:
-        return np.zeros(0, dtype=np.int32), []
-    dictionary = col.chunk(0).dictionary.to_pylist()
-    parts = [pc.fill_null(chunk.indices, -1).to_numpy() for chunk in col.chunks]
-    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return codes, dictionary
+def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of a string column (-1 for null) and the distinct values they index."""
+    n = len(col)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=pa.string())
+    if col.null_count == 0:
+        first = col[0]
+        if pc.all(pc.equal(col, first)).as_py():  # one value in the whole column: no hashing
+            return np.zeros(n, dtype=np.int32), pa.array([first.as_py()], type=pa.string())
+    encoded = pc.dictionary_encode(col)
+    chunks = [c for c in encoded.chunks if len(c)]
+    dictionary = chunks[-1].dictionary
+    if any(len(c.dictionary) != len(dictionary) for c in chunks):  # pragma: no cover - older pyarrow
+        encoded = pc.dictionary_encode(col.combine_chunks())
+        chunks, dictionary = [encoded], encoded.dictionary
+    indices = pa.chunked_array([c.indices for c in chunks], type=pa.int32())
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return indices.to_numpy(), dictionary
 
 
-def _exact_line_numbers(src: Any, encoding: str) -> list[int]:
-    """Line on which each data record starts, for files whose quoted fields span lines."""
+def _slots(names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Map each name to its slot among the sorted distinct names (so codes sort like the names)."""
+    distinct = sorted(set(names))
+    slot = {n: i for i, n in enumerate(distinct)}
+    return np.array([slot[n] for n in names], dtype=np.int64), distinct
+
+
+def _record_lines(
+    inp: _Input, encoding: str, records: int
+) -> tuple[np.ndarray | None, list[tuple[int, str]]]:
+    """The line each counted data record starts on (None when that is simply record index + 2), and the
+    line and field count of each malformed row.
+
+    Only called when there are rejects to report. Records and lines part ways when a quoted field spans
+    lines, the file has blank lines, or rows with the wrong number of fields were skipped by the parser;
+    then the csv module recounts, skipping the same rows the parser skips.
+    """
+    raw = inp.raw()
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    if lines == records + 1:
+        return None, []
     import csv
 
-    if isinstance(src, str):
-        with open(src, "rb") as fh:
-            raw = fh.read()
-    else:
-        raw = bytes(src)
     reader = csv.reader(io.StringIO(raw.decode(encoding, errors="replace"), newline=""))
-    starts = []
+    starts: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    width = -1
     line = 1
-    for _ in reader:
-        starts.append(line)
+    for row in reader:
+        if row:
+            if width < 0:
+                width = len(row)
+            elif len(row) != width:
+                malformed.append((line, f"{len(row)} fields, expected {width}"))
+            else:
+                starts.append(line)
         line = reader.line_num + 1
-    return starts[1:]
+    return np.array(starts, dtype=np.int64), malformed
 
 
-def read_police_uk_csv(source: Source, display_name: str) -> FileLoad:
+def read_police_uk_csv(source: Source, display_name: str, *, use_threads: bool = True) -> FileLoad:
     """Read one data.police.uk street-level CSV into counts per (area, month, crime type, force).
 
     ``source`` is a path, the file's bytes, or a binary file object; ``display_name`` is what
-    provenance, rejects and errors call the file. Raises ``LayoutError`` if the header is not this
-    layout and ``InputError`` if the file cannot be read or parsed.
+    provenance, rejects and errors call the file. ``use_threads`` lets pyarrow parse one file on all
+    cores; pass False when reading several files in parallel (``read_police_uk_files``), which is faster.
+    Raises ``LayoutError`` if the header is not this layout and ``InputError`` if the file cannot be
+    read or parsed.
     """
-    src, head = _as_buffer(source)
-    if not head.strip():
+    inp = _open(source, display_name)
+    if inp is None or not inp.head.strip():
         raise InputError("file is empty", file=display_name)
+    head = inp.head
     encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
         head.decode(encoding)
     except UnicodeDecodeError as exc:
         # A multi-byte character cut at the end of the sample is not an error.
-        if exc.start < len(head) - 4:
+        if exc.start < len(head) - 4 or len(head) < 65536:
             encoding = "cp1252"
     header = _header_cells(head, encoding)
     if not is_police_uk_header(header):
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        missing = [c for c in REQUIRED_COLUMNS if c not in {h.lstrip("\ufeff") for h in header}]
         raise LayoutError(
             f"not a data.police.uk street-level file (missing columns: {', '.join(missing)})",
             file=display_name,
             line=1,
         )
 
-    newlines_in_values = False
+    # A quoted field may hold a newline: then blocks must be split with that in mind (a slower chunker).
+    newlines_in_values = inp.quoted
     table = None
+    bad: list[tuple[int | None, str]] = []
     for _attempt in range(3):
         try:
             # pyarrow skips a UTF-8 BOM itself; "utf8" avoids its transcoding step.
-            arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
-            table, bad = _read_table(src, arrow_encoding, newlines_in_values)
+            arrow_encoding = "cp1252" if encoding == "cp1252" else "utf8"
+            table, bad = _read_table(inp, arrow_encoding, newlines_in_values, use_threads)
             break
         except pa.ArrowInvalid as exc:
             msg = str(exc)
-            if "UTF8" in msg.upper() and encoding != "cp1252":
+            if "utf8" in msg.lower() and encoding != "cp1252":
                 encoding = "cp1252"
                 continue
-            if not newlines_in_values and ("column" in msg.lower() or "quote" in msg.lower()):
-                newlines_in_values = True
-                continue
             raise InputError(f"cannot parse CSV: {msg.splitlines()[0]}", file=display_name) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"cannot decode the file as {encoding}: {exc.reason}", file=display_name
+            ) from None
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"cannot read CSV: {str(exc).splitlines()[0]}", file=display_name) from None
     if table is None:  # pragma: no cover - the loop always breaks or raises
         raise InputError("cannot parse CSV", file=display_name)
-    return _aggregate(table, bad, display_name, encoding, src if newlines_in_values else None)
+    text_encoding = "cp1252" if encoding == "cp1252" else "utf-8-sig"
+    load = _aggregate(table, bad, display_name, encoding, lambda n: _record_lines(inp, text_encoding, n))
+    del table
+    # Hand the parse buffers back to the OS now: otherwise the allocator keeps them, and peak RSS over a
+    # 60-file extract grows by ~100 MB.
+    pa.default_memory_pool().release_unused()
+    return load
 
 
 def _aggregate(
@@ -241,108 +321,106 @@ def _aggregate(
     bad: list[tuple[int | None, str]],
     name: str,
     encoding: str,
-    multiline_src: Any,
+    record_lines: Callable[[int], tuple[np.ndarray | None, list[tuple[int, str]]]],
 ) -> FileLoad:
     n = table.num_rows
-    table = table.unify_dictionaries()
-    month_codes, month_values = _codes(table, "Month")
-    lsoa_codes, lsoa_values = _codes(table, "LSOA name")
-    type_codes, type_values = _codes(table, "Crime type")
-    force_codes, force_values = _codes(table, "Falls within")
+    month_codes, month_dict = _codes(table.column("Month"))
+    lsoa_codes, lsoa_dict = _codes(table.column("LSOA name"))
+    type_codes, type_dict = _codes(table.column("Crime type"))
+    force_codes, force_dict = _codes(table.column("Falls within"))
+    month_values: list[str] = month_dict.to_pylist()
+    type_values: list[str] = type_dict.to_pylist()
+    force_values: list[str] = force_dict.to_pylist()
 
-    # Per distinct value, not per row: month ordinals, local authority of each LSOA name.
-    month_ords = [_month_ordinal(v) for v in month_values]
-    month_ok = np.array([o is not None for o in month_ords] + [False])  # last entry: null (-1)
+    # Work per distinct value, never per row. Every lookup table has one extra last entry, which the
+    # code -1 (null) picks.
+    month_ords = [_month_ordinal(v) if v is not None else None for v in month_values]
+    month_ok = np.array([o is not None for o in month_ords] + [False])
     months_used = sorted({o for o in month_ords if o is not None})
     month_slot = {o: i for i, o in enumerate(months_used)}
-    month_map = np.array([month_slot.get(o, 0) if o is not None else 0 for o in month_ords] + [0])
+    month_map = np.array([month_slot[o] if o is not None else 0 for o in month_ords] + [0], dtype=np.int64)
 
-    lsoa_areas = [area_of_lsoa(v) for v in lsoa_values]
-    area_names = sorted(set(lsoa_areas) | {NO_LOCATION})
-    area_slot = {a: i for i, a in enumerate(area_names)}
-    area_map = np.array([area_slot[a] for a in lsoa_areas] + [area_slot[NO_LOCATION]], dtype=np.int64)
+    type_names = [(v or "").strip() for v in type_values]
+    type_ok = np.array([t != "" for t in type_names] + [False])
+    type_map, type_distinct = _slots(type_names + [""])
 
-    type_ok = np.array([v.strip() != "" for v in type_values] + [False])
-    force_names = [v.strip() for v in force_values] + [""]
+    if len(lsoa_dict):
+        local = pc.replace_substring_regex(pc.utf8_trim_whitespace(lsoa_dict), _LSOA_SUFFIX.pattern, "")
+        encoded = pc.dictionary_encode(local)
+        local_names = [v or NO_LOCATION for v in encoded.dictionary.to_pylist()]
+        local_map, area_distinct = _slots(local_names + [NO_LOCATION])
+        area_map = np.append(local_map[:-1][pc.fill_null(encoded.indices, -1).to_numpy()], local_map[-1])
+    else:
+        area_map, area_distinct = np.zeros(1, dtype=np.int64), [NO_LOCATION]
+    no_location_slot = area_distinct.index(NO_LOCATION)
+
+    force_map, force_distinct = _slots([(v or "").strip() for v in force_values] + [""])
 
     rejects: list[Reject] = []
+    valid = np.ones(n, dtype=bool)
     if (month_codes < 0).any() or not month_ok[:-1].all():
-        valid = month_ok[month_codes]
-    else:
-        valid = np.ones(n, dtype=bool)
+        valid &= month_ok[month_codes]
     if (type_codes < 0).any() or not type_ok[:-1].all():
         valid &= type_ok[type_codes]
 
-    line_of: np.ndarray | None = None
-    if multiline_src is not None:
-        line_of = np.array(_exact_line_numbers(multiline_src, encoding), dtype=np.int64)
+    line_cache: list[tuple[np.ndarray | None, list[tuple[int, str]]]] = []
 
     def line(i: int) -> int:
+        if not line_cache:
+            line_cache.append(record_lines(n + len(bad)))
+        line_of = line_cache[0][0]
         if line_of is not None and i < len(line_of):
             return int(line_of[i])
         return i + 2
 
-    n_invalid = int(n - valid.sum())
+    n_invalid = int(n - np.count_nonzero(valid))
     if n_invalid:
         for i in np.flatnonzero(~valid).tolist():
-            mc, tc = month_codes[i], type_codes[i]
+            mc = month_codes[i]
             if mc < 0:
                 reason = "blank Month"
             elif not month_ok[mc]:
                 reason = f"unparseable Month {month_values[mc]!r}"
-            elif tc < 0 or not type_ok[tc]:
+            else:
                 reason = "blank Crime type"
-            else:  # pragma: no cover
-                reason = "invalid row"
             rejects.append(Reject(name, line(i), reason))
 
     # Crime ID rule: among valid rows, a repeated non-blank ID is counted once (its first row).
-    ids = table.column("Crime ID")
-    repeated = 0
-    if ids.null_count < n:
-        ids_arr = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
-        valid_idx = None
-        if n_invalid:
-            valid_idx = np.flatnonzero(valid)
-            ids_arr = ids_arr.take(pa.array(valid_idx))
-        encoded = pc.dictionary_encode(ids_arr)
-        n_distinct = len(encoded.dictionary)
-        if n_distinct < len(ids_arr) - ids_arr.null_count:
-            codes = pc.fill_null(encoded.indices, -1).to_numpy()
-            # The hash kernel numbers values in order of first appearance, so a row is the first with
-            # its ID exactly when the running maximum of the codes rises there.
-            running = np.maximum.accumulate(codes)
-            first = np.empty(len(codes), dtype=bool)
-            first[0] = codes[0] >= 0
-            first[1:] = running[1:] > running[:-1]
-            dup = (codes >= 0) & ~first
-            first_row = np.flatnonzero(first)
-            dup_pos = np.flatnonzero(dup)
-            repeated = len(dup_pos)
-            rows = valid_idx[dup_pos] if valid_idx is not None else dup_pos
-            first_rows = first_row[codes[dup_pos]]
-            if valid_idx is not None:
-                first_rows = valid_idx[first_rows]
-            for r, f in zip(rows.tolist(), first_rows.tolist(), strict=True):
-                rejects.append(Reject(name, line(r), f"repeated Crime ID, counted once at line {line(f)}"))
-            valid[rows] = False
-    if repeated and n_invalid:
-        rejects.sort(key=lambda rj: rj.line or 0)
+    repeated = _repeated_ids(table.column("Crime ID"), valid, n_invalid)
+    if repeated is not None:
+        rows, first_rows = repeated
+        for r, f in zip(rows.tolist(), first_rows.tolist(), strict=True):
+            rejects.append(Reject(name, line(r), f"repeated Crime ID, counted once at line {line(f)}"))
+        valid[rows] = False
+    n_repeated = 0 if repeated is None else len(repeated[0])
 
-    for number, why in bad:
-        rejects.append(Reject(name, number if number and number > 0 else None, f"malformed row: {why}"))
+    if bad:
+        line(0)  # fills line_cache
+        found = line_cache[0][1]
+        if len(found) == len(bad):
+            for ln, why in found:
+                rejects.append(Reject(name, ln, f"malformed row: {why}"))
+        else:  # pragma: no cover - the csv module and the parser disagree on what is malformed
+            for number, why in bad:
+                line_no = number if number and number > 0 else None
+                rejects.append(Reject(name, line_no, f"malformed row: {why}"))
 
-    # Count: one bincount over combined codes (force, month, area, crime type).
-    counted_idx = None if valid.all() else np.flatnonzero(valid)
+    if len(rejects) > 1:
+        rejects.sort(key=lambda rj: (rj.line is None, rj.line or 0))
+
+    # Count: one bincount over combined slot codes (force, month, area, crime type); slots are assigned in
+    # sorted order, so the non-empty bins come out sorted by force, month, area and type.
+    counted_idx = None if n_invalid + n_repeated == 0 else np.flatnonzero(valid)
 
     def pick(a: np.ndarray) -> np.ndarray:
         return a if counted_idx is None else a[counted_idx]
 
-    nf, nm, na, nt = len(force_names), max(len(months_used), 1), len(area_names), len(type_values) + 1
-    key = pick(np.asarray(force_codes, dtype=np.int64)) % nf  # -1 -> last slot ("")
+    nf, nm = len(force_distinct), max(len(months_used), 1)
+    na, nt = len(area_distinct), len(type_distinct)
+    key = force_map[pick(force_codes)]
     key = key * nm + month_map[pick(month_codes)]
     key = key * na + area_map[pick(lsoa_codes)]
-    key = key * nt + pick(type_codes)
+    key = key * nt + type_map[pick(type_codes)]
     total = nf * nm * na * nt
     if total <= 4_000_000:
         bins = np.bincount(key, minlength=total)
@@ -353,108 +431,186 @@ def _aggregate(
     rest, t = np.divmod(keys, nt)
     rest, a = np.divmod(rest, na)
     f, m = np.divmod(rest, nm)
-    months_arr = np.array(months_used if months_used else [0], dtype=np.int64)
-    type_arr = np.array(type_values + [""], dtype=object)
-    major = type_arr[t]
+    months_arr = np.array(months_used or [0], dtype=np.int64)
+    major = np.array(type_distinct, dtype=object)[t]
+    area = np.array(area_distinct, dtype=object)[a]
     out = pd.DataFrame(
         {
-            "area": pd.Series(np.array(area_names, dtype=object)[a], dtype=object),
+            "area": pd.Series(area, dtype=object),
             "month": pd.arrays.PeriodArray(months_arr[m], dtype=pd.PeriodDtype("M")),
             "major": pd.Series(major, dtype=object),
             "minor": pd.Series(major.copy(), dtype=object),
             "count": counts.astype(np.int64),
-            "force": pd.Series(np.array(force_names, dtype=object)[f], dtype=object),
+            "force": pd.Series(np.array(force_distinct, dtype=object)[f], dtype=object),
         }
     )
-    out = out.sort_values(["month", "area", "major"], kind="stable", ignore_index=True)
 
     rows_counted = int(counts.sum())
-    rows_read = n + len(bad)
     warnings: list[str] = []
-    counted_forces = [force_names[i] for i in np.unique(f).tolist()]
-    first_force = force_names[int(pick(force_codes)[0])] if rows_counted else (force_names[0] or "")
+    counted_forces = [force_distinct[i] for i in np.unique(f).tolist()]
+    first_force = ""
+    if rows_counted:
+        first_force = force_distinct[int(force_map[pick(force_codes)[0]])]
     if len(counted_forces) > 1:
         warnings.append(
             f"{name}: rows from {len(counted_forces)} forces ({', '.join(counted_forces)}); "
             f"scope taken from the first, {first_force}"
         )
-    no_loc = int(out.loc[out["area"] == NO_LOCATION, "count"].sum())
+    no_loc = int(counts[a == no_location_slot].sum())
     if no_loc:
         warnings.append(f"{name}: {no_loc} rows with no location counted under area '{NO_LOCATION}'")
-    if repeated:
+    if n_repeated:
         warnings.append(
-            f"{name}: {repeated} rows repeat an earlier Crime ID and were counted once (first row kept)"
+            f"{name}: {n_repeated} rows repeat an earlier Crime ID and were counted once (first row kept)"
         )
     if bad:
         warnings.append(f"{name}: {len(bad)} malformed rows skipped")
+    if rows_counted == 0:
+        warnings.append(f"{name}: no rows counted (the file has {n + len(bad)} data rows)")
     if encoding == "cp1252":
         warnings.append(f"{name}: not UTF-8, read as cp1252")
 
     used = sorted(set(months_arr[m].tolist())) if rows_counted else []
-    gaps: list[pd.Period] = []
-    if used:
-        have = set(used)
-        gaps = [_period(o) for o in range(used[0], used[-1] + 1) if o not in have]
+    gaps = [_period(o) for o in range(used[0], used[-1] + 1) if o not in set(used)] if used else []
     source = SourceFile(
         path=name,
         layout=LAYOUT,
         scheme=SCHEME,
         level=LEVEL,
         encoding=encoding,
-        rows_read=rows_read,
+        rows_read=n + len(bad),
         rows_counted=rows_counted,
         rows_rejected=len(rejects),
         offences=rows_counted,
         first_month=_period(used[0]) if used else None,
         last_month=_period(used[-1]) if used else None,
         scope=f"police-uk:{first_force or 'unknown'}",
-        areas=sorted(out["area"].unique().tolist()),
+        areas=sorted({area_distinct[i] for i in np.unique(a).tolist()}),
+        # A month with no rows is missing data here, not a zero: only months with rows are covered.
+        months_covered=[_period(o) for o in used],
         gaps=gaps,
     )
-    assert source.rows_read == source.rows_counted + source.rows_rejected, name
+    if source.rows_read != source.rows_counted + source.rows_rejected:  # pragma: no cover - invariant
+        raise AssertionError(f"{name}: rows read != rows counted + rows rejected")
     return FileLoad(counts=out, source=source, rejects=rejects, warnings=warnings)
+
+
+def _surely_distinct(arr: pa.Array) -> bool:
+    """True if the non-null strings of ``arr`` are certainly all different (a cheap test, no hashing).
+
+    police.uk Crime IDs are 64 hex digits (a SHA-256). When every non-null ID has that length, the first
+    16 bytes of each are folded into one 64-bit number; if those numbers are all different, so are the
+    IDs. Equal numbers (a repeat, or a rare collision) or other ID shapes return False and the caller
+    does the exact test. ~4x cheaper than hashing the strings.
+    """
+    if not pa.types.is_string(arr.type) or len(arr) == 0:
+        return False
+    validity, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    lengths = np.diff(offsets)
+    if arr.null_count and validity is not None and (lengths[np.asarray(arr.is_null())] != 0).any():
+        return False  # a null slot with bytes behind it: not the simple layout
+    if not ((lengths == 0) | (lengths == 64)).all():
+        return False
+    start, end = int(offsets[0]), int(offsets[-1])
+    if end == start:
+        return True
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=end - start, offset=start)
+    words = data.reshape(-1, 64)[:, :16].copy().view(np.uint64)
+    folded = np.sort(words[:, 0] ^ (words[:, 1] * _GOLDEN))
+    return not bool((folded[1:] == folded[:-1]).any())
+
+
+def _repeated_ids(
+    ids: pa.ChunkedArray, valid: np.ndarray, n_invalid: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows (among valid ones) whose non-blank Crime ID occurred on an earlier valid row, and that row."""
+    n = len(ids)
+    if ids.null_count == n:
+        return None
+    arr = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+    valid_idx = None
+    if n_invalid:
+        valid_idx = np.flatnonzero(valid)
+        arr = arr.take(pa.array(valid_idx))
+    if _surely_distinct(arr):
+        return None
+    encoded = pc.dictionary_encode(arr)
+    if len(encoded.dictionary) == len(arr) - arr.null_count:
+        return None
+    codes = pc.fill_null(encoded.indices, -1).to_numpy()
+    # The hash kernel numbers values in order of first appearance, so a row is the first with its ID
+    # exactly when the running maximum of the codes rises there.
+    running = np.maximum.accumulate(codes)
+    first = np.empty(len(codes), dtype=bool)
+    first[0] = codes[0] >= 0
+    first[1:] = running[1:] > running[:-1]
+    dup_pos = np.flatnonzero((codes >= 0) & ~first)
+    first_pos = np.flatnonzero(first)[codes[dup_pos]]
+    if valid_idx is not None:
+        return valid_idx[dup_pos], valid_idx[first_pos]
+    return dup_pos, first_pos
+
+
+def read_police_uk_files(paths: Sequence[str | Path], workers: int = 2) -> list[FileLoad]:
+    """Read several street-level CSVs, ``workers`` files at a time (threads; pyarrow drops the GIL).
+
+    On two cores this is ~1.7x faster than reading the files one after another with pyarrow's own
+    threads. Results are in the order of ``paths``; the first error is raised.
+    """
+    if workers <= 1 or len(paths) <= 1:
+        return [read_police_uk_csv(p, str(p)) for p in paths]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda p: read_police_uk_csv(p, str(p), use_threads=False), paths))
 
 
 def is_street_member(member: str) -> bool:
     return member.lower().endswith("-street.csv")
 
 
-def read_police_uk_zip(path: str | Path, members: Sequence[str] | None = None) -> list[FileLoad]:
+def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
     """Read every ``*-street.csv`` member of a police.uk download zip, in memory (nothing extracted).
 
-    ``*-outcomes.csv`` and ``*-stop-and-search.csv`` members are skipped and listed in a warning on the
-    first load. A zip that cannot be opened or whose member fails its CRC raises ``InputError``.
+    Members are decompressed one at a time and parsed ``workers`` at a time (at most ``workers + 1``
+    members in memory). ``*-outcomes.csv`` and ``*-stop-and-search.csv`` members are skipped and listed
+    in a warning on the first load. A zip that cannot be opened, or whose member fails its CRC, raises
+    ``InputError`` naming the file. Display names are ``<zip path>!<member>``.
     """
     path = Path(path)
-    loads: list[FileLoad] = []
     skipped: list[str] = []
+    futures: list[Future[FileLoad]] = []
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = [i.filename for i in zf.infolist() if not i.is_dir()]
-            for member in names:
-                if members is not None and member not in members:
-                    continue
-                if not member.lower().endswith(".csv"):
+        with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max(workers, 1)) as pool:
+            window = threading.BoundedSemaphore(max(workers, 1) + 1)
+            for info in zf.infolist():
+                member = info.filename
+                if info.is_dir() or not member.lower().endswith(".csv"):
                     continue
                 if not is_street_member(member):
                     skipped.append(member)
                     continue
-                data = zf.read(member)
-                loads.append(read_police_uk_csv(data, f"{path}!{member}"))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+                window.acquire()
+                try:
+                    data = zf.read(info)
+                except BaseException:
+                    window.release()
+                    raise
+                fut = pool.submit(read_police_uk_csv, data, f"{path}!{member}", use_threads=workers <= 1)
+                fut.add_done_callback(lambda _f: window.release())
+                futures.append(fut)
+            loads = [f.result() for f in futures]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error) as exc:
+        for f in futures:
+            f.cancel()
         raise InputError(f"corrupt or unreadable zip file: {exc}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read zip file: {exc.strerror or exc}", file=str(path)) from None
     if skipped:
-        msg = (
-            f"{path}: skipped {len(skipped)} members that are not street-level crime files: "
-            + ", ".join(Path(s).name for s in skipped[:5])
-            + (" ..." if len(skipped) > 5 else "")
-        )
-        if loads:
-            loads[0].warnings.append(msg)
-        else:
-            raise InputError("zip holds no *-street.csv file (" + msg + ")", file=str(path))
+        shown = ", ".join(Path(s).name for s in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        msg = f"{path}: skipped {len(skipped)} members that are not street-level crime files: {shown}"
+        if not loads:
+            raise InputError(f"zip holds no *-street.csv file; {msg}", file=str(path))
+        loads[0].warnings.append(msg)
     elif not loads:
         raise InputError("zip holds no *-street.csv file", file=str(path))
     return loads
