@@ -6,6 +6,7 @@ One module per source layout; ``detect`` tells them apart; ``combine`` resolves 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from csp_assess.errors import InputError
@@ -66,7 +67,7 @@ def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoa
         delim = detected.delimiter if detected else _delimiter_of(path)
         return [long.read_long_csv(path, delim, mapping)]
     if detected.layout == "police-uk":
-        return [police_uk.read_police_uk_csv(path, str(path))]
+        return [police_uk.read_police_uk_csv(path, str(path), use_threads=False)]
     return [met_wide.read_met_wide(path, detected)]
 
 
@@ -87,13 +88,18 @@ def load_extract(
 ) -> Extract:
     """Load and combine every file named (folders and zips expanded)."""
     files = expand_paths(paths)
-    loads: list[FileLoad] = []
-    for i, f in enumerate(files):
-        if progress:
-            progress(str(f), i, len(files))
-        loads.extend(_load_cached(f, mapping, use_cache))
+    results: list[list[FileLoad]] = []
+    # pyarrow parses outside the GIL, so two large street files are read at once (2 cores here);
+    # results are kept in file order, so the output does not depend on which thread finished first.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_load_cached, f, mapping, use_cache) for f in files]
+        for i, (f, fut) in enumerate(zip(files, futures, strict=True)):
+            if progress:
+                progress(str(f), i, len(files))
+            results.append(fut.result())
     if progress:
         progress("", len(files), len(files))
+    loads = [ld for group in results for ld in group]
     return combine(loads)
 
 
