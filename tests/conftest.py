@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.clirun import run as run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_offences.csv"
@@ -23,17 +24,9 @@ class Run:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """cli(args...) -> Run(code, stdout, stderr), through the real entry point (errors, exit codes)."""
-    from csp_assess.cli import main
 
     def run(*args: str | Path) -> Run:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return Run(*run_cli(capsys, *args))
 
     return run
 

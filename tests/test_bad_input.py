@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.clirun import run
 
 from csp_assess.cli import main
 from csp_assess.errors import CspAssessError
@@ -75,14 +76,6 @@ CLEAN = {
     "semicolon_long.csv": ("long-csv", "utf-8", 7),
     "mixed_dates_long.csv": ("long-csv", "utf-8", 6),
 }
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_corpus_is_fully_covered() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.clirun import run
 
 import independent
-from csp_assess.cli import main
 from csp_assess.load import load_extract
 from csp_assess.model import Extract
 from independent import fy_totals_met_wide
@@ -148,14 +148,6 @@ def test_ward_files_sum_to_oracle() -> None:
 
 
 # --- the CLI: mixing category sets, areas ------------------------------------------------------------
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @needs_shared

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.clirun import run
 
-from csp_assess.cli import main
 from csp_assess.cli_options import build_mapping
 from csp_assess.errors import ConfigError, CspAssessError, LayoutError
 from csp_assess.load import load_extract
@@ -18,14 +18,6 @@ from csp_assess.load.long import mapping_from_file, parse_months
 CORPUS = Path(__file__).resolve().parent / "corpus"
 MAPPED = CORPUS / "mapped_long.csv"
 MAP_ARGS = ["--map", "month=Committed Date", "--map", 'minor="Offence"', "--map", "count=Offences"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_parse_months_uk_iso_and_yyyymm() -> None:

@@ -11,22 +11,14 @@ from pathlib import Path
 
 import pytest
 import scipy.stats as sps
+from tests.clirun import run
 
 from csp_assess.analysis.stats import holm
-from csp_assess.cli import main
 from csp_assess.reference.priorities import load_priorities, parse_priorities
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "data" / "sample_offences.csv")
 CONFIG = ROOT / "tests" / "fixtures" / "config"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def rank_json(capsys: pytest.CaptureFixture[str], *extra: str) -> dict:

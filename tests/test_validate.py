@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.clirun import run
 
 from csp_assess.analysis.validate import validate_paths
-from csp_assess.cli import main
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -24,14 +24,6 @@ FILE_KEYS = {
     "gaps",
     "areas",
 }
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_good_file_json(capsys: pytest.CaptureFixture[str]) -> None:

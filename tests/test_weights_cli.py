@@ -12,22 +12,14 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.clirun import run
 
-from csp_assess.cli import main
 from csp_assess.errors import ConfigError
 from csp_assess.reference.prices import fy_label, load_price_index, resolve_uprating
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "data" / "sample_offences.csv")
 CONFIG = ROOT / "tests" / "fixtures" / "config"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def ok_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:

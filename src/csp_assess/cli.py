@@ -27,16 +27,22 @@ from csp_assess.cli_options import (
     FilesArg,
     FormatOpt,
     HarmIndex,
+    HarmOpt,
     Level,
+    LevelOpt,
     MapFileOpt,
     MapOpt,
     NoCacheOpt,
     OutputOpt,
     PrioritiesOpt,
     StartMonthOpt,
+    WCostOpt,
+    WHarmOpt,
+    WVolumeOpt,
     YearOpt,
     emit_result,
     load_files,
+    score_weights,
 )
 from csp_assess.errors import CspAssessError, InputError
 
@@ -72,16 +78,12 @@ def rank(
     area: AreaOpt = None,
     year: YearOpt = None,
     baseline: BaselineOpt = None,
-    level: Annotated[
-        Level, typer.Option("--level", "-l", help="Rank minor or major categories.")
-    ] = Level.minor,
-    harm: Annotated[
-        HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")
-    ] = HarmIndex.cchi,
+    level: LevelOpt = Level.minor,
+    harm: HarmOpt = HarmIndex.cchi,
     priorities: PrioritiesOpt = None,
-    w_volume: Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")] = 1.0,
-    w_harm: Annotated[float, typer.Option("--w-harm", min=0, help="Score weight of harm.")] = 1.0,
-    w_cost: Annotated[float, typer.Option("--w-cost", min=0, help="Score weight of cost.")] = 1.0,
+    w_volume: WVolumeOpt = 1.0,
+    w_harm: WHarmOpt = 1.0,
+    w_cost: WCostOpt = 1.0,
     weights_file: WeightsFileOpt = None,
     price_year: PriceYearOpt = None,
     price_index: PriceIndexOpt = None,
@@ -115,11 +117,9 @@ def rank(
     Example: csp-assess rank data/sample_offences.csv --weights my_weights.csv --sensitivity --top-n 10
     """
     from csp_assess.analysis.rank import RankOptions, build_rank
-    from csp_assess.analysis.scoring import ScoreWeights
     from csp_assess.reference.priorities import load_priorities
 
-    if w_volume + w_harm + w_cost <= 0:
-        raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
+    weights = score_weights(w_volume, w_harm, w_cost)
     pset = load_priorities(priorities)
     overrides, override_warnings = load_overrides(weights_file)
     uprating = uprating_from_options(price_year, price_index, uprate, price_source)
@@ -132,7 +132,7 @@ def rank(
         level=level.value,
         harm_index=harm.value,
         start_month=fy_start,
-        score_weights=ScoreWeights(w_volume, w_harm, w_cost),
+        score_weights=weights,
         weight_overrides=overrides,
         weights_file=str(weights_file) if weights_file else None,
         uprating=uprating,
@@ -144,15 +144,9 @@ def rank(
 
 def _register_commands() -> None:
     """Commands live in small modules by theme; each registers itself on ``app``."""
-    import importlib
+    from csp_assess import cli_assess, cli_config, cli_report, cli_validate
 
-    for name in ("cli_assess", "cli_config", "cli_validate", "cli_report"):
-        try:
-            module = importlib.import_module(f"csp_assess.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"csp_assess.{name}":
-                raise
-            continue
+    for module in (cli_assess, cli_config, cli_validate, cli_report):
         module.register(app)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from csp_assess.model import Extract
 from csp_assess.result import Result
+
+if TYPE_CHECKING:
+    from csp_assess.analysis.scoring import ScoreWeights
 
 
 class Format(StrEnum):
@@ -96,6 +99,22 @@ def build_mapping(mapping: list[str] | None, map_file: Path | None = None) -> di
     out = mapping_from_file(map_file) if map_file is not None else {}
     out.update(mapping_from_options(mapping or []))
     return out
+
+
+LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Rank minor or major categories.")]
+HarmOpt = Annotated[HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")]
+WVolumeOpt = Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")]
+WHarmOpt = Annotated[float, typer.Option("--w-harm", min=0, help="Score weight of harm.")]
+WCostOpt = Annotated[float, typer.Option("--w-cost", min=0, help="Score weight of cost.")]
+
+
+def score_weights(volume: float, harm: float, cost: float) -> ScoreWeights:
+    """The composite score weights from --w-volume/--w-harm/--w-cost; all zero is a usage error."""
+    from csp_assess.analysis.scoring import ScoreWeights
+
+    if volume + harm + cost <= 0:
+        raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
+    return ScoreWeights(volume, harm, cost)
 
 
 def load_files(

@@ -13,13 +13,19 @@ from csp_assess.cli_options import (
     BaselineOpt,
     FilesArg,
     HarmIndex,
+    HarmOpt,
     Level,
+    LevelOpt,
     MapOpt,
     NoCacheOpt,
     PrioritiesOpt,
     StartMonthOpt,
+    WCostOpt,
+    WHarmOpt,
+    WVolumeOpt,
     YearOpt,
     load_files,
+    score_weights,
 )
 
 
@@ -40,16 +46,12 @@ def report(
     area: AreaOpt = None,
     year: YearOpt = None,
     baseline: BaselineOpt = None,
-    level: Annotated[
-        Level, typer.Option("--level", "-l", help="Rank minor or major categories.")
-    ] = Level.minor,
-    harm: Annotated[
-        HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")
-    ] = HarmIndex.cchi,
+    level: LevelOpt = Level.minor,
+    harm: HarmOpt = HarmIndex.cchi,
     priorities: PrioritiesOpt = None,
-    w_volume: Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")] = 1.0,
-    w_harm: Annotated[float, typer.Option("--w-harm", min=0, help="Score weight of harm.")] = 1.0,
-    w_cost: Annotated[float, typer.Option("--w-cost", min=0, help="Score weight of cost.")] = 1.0,
+    w_volume: WVolumeOpt = 1.0,
+    w_harm: WHarmOpt = 1.0,
+    w_cost: WCostOpt = 1.0,
     fmt: Annotated[
         ReportFormat | None,
         typer.Option("--format", "-f", help="Report format. Default: from the --output file's extension."),
@@ -77,13 +79,11 @@ def report(
     Example: csp-assess report data/sample_offences.csv --year 2021/22 --output assessment.xlsx
     """
     from csp_assess.analysis.rank import RankOptions
-    from csp_assess.analysis.scoring import ScoreWeights
     from csp_assess.reference.priorities import load_priorities
     from csp_assess.report import report_format, write_report
     from csp_assess.report.build import ReportOptions, build_report
 
-    if w_volume + w_harm + w_cost <= 0:
-        raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
+    weights = score_weights(w_volume, w_harm, w_cost)
     kind = report_format(output, fmt.value if fmt else None)
     pset = load_priorities(priorities)
     extract = load_files(files, map_, no_cache)
@@ -95,7 +95,7 @@ def report(
             level=level.value,
             harm_index=harm.value,
             start_month=fy_start,
-            score_weights=ScoreWeights(w_volume, w_harm, w_cost),
+            score_weights=weights,
         ),
         date=date,
         title=title,

@@ -35,6 +35,19 @@ class Result:
     primary: str = "rows"  # the table written by --format csv
 
 
+# The provenance columns a person reads in a report's data-and-methods section.
+SOURCE_SUMMARY_COLUMNS = [
+    "path",
+    "layout",
+    "categories",
+    "encoding",
+    "rows_read",
+    "rows_counted",
+    "rows_rejected",
+    "months_used_span",
+]
+
+
 def source_record(s: SourceFile) -> dict[str, Any]:
     """One file's provenance, as carried in every output."""
     return {

@@ -56,7 +56,6 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)
     months = [pd.Period(f"{c[:4]}-{c[4:]}", freq="M") for c in header[i_first:]]
     n_cols = len(header)
-    n_months = len(months)
 
     keys: list[tuple[str, str, str, str]] = []
     values: list[list[int]] = []
@@ -122,8 +121,6 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         gaps=month_gaps(months),
     )
     warnings = []
-    if len(set(months)) != n_months:
-        raise LayoutError("a month column appears twice in the header", file=name, line=1)
     if source.gaps:
         warnings.append(f"{name}: {len(source.gaps)} month(s) missing inside the file's range")
     if text and not text.endswith(("\n", "\r")):

@@ -15,7 +15,7 @@ import pandas as pd
 from csp_assess.render.values import human
 from csp_assess.report.build import ReportData
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
-from csp_assess.result import Table
+from csp_assess.result import SOURCE_SUMMARY_COLUMNS, Table
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #555; --rule: #c8c8c8; --band: #f3f5f8; --accent: #1f4e79; }
@@ -436,16 +436,7 @@ def render_html(data: ReportData) -> str:
     add(
         table_html(
             src,
-            [
-                "path",
-                "layout",
-                "categories",
-                "encoding",
-                "rows_read",
-                "rows_counted",
-                "rows_rejected",
-                "months_used_span",
-            ],
+            SOURCE_SUMMARY_COLUMNS,
             heads,
         )
     )

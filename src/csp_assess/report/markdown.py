@@ -16,6 +16,7 @@ from csp_assess.report.html import (
     cell,
     labels,
 )
+from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
 
 def _esc(text: str) -> str:
@@ -135,16 +136,7 @@ def render_markdown(data: ReportData) -> str:
     ]
     out += md_table(
         pd.DataFrame(data.sources),
-        [
-            "path",
-            "layout",
-            "categories",
-            "encoding",
-            "rows_read",
-            "rows_counted",
-            "rows_rejected",
-            "months_used_span",
-        ],
+        SOURCE_SUMMARY_COLUMNS,
         heads,
     )
     out += ["", "### Snapshots", ""] + [f"- {_esc(s)}" for s in data.snapshots]
