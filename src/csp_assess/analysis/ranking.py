@@ -95,10 +95,9 @@ def rank_categories(
         ["score", "count", "major", "category"], ascending=[False, False, True, True], kind="mergesort"
     ).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
+    # Whole offences; <NA> when the year is not in the data.
     for col in ("previous_count", "change"):
-        frame[col] = (
-            frame[col].round().astype("Int64")
-        )  # whole offences; <NA> when the year is not in the data
+        frame[col] = frame[col].round().astype("Int64")
     for col in ("harm", "cost_gbp", "score", "volume_share", "harm_share", "cost_share"):
         frame[col] = frame[col].astype(float).round(2)
     return frame[RANK_COLUMNS + DETAIL_COLUMNS]
