@@ -40,9 +40,10 @@ def measure_mask(counts: pd.DataFrame, measure: Measure) -> pd.Series:
     """Rows of ``counts`` that the measure selects (case-insensitive names)."""
     majors = {_norm(m) for m in measure.majors}
     minors = {_norm(m) for m in measure.minors}
-    maj = counts["major"].map(_norm)
-    mino = counts["minor"].map(_norm)
-    return maj.isin(majors) | mino.isin(minors)
+    # Normalise each distinct name once, not every row: the table has one row per area, month and category.
+    major_hits = [m for m in counts["major"].unique() if _norm(m) in majors]
+    minor_hits = [m for m in counts["minor"].unique() if _norm(m) in minors]
+    return counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
 
 
 def direction(a: float, b: float, alpha: float, ratio: float = 1.0) -> tuple[str, float]:
