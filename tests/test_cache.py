@@ -138,3 +138,27 @@ def test_unwritable_cache_is_skipped(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def test_missing_file_misses(cache_home: Path, tmp_path: Path) -> None:
     assert cache.get(tmp_path / "nope.csv") is None
+
+
+def test_load_extract_reads_a_zip_from_the_cache_the_second_time(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csp_assess.load as load
+
+    months = ["2021-05", "2021-06"]
+    files = [SHARED / f"police_uk_{m}-city-of-london-street.csv" for m in months]
+    if not all(f.exists() for f in files):
+        pytest.skip("../shared/data not available")
+    z = tmp_path / "download.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for m, f in zip(months, files, strict=True):
+            zf.write(f, f"{m}/{m}-city-of-london-street.csv")
+    first = load.load_extract([z])
+
+    def no_reading(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the zip was read again instead of taken from the cache")
+
+    monkeypatch.setattr(load, "load_file", no_reading)
+    second = load.load_extract([z])
+    pd.testing.assert_frame_equal(first.counts, second.counts)
+    assert second.rows_read == first.rows_read == 428 + 570

@@ -104,15 +104,16 @@ def load_extract(
 
 
 def _load_cached(path: Path, mapping: dict[str, str] | None, use_cache: bool) -> list[FileLoad]:
-    """Large street-level files are cached by size and modification time; everything else is cheap."""
-    if not use_cache or mapping or path.suffix.lower() != ".csv" or path.stat().st_size < 4_000_000:
+    """Large street-level files and zip downloads are cached by size and modification time; the rest is cheap."""
+    suffix = path.suffix.lower()
+    worth_it = suffix == ".zip" or (suffix == ".csv" and path.stat().st_size >= 4_000_000)
+    if not use_cache or mapping or not worth_it:
         return load_file(path, mapping)
     from csp_assess.load import cache
 
-    hit = cache.get(path)
+    hit = cache.get_all(path)
     if hit is not None:
-        return [hit]
+        return hit
     loads = load_file(path, mapping)
-    if len(loads) == 1:
-        cache.put(path, loads[0])
+    cache.put_all(path, loads)
     return loads
