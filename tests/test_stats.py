@@ -488,3 +488,21 @@ def test_expected_interval_matches_monte_carlo_predictive() -> None:
     lo, hi = np.quantile(totals, [0.025, 0.975])
     assert res.low == pytest.approx(lo, rel=0.02)
     assert res.high == pytest.approx(hi, rel=0.02)
+
+
+def test_special_function_distributions_match_scipy_stats() -> None:
+    """The cdf/ppf written with scipy.special (to avoid importing scipy.stats) agree with scipy.stats."""
+    from scipy import stats as sps
+
+    from csp_assess.analysis import stats as st
+
+    mu = np.array([0.1, 3.0, 50.0, 1e4])
+    for k in (0, 2, 40, 9900):
+        np.testing.assert_allclose(st._poisson_cdf(k, mu), sps.poisson.cdf(k, mu), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(
+            st._nbinom_cdf(k, mu, 0.3), sps.nbinom.cdf(k, mu, 0.3), rtol=1e-10, atol=1e-14
+        )
+    for q, m in ((0.975, 3.7), (0.5, 0.01), (0.99, 120.0)):
+        assert st._poisson_ppf(q, m) == sps.poisson.ppf(q, m)
+    z = np.array([-3.0, 0.0, 1.96, 5.0])
+    np.testing.assert_allclose(st.two_sided_p_from_z(z), 2 * sps.norm.sf(np.abs(z)), rtol=1e-12)
