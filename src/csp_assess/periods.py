@@ -119,7 +119,7 @@ def latest_complete_year(
     if not years:
         span = f"{month_label(min(cov))} to {month_label(max(cov))}" if cov else "no months"
         raise PeriodError(
-            f"the data holds no complete financial year ({span}); ask for a partial year with --year"
+            f"the data holds no complete financial year ({span}); name the partial year you want (--year, or --to for compare)"
         )
     return years[-1]
 
