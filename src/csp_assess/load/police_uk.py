@@ -42,6 +42,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,6 +54,11 @@ import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.model import FileLoad, Reject, SourceFile
+
+try:  # the C fast path for plain files; without a compiler at install time, pyarrow reads them all
+    from csp_assess.load import _streetscan
+except ImportError:  # pragma: no cover - depends on the build
+    _streetscan = None  # type: ignore[assignment]
 
 LOADER_VERSION = "police-uk-1"
 
@@ -254,12 +260,15 @@ def _record_lines(
     return np.array(starts, dtype=np.int64), malformed
 
 
-def read_police_uk_csv(source: Source, display_name: str, *, use_threads: bool = True) -> FileLoad:
+def read_police_uk_csv(
+    source: Source, display_name: str, *, use_threads: bool = True, fast: bool = True
+) -> FileLoad:
     """Read one data.police.uk street-level CSV into counts per (area, month, crime type, force).
 
     ``source`` is a path, the file's bytes, or a binary file object; ``display_name`` is what
     provenance, rejects and errors call the file. ``use_threads`` lets pyarrow parse one file on all
     cores; pass False when reading several files in parallel (``read_police_uk_files``), which is faster.
+    ``fast=False`` skips the C scanner (tests compare the two readers).
     Raises ``LayoutError`` if the header is not this layout and ``InputError`` if the file cannot be
     read or parsed.
     """
@@ -282,6 +291,11 @@ def read_police_uk_csv(source: Source, display_name: str, *, use_threads: bool =
             file=display_name,
             line=1,
         )
+
+    if fast and encoding != "cp1252":
+        scanned = _scan_plain(inp, header)
+        if scanned is not None:
+            return _aggregate(scanned, [], display_name, encoding, lambda n: _record_lines(inp, "utf-8-sig", n))
 
     # A quoted field may hold a newline: then blocks must be split with that in mind (a slower chunker).
     newlines_in_values = inp.quoted
@@ -308,7 +322,9 @@ def read_police_uk_csv(source: Source, display_name: str, *, use_threads: bool =
     if table is None:  # pragma: no cover - the loop always breaks or raises
         raise InputError("cannot parse CSV", file=display_name)
     text_encoding = "cp1252" if encoding == "cp1252" else "utf-8-sig"
-    load = _aggregate(table, bad, display_name, encoding, lambda n: _record_lines(inp, text_encoding, n))
+    load = _aggregate(
+        _encode_table(table), bad, display_name, encoding, lambda n: _record_lines(inp, text_encoding, n)
+    )
     del table
     # Hand the parse buffers back to the OS now: otherwise the allocator keeps them, and peak RSS over a
     # 60-file extract grows by ~100 MB.
@@ -316,21 +332,88 @@ def read_police_uk_csv(source: Source, display_name: str, *, use_threads: bool =
     return load
 
 
+@dataclass
+class _Encoded:
+    """The four counted columns of one file as integer codes (-1 = blank) into their distinct values,
+    whichever reader produced them, and the Crime ID rule's answer for the file's rows."""
+
+    rows: int
+    month: tuple[np.ndarray, list[str | None]]
+    force: tuple[np.ndarray, list[str | None]]
+    lsoa: tuple[np.ndarray, pa.Array]
+    crime_type: tuple[np.ndarray, list[str | None]]
+    # (valid rows mask, number invalid) -> (repeat rows, the earlier row of each), or None for no repeats
+    repeated_ids: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray] | None]
+
+
+def _encode_table(table: pa.Table) -> _Encoded:
+    month_codes, month_dict = _codes(table.column("Month"))
+    force_codes, force_dict = _codes(table.column("Falls within"))
+    type_codes, type_dict = _codes(table.column("Crime type"))
+    return _Encoded(
+        rows=table.num_rows,
+        month=(month_codes, month_dict.to_pylist()),
+        force=(force_codes, force_dict.to_pylist()),
+        lsoa=_codes(table.column("LSOA name")),
+        crime_type=(type_codes, type_dict.to_pylist()),
+        repeated_ids=lambda valid, n_invalid: _repeated_ids(table.column("Crime ID"), valid, n_invalid),
+    )
+
+
+def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
+    """The counted columns from the C scanner, or None when the file needs the general reader.
+
+    The scanner takes only plain files: no quote character, every row with the header's number of
+    fields, Crime IDs never repeated, the kept fields valid UTF-8. For those its codes are the ones
+    pyarrow's reader would give, so ``_aggregate`` applies the same rules to either.
+    """
+    if _streetscan is None or inp.quoted:
+        return None
+    names = [h.lstrip("\ufeff") for h in header]
+    if len(set(names)) != len(names) or len(names) > 256:
+        return None
+    cols = tuple(names.index(c) for c in ("Crime ID", "Month", "Falls within", "LSOA name", "Crime type"))
+    newline = inp.head.find(b"\n")
+    if newline < 0 and len(inp.head) == 65536:
+        return None  # a header line longer than the sample: leave it to the general reader
+    start = newline + 1 if newline >= 0 else len(inp.head)
+    if isinstance(inp.src, str):
+        with open(inp.src, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            scanned = _streetscan.scan(mm, start, len(names), cols)
+    else:
+        scanned = _streetscan.scan(inp.src, start, len(names), cols)
+    if isinstance(scanned, str):
+        return None
+    rows, fields = scanned
+    try:
+        (month_c, month_v), (force_c, force_v), (lsoa_c, lsoa_v), (type_c, type_v) = (
+            (np.frombuffer(codes, dtype=np.int32), [v.decode("utf-8") for v in values])
+            for codes, values in fields
+        )
+    except UnicodeDecodeError:
+        return None  # pyarrow decides between UTF-8 and cp1252 for the whole file
+    return _Encoded(
+        rows=rows,
+        month=(month_c, list(month_v)),
+        force=(force_c, list(force_v)),
+        lsoa=(lsoa_c, pa.array(lsoa_v, type=pa.string())),
+        crime_type=(type_c, list(type_v)),
+        repeated_ids=lambda _valid, _n_invalid: None,  # the scanner found no repeated ID
+    )
+
+
 def _aggregate(
-    table: pa.Table,
+    cols: _Encoded,
     bad: list[tuple[int | None, str]],
     name: str,
     encoding: str,
     record_lines: Callable[[int], tuple[np.ndarray | None, list[tuple[int, str]]]],
 ) -> FileLoad:
-    n = table.num_rows
-    month_codes, month_dict = _codes(table.column("Month"))
-    lsoa_codes, lsoa_dict = _codes(table.column("LSOA name"))
-    type_codes, type_dict = _codes(table.column("Crime type"))
-    force_codes, force_dict = _codes(table.column("Falls within"))
-    month_values: list[str] = month_dict.to_pylist()
-    type_values: list[str] = type_dict.to_pylist()
-    force_values: list[str] = force_dict.to_pylist()
+    n = cols.rows
+    month_codes, month_values = cols.month
+    lsoa_codes, lsoa_dict = cols.lsoa
+    type_codes, type_values = cols.crime_type
+    force_codes, force_values = cols.force
 
     # Work per distinct value, never per row. Every lookup table has one extra last entry, which the
     # code -1 (null) picks.
@@ -386,7 +469,7 @@ def _aggregate(
             rejects.append(Reject(name, line(i), reason))
 
     # Crime ID rule: among valid rows, a repeated non-blank ID is counted once (its first row).
-    repeated = _repeated_ids(table.column("Crime ID"), valid, n_invalid)
+    repeated = cols.repeated_ids(valid, n_invalid)
     if repeated is not None:
         rows, first_rows = repeated
         for r, f in zip(rows.tolist(), first_rows.tolist(), strict=True):

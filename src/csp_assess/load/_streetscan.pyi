@@ -1,0 +1,7 @@
+"""Type stub for the C scanner of plain data.police.uk street-level CSVs (see _streetscan.c)."""
+
+from collections.abc import Buffer
+
+def scan(
+    buffer: Buffer, start: int, ncols: int, cols: tuple[int, int, int, int, int], /
+) -> tuple[int, list[tuple[bytes, list[bytes]]]] | str: ...
