@@ -5,14 +5,15 @@
  * with memchr, dictionary-encodes them as it goes, and checks Crime IDs for repeats, with the GIL
  * released, so two files are scanned at once.
  *
- * It handles only the plain case: no quote character in the file (the caller checks), every non-empty
- * line with exactly the header's number of fields, line ends "\n" or "\r\n", Crime IDs ASCII and never
- * repeated. Anything else returns a reason string, and the caller reads the file with the general
+ * It handles only the plain case: no quote character in the file, every non-empty
+ * line with exactly the header's number of fields, line ends "\n" or "\r\n", Crime IDs ASCII. Rows that
+ * share a Crime ID are returned as groups, for the caller's rule. Anything else returns a reason string, and the caller reads the file with the general
  * (pyarrow) reader, which applies the reject rules and gives line numbers. So every figure this path
  * gives is one the general reader would give: the tests compare the two on real and malformed files.
  *
  * scan(buffer, start, ncols, (id_col, month_col, force_col, lsoa_col, type_col))
- *   -> (rows, [(codes: bytes of int32, values: list[bytes]) x 4 for month, force, lsoa, type])
+ *   -> (rows, [(codes: bytes of int32, values: list[bytes]) x 4 for month, force, lsoa, type],
+ *       [rows sharing one Crime ID: bytes of int32, ascending] for each repeated ID)
  *   or a str saying why the general reader is needed.
  * Codes index the values in order of first appearance; -1 is an empty field (pyarrow's null).
  */
@@ -220,67 +221,130 @@ static int codes_push(Codes *c, int32_t v) {
     return 0;
 }
 
-/* Crime ID hashes, collected in row order and checked for repeats at the end: a hash set probed once
- * per row misses the cache on nearly every probe; bucketing by the top bits then sorting each small
- * bucket reads memory in order. */
+/* Crime IDs, collected in row order and grouped at the end: a hash set probed once per row misses the
+ * cache on nearly every probe; bucketing by the top bits of the hash, then sorting each small bucket,
+ * reads memory in order. */
 typedef struct {
-    uint64_t *data;
-    Py_ssize_t len, cap;
-} Hashes;
+    uint64_t hash;
+    Py_ssize_t off; /* of the ID in the buffer */
+    int32_t len;
+    int32_t row; /* data row, from 0 */
+} IdEntry;
 
-static int hashes_push(Hashes *h, uint64_t v) {
+typedef struct {
+    IdEntry *data;
+    Py_ssize_t len, cap;
+} Ids;
+
+static int ids_push(Ids *h, uint64_t hash, Py_ssize_t off, Py_ssize_t len, Py_ssize_t row) {
     if (h->len == h->cap) {
         Py_ssize_t ncap = h->cap ? h->cap * 2 : 65536;
-        uint64_t *nd = realloc(h->data, sizeof(uint64_t) * ncap);
+        IdEntry *nd = realloc(h->data, sizeof(IdEntry) * ncap);
         if (!nd) return -1;
         h->data = nd;
         h->cap = ncap;
     }
-    h->data[h->len++] = v;
+    if (len > INT32_MAX || row > INT32_MAX) return -1;
+    IdEntry *e = &h->data[h->len++];
+    e->hash = hash;
+    e->off = off;
+    e->len = (int32_t)len;
+    e->row = (int32_t)row;
     return 0;
 }
 
-/* 1 if two hashes are equal (a repeated ID, or a hash collision: the caller cannot tell), 0 if all
- * differ, -1 on allocation failure. */
-static int hashes_repeat(const Hashes *h) {
+/* Rows that share a Crime ID, as groups of row numbers in ascending order (int32), appended to
+ * ``groups``; 0, or -1 on allocation failure. Equal hashes are confirmed byte for byte. */
+typedef struct {
+    int32_t *rows; /* groups one after another */
+    int32_t *sizes;
+    Py_ssize_t nrows, ngroups, rcap, gcap;
+} Groups;
+
+static int groups_add(Groups *g, const IdEntry *run, const char *buf, Py_ssize_t k, char *taken) {
+    for (Py_ssize_t i = 0; i < k; i++) {
+        if (taken[i]) continue;
+        Py_ssize_t size = 0;
+        for (Py_ssize_t j = i; j < k; j++) {
+            if (taken[j] || run[j].len != run[i].len ||
+                memcmp(buf + run[j].off, buf + run[i].off, (size_t)run[i].len) != 0)
+                continue;
+            taken[j] = 1;
+            if (g->nrows == g->rcap) {
+                Py_ssize_t ncap = g->rcap ? g->rcap * 2 : 256;
+                int32_t *nr = realloc(g->rows, sizeof(int32_t) * ncap);
+                if (!nr) return -1;
+                g->rows = nr;
+                g->rcap = ncap;
+            }
+            g->rows[g->nrows++] = run[j].row;
+            size++;
+        }
+        if (size < 2) { /* a hash collision, not a repeat */
+            g->nrows -= size;
+            continue;
+        }
+        if (g->ngroups == g->gcap) {
+            Py_ssize_t ncap = g->gcap ? g->gcap * 2 : 64;
+            int32_t *ns = realloc(g->sizes, sizeof(int32_t) * ncap);
+            if (!ns) return -1;
+            g->sizes = ns;
+            g->gcap = ncap;
+        }
+        g->sizes[g->ngroups++] = (int32_t)size;
+    }
+    return 0;
+}
+
+static int ids_group(const Ids *h, const char *buf, Groups *g) {
     Py_ssize_t n = h->len;
     if (n < 2) return 0;
     int bits = 1;
     while (bits < 24 && ((Py_ssize_t)1 << bits) * 16 < n) bits++;
     Py_ssize_t nb = (Py_ssize_t)1 << bits;
     Py_ssize_t *start = calloc((size_t)nb + 1, sizeof(Py_ssize_t));
-    uint64_t *sorted = malloc(sizeof(uint64_t) * (size_t)n);
-    if (!start || !sorted) {
-        free(start);
-        free(sorted);
-        return -1;
+    IdEntry *sorted = malloc(sizeof(IdEntry) * (size_t)n);
+    char *taken = malloc((size_t)n);
+    int rc = 0;
+    if (!start || !sorted || !taken) {
+        rc = -1;
+        goto out;
     }
-    for (Py_ssize_t i = 0; i < n; i++) start[(h->data[i] >> (64 - bits)) + 1]++;
+    for (Py_ssize_t i = 0; i < n; i++) start[(h->data[i].hash >> (64 - bits)) + 1]++;
     for (Py_ssize_t b = 0; b < nb; b++) start[b + 1] += start[b];
-    for (Py_ssize_t i = 0; i < n; i++) sorted[start[h->data[i] >> (64 - bits)]++] = h->data[i];
-    /* start[b] is now the end of bucket b; insertion-sort each bucket and compare neighbours */
-    int found = 0;
+    for (Py_ssize_t i = 0; i < n; i++) sorted[start[h->data[i].hash >> (64 - bits)]++] = h->data[i];
+    /* start[b] is now the end of bucket b; insertion sort (stable: rows stay in order) each bucket */
     Py_ssize_t lo = 0;
-    for (Py_ssize_t b = 0; b < nb && !found; b++) {
+    for (Py_ssize_t b = 0; b < nb; b++) {
         Py_ssize_t hi = start[b];
         for (Py_ssize_t i = lo + 1; i < hi; i++) {
-            uint64_t v = sorted[i];
+            IdEntry v = sorted[i];
             Py_ssize_t j = i - 1;
-            while (j >= lo && sorted[j] > v) {
+            while (j >= lo && sorted[j].hash > v.hash) {
                 sorted[j + 1] = sorted[j];
                 j--;
             }
-            if (j >= lo && sorted[j] == v) {
-                found = 1;
-                break;
-            }
             sorted[j + 1] = v;
+        }
+        for (Py_ssize_t i = lo; i < hi;) {
+            Py_ssize_t j = i + 1;
+            while (j < hi && sorted[j].hash == sorted[i].hash) j++;
+            if (j - i > 1) {
+                memset(taken, 0, (size_t)(j - i));
+                if (groups_add(g, sorted + i, buf, j - i, taken) < 0) {
+                    rc = -1;
+                    goto out;
+                }
+            }
+            i = j;
         }
         lo = hi;
     }
+out:
     free(start);
     free(sorted);
-    return found;
+    free(taken);
+    return rc;
 }
 
 /* The hash of a Crime ID, and whether it is all ASCII (checked in the same pass, a word at a time). */
@@ -328,18 +392,20 @@ typedef struct {
     const char *reason; /* NULL on success */
     Py_ssize_t rows;
     Column fields[NFIELDS];
+    Groups repeats;
 } ScanResult;
 
-/* A bit for each ',' or '\n' among the 16 bytes at p (SSE2 where there is one: every x86-64). */
+/* A bit for each ',', '\n' or '"' among the 16 bytes at p (SSE2 where there is one: every x86-64). */
 static inline uint32_t separators16(const char *p) {
 #ifdef __SSE2__
     __m128i v = _mm_loadu_si128((const __m128i *)p);
     __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
     return (uint32_t)_mm_movemask_epi8(hit);
 #else
     uint32_t mask = 0;
     for (int i = 0; i < 16; i++)
-        if (p[i] == ',' || p[i] == '\n') mask |= 1u << i;
+        if (p[i] == ',' || p[i] == '\n' || p[i] == '"') mask |= 1u << i;
     return mask;
 #endif
 }
@@ -347,7 +413,8 @@ static inline uint32_t separators16(const char *p) {
 typedef struct {
     int target[256]; /* which dictionary column each field feeds; -1 none */
     int id_col, ncols;
-    Hashes ids;
+    Ids ids;
+    const char *buf;
 } Layout;
 
 /* Field [f, fe) is column ``col`` of its row: hash it (Crime ID) or encode it. 0, or -1 with a reason. */
@@ -361,7 +428,7 @@ static inline __attribute__((always_inline)) int take_field(Layout *lay, ScanRes
             r->reason = "a Crime ID that is not ASCII";
             return -1;
         }
-        if (hashes_push(&lay->ids, h) < 0) {
+        if (ids_push(&lay->ids, h, f - lay->buf, n, r->rows) < 0) {
             r->reason = "out of memory";
             return -1;
         }
@@ -400,6 +467,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     lay.id_col = cols[0];
     lay.ncols = ncols;
     lay.ids.data = NULL;
+    lay.buf = buf;
     lay.ids.len = lay.ids.cap = 0;
     for (int i = 0; i < 256; i++) lay.target[i] = -1;
     for (int k = 0; k < NFIELDS; k++) lay.target[cols[k + 1]] = k;
@@ -418,12 +486,16 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         } else {
             mask = 0;
             for (Py_ssize_t i = 0; i < size - pos; i++)
-                if (buf[pos + i] == ',' || buf[pos + i] == '\n') mask |= 1u << i;
+                if (buf[pos + i] == ',' || buf[pos + i] == '\n' || buf[pos + i] == '"') mask |= 1u << i;
             pos = size;
         }
         while (mask) {
             const char *sep = buf + base + __builtin_ctz(mask);
             mask &= mask - 1;
+            if (*sep == '"') {
+                r->reason = "a quote character";
+                goto done;
+            }
             if (*sep == ',') {
                 if (take_field(&lay, r, col, f, sep) < 0) goto done;
                 col++;
@@ -449,11 +521,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
             goto done;
         }
     }
-    {
-        int rep = hashes_repeat(&lay.ids);
-        if (rep < 0) r->reason = "out of memory";
-        else if (rep) r->reason = "a repeated Crime ID";
-    }
+    if (ids_group(&lay.ids, buf, &r->repeats) < 0) r->reason = "out of memory";
 done:
     free(lay.ids.data);
 }
@@ -491,8 +559,25 @@ static PyObject *build_result(ScanResult *r) {
         }
         PyList_SET_ITEM(fields, k, pair);
     }
-    PyObject *out = Py_BuildValue("(nN)", r->rows, fields);
-    return out;
+    PyObject *groups = PyList_New(r->repeats.ngroups);
+    if (!groups) {
+        Py_DECREF(fields);
+        return NULL;
+    }
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < r->repeats.ngroups; i++) {
+        Py_ssize_t size = r->repeats.sizes[i];
+        PyObject *b = PyBytes_FromStringAndSize((const char *)(r->repeats.rows + at),
+                                                (Py_ssize_t)sizeof(int32_t) * size);
+        if (!b) {
+            Py_DECREF(fields);
+            Py_DECREF(groups);
+            return NULL;
+        }
+        PyList_SET_ITEM(groups, i, b);
+        at += size;
+    }
+    return Py_BuildValue("(nNN)", r->rows, fields, groups);
 }
 
 static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
@@ -531,13 +616,15 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
         dict_free(&r.fields[k].dict);
         free(r.fields[k].codes.data);
     }
+    free(r.repeats.rows);
+    free(r.repeats.sizes);
     PyBuffer_Release(&view);
     return out;
 }
 
 static PyMethodDef methods[] = {
     {"scan", streetscan_scan, METH_VARARGS,
-     "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields) or a reason str"},
+     "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields, repeat groups) or a reason str"},
     {NULL, NULL, 0, NULL},
 };
 

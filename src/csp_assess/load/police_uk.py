@@ -124,10 +124,18 @@ def _period(ordinal: int) -> pd.Period:
 class _Input:
     """What pyarrow reads (a path, or a buffer of the file's bytes), and what was sniffed from it."""
 
-    def __init__(self, src: str | pa.Buffer, head: bytes, quoted: bool) -> None:
+    def __init__(self, src: str | pa.Buffer, head: bytes, quoted: bool | None) -> None:
         self.src = src
         self.head = head
-        self.quoted = quoted
+        self._quoted = quoted
+
+    @property
+    def quoted(self) -> bool:
+        """Whether the file has a quote character anywhere (looked for once, when first asked)."""
+        if self._quoted is None:
+            with open(str(self.src), "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                self._quoted = mm.find(b'"') != -1
+        return self._quoted
 
     def stream(self) -> Any:
         return self.src if isinstance(self.src, str) else pa.BufferReader(self.src)
@@ -139,19 +147,25 @@ class _Input:
         return self.src.to_pybytes()
 
 
+def _mappable(fh: IO[bytes]) -> bool:
+    try:
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ):
+            return True
+    except (ValueError, OSError):  # not mappable (a pipe, some network filesystems)
+        return False
+
+
 def _open(source: Source, display_name: str) -> _Input | None:
-    """The input, or None if it is empty. A path is scanned through an mmap (for a quote character) and
-    then read by pyarrow block by block, so the whole file is never held in memory."""
+    """The input, or None if it is empty. A path is scanned through an mmap (by the C scanner, or for a
+    quote character) and read by pyarrow block by block, so the whole file is never held in memory."""
     if isinstance(source, (str, Path)):
         try:
             with open(source, "rb") as fh:
                 if os.fstat(fh.fileno()).st_size == 0:
                     return None
-                try:
-                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                        return _Input(str(source), mm[:65536], mm.find(b'"') != -1)
-                except (ValueError, OSError):  # not mappable (a pipe, some network filesystems)
-                    data = fh.read()
+                if _mappable(fh):
+                    return _Input(str(source), fh.read(65536), None)
+                data = fh.read()
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}", file=display_name) from None
     elif isinstance(source, (bytes, bytearray, memoryview)):
@@ -367,7 +381,7 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
     fields, Crime IDs never repeated, the kept fields valid UTF-8. For those its codes are the ones
     pyarrow's reader would give, so ``_aggregate`` applies the same rules to either.
     """
-    if _streetscan is None or inp.quoted:
+    if _streetscan is None:
         return None
     names = [h.lstrip("\ufeff") for h in header]
     if len(set(names)) != len(names) or len(names) > 256:
@@ -384,7 +398,7 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
         scanned = _streetscan.scan(inp.src, start, len(names), cols)
     if isinstance(scanned, str):
         return None
-    rows, fields = scanned
+    rows, fields, groups = scanned
     try:
         (month_c, month_v), (force_c, force_v), (lsoa_c, lsoa_v), (type_c, type_v) = (
             (np.frombuffer(codes, dtype=np.int32), [v.decode("utf-8") for v in values])
@@ -398,8 +412,27 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
         force=(force_c, list(force_v)),
         lsoa=(lsoa_c, pa.array(lsoa_v, type=pa.string())),
         crime_type=(type_c, list(type_v)),
-        repeated_ids=lambda _valid, _n_invalid: None,  # the scanner found no repeated ID
+        repeated_ids=lambda valid, _n_invalid: _repeats_in_groups(groups, valid),
     )
+
+
+def _repeats_in_groups(groups: list[bytes], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The Crime ID rule on the scanner's groups of rows sharing an ID: among a group's valid rows the
+    first is counted; each later one is a repeat of it. Same answer as ``_repeated_ids``."""
+    rows: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    for g in groups:
+        members = np.frombuffer(g, dtype=np.int32)
+        members = members[valid[members]]
+        if len(members) > 1:
+            rows.append(members[1:])
+            firsts.append(np.full(len(members) - 1, members[0], dtype=np.int64))
+    if not rows:
+        return None
+    dup = np.concatenate(rows).astype(np.int64)
+    first = np.concatenate(firsts)
+    order = np.argsort(dup, kind="stable")
+    return dup[order], first[order]
 
 
 def _aggregate(
