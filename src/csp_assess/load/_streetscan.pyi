@@ -1,6 +1,6 @@
 """Type stub for the C scanner of plain data.police.uk street-level CSVs (see _streetscan.c)."""
 
-from collections.abc import Buffer
+from typing_extensions import Buffer
 
 def scan(
     buffer: Buffer, start: int, ncols: int, cols: tuple[int, int, int, int, int], /

@@ -386,7 +386,8 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
     names = [h.lstrip("\ufeff") for h in header]
     if len(set(names)) != len(names) or len(names) > 256:
         return None
-    cols = tuple(names.index(c) for c in ("Crime ID", "Month", "Falls within", "LSOA name", "Crime type"))
+    at = names.index
+    cols = (at("Crime ID"), at("Month"), at("Falls within"), at("LSOA name"), at("Crime type"))
     newline = inp.head.find(b"\n")
     if newline < 0 and len(inp.head) == 65536:
         return None  # a header line longer than the sample: leave it to the general reader
