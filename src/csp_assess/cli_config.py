@@ -7,15 +7,18 @@ Thin: parse options, call reference/ and analysis/, hand a Result to the rendere
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from csp_assess.cli_options import FormatOpt, HarmIndex, MapOpt, NoCacheOpt, OutputOpt, PrioritiesOpt
 from csp_assess.errors import ConfigError
 from csp_assess.reference.prices import Uprating, resolve_uprating
-from csp_assess.result import Result, Table
+
+if TYPE_CHECKING:  # pandas is imported by the commands that need it, not by `import csp_assess.cli`
+    import pandas as pd
+
+    from csp_assess.result import Result
 
 WeightsFileOpt = Annotated[
     Path | None,
@@ -100,7 +103,10 @@ def _measure_rows(pset_priorities: list, scheme: str | None) -> list[dict[str, o
 
 
 def priorities_result(priorities: Path | None, scheme: str | None) -> Result:
+    import pandas as pd
+
     from csp_assess.reference.priorities import load_priorities
+    from csp_assess.result import Result, Table
 
     pset = load_priorities(priorities)
     columns = ["name", "class", "set_by", "scheme", "status", "measure", "note"]
@@ -176,8 +182,11 @@ def weights_result(
     mapping: list[str] | None,
     no_cache: bool,
 ) -> Result:
+    import pandas as pd
+
     from csp_assess.analysis.rank import HARM_INDEX_NAMES, resolve_weights
     from csp_assess.reference.weights import weight_table
+    from csp_assess.result import Result, Table
 
     warnings: list[str] = []
     sources: list[dict[str, object]] = []

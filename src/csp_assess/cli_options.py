@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csp_assess.model import Extract
-from csp_assess.result import Result
-
 if TYPE_CHECKING:
     from csp_assess.analysis.scoring import ScoreWeights
+    from csp_assess.model import Extract
+    from csp_assess.result import Result
 
 
 class Format(StrEnum):
@@ -115,6 +114,15 @@ def score_weights(volume: float, harm: float, cost: float) -> ScoreWeights:
     if volume + harm + cost <= 0:
         raise typer.BadParameter("at least one of --w-volume, --w-harm, --w-cost must be above 0")
     return ScoreWeights(volume, harm, cost)
+
+
+def read_ahead(files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None) -> None:
+    """Start scanning large street-level files now, while the command imports pandas (load/scan_ahead)."""
+    if mapping or map_file:
+        return  # mapped files are long extracts, not street-level ones
+    from csp_assess.load import scan_ahead
+
+    scan_ahead.start(files, use_cache=not no_cache)
 
 
 def load_files(

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError
-from csp_assess.load.combine import combine
 from csp_assess.load.detect import sniff
-from csp_assess.model import Extract, FileLoad
+
+if TYPE_CHECKING:  # kept light: scan_ahead imports this package before pandas is loaded
+    from csp_assess.model import Extract, FileLoad
 
 DATA_SUFFIXES = (".csv", ".zip", ".xlsx", ".parquet", ".pq")
 
@@ -87,6 +89,8 @@ def load_extract(
     progress: Progress | None = None,
 ) -> Extract:
     """Load and combine every file named (folders and zips expanded)."""
+    from csp_assess.load.combine import combine
+
     files = expand_paths(paths)
     results: list[list[FileLoad]] = []
     # pyarrow parses outside the GIL, so two large street files are read at once (2 cores here);

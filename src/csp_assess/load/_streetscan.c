@@ -506,7 +506,8 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
             f = sep + 1;
         }
     }
-    if (f < buf + size && end_row(&lay, r, col, f, buf + size, &crs_seen) < 0) goto done;
+    /* a last line with no newline (it may end in an empty field, as police.uk rows do) */
+    if ((f < buf + size || col > 0) && end_row(&lay, r, col, f, buf + size, &crs_seen) < 0) goto done;
     /* a carriage return anywhere but before a newline is a line break to pyarrow: let it decide */
     {
         Py_ssize_t crs = 0;

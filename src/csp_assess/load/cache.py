@@ -24,21 +24,19 @@ import os
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from csp_assess import __version__
-from csp_assess.model import FileLoad, Reject, SourceFile
+from csp_assess.load.street_scan import LOADER_VERSION
+
+if TYPE_CHECKING:  # pandas is imported when an entry is read or written, not to ask if one exists
+    from csp_assess.model import FileLoad, SourceFile
 
 CACHE_FORMAT = 1
 _TOKEN_KEY = b"csp_assess_token"
 
 
 def loader_version() -> str:
-    from csp_assess.load.police_uk import LOADER_VERSION
-
     return f"{__version__}/{LOADER_VERSION}/cache-{CACHE_FORMAT}"
 
 
@@ -70,10 +68,19 @@ def _entry(ident: dict[str, Any]) -> Path:
     return cache_dir() / hashlib.sha256(raw).hexdigest()[:40]
 
 
+def has_entry(path: str | Path) -> bool:
+    """Whether an entry for the file as it is now exists (it may still prove unreadable)."""
+    ident = _identity(path, None)
+    return ident is not None and _entry(ident).with_suffix(".json").exists()
+
+
 # --- JSON encoding of the provenance (pd.Period is the only non-JSON type in it) -------------------
 
 
 def _enc(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, pd.Period):
         return {"__period__": str(value), "freq": value.freqstr}
     if isinstance(value, dict):
@@ -86,6 +93,8 @@ def _enc(value: Any) -> Any:
 
 
 def _dec(value: Any) -> Any:
+    import pandas as pd
+
     if isinstance(value, dict):
         if "__period__" in value:
             return pd.Period(value["__period__"], freq=value.get("freq", "M"))
@@ -100,6 +109,8 @@ def _source_to_json(source: SourceFile) -> dict[str, Any]:
 
 
 def _source_from_json(data: dict[str, Any]) -> SourceFile:
+    from csp_assess.model import SourceFile
+
     names = {f.name for f in dataclasses.fields(SourceFile)}
     return SourceFile(**{k: _dec(v) for k, v in data.items() if k in names})
 
@@ -213,6 +224,8 @@ def _atomic_write(target: Path, data: bytes) -> None:
 
 def _table_of(loads: list[FileLoad]) -> tuple[Any, list[str]]:
     """All counts tables in one arrow table; Period columns stored as int64 ordinals."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
     frames = []
@@ -233,7 +246,11 @@ def _table_of(loads: list[FileLoad]) -> tuple[Any, list[str]]:
 
 def _loads_from(table: Any, meta: dict[str, Any]) -> list[FileLoad]:
     """Rebuild the loads straight from arrow columns (no pandas round trip: ~5x faster)."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
+
+    from csp_assess.model import FileLoad, Reject
 
     loads = []
     start = 0

@@ -55,7 +55,7 @@ def header_of(head_text: str, name: str) -> tuple[list[str], str]:
 
 def detect_header(cells: list[str], delim: str, name: str, known_extra: tuple[str, ...] = ()) -> Detected:
     """Name the layout of a header, or raise a LayoutError that says what was expected."""
-    from csp_assess.load.police_uk import is_police_uk_header
+    from csp_assess.load.street_scan import is_police_uk_header
 
     norm = [_norm(c) for c in cells]
     for keys, (layout, level) in MET_WIDE_KEYS.items():

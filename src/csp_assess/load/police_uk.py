@@ -53,14 +53,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
+from csp_assess.load import scan_ahead
+from csp_assess.load.street_scan import (
+    LOADER_VERSION,
+    REQUIRED_COLUMNS,
+    RawScan,
+    header_cells,
+    is_police_uk_header,
+    scan_buffer,
+    sniff_encoding,
+)
 from csp_assess.model import FileLoad, Reject, SourceFile
 
-try:  # the C fast path for plain files; without a compiler at install time, pyarrow reads them all
-    from csp_assess.load import _streetscan
-except ImportError:  # pragma: no cover - depends on the build
-    _streetscan = None  # type: ignore[assignment]
-
-LOADER_VERSION = "police-uk-1"
+__all__ = ["LOADER_VERSION", "REQUIRED_COLUMNS", "is_police_uk_header", "read_police_uk_csv"]
 
 POLICE_UK_COLUMNS = [
     "Crime ID",
@@ -77,8 +82,6 @@ POLICE_UK_COLUMNS = [
     "Context",
 ]
 
-# The columns a header must have to be read as this layout (early police.uk files lack "Context").
-REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]
 READ_COLUMNS = ["Crime ID", "Month", "Falls within", "LSOA name", "Crime type"]
 
 NO_LOCATION = "No location"
@@ -94,12 +97,6 @@ _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
-
-
-def is_police_uk_header(header: list[str]) -> bool:
-    """True if ``header`` (the first row of a CSV, cells as read) is a police.uk street-level header."""
-    names = {h.strip().lstrip("\ufeff").strip('"') for h in header}
-    return all(c in names for c in REQUIRED_COLUMNS)
 
 
 def area_of_lsoa(name: str) -> str:
@@ -175,12 +172,6 @@ def _open(source: Source, display_name: str) -> _Input | None:
     if not data:
         return None
     return _Input(pa.py_buffer(data), data[:65536], b'"' in data)
-
-
-def _header_cells(head: bytes, encoding: str) -> list[str]:
-    text = head.decode(encoding, errors="replace")
-    first = text.splitlines()[0] if text else ""
-    return [c.strip().strip('"') for c in first.split(",")]
 
 
 def _read_table(
@@ -289,15 +280,8 @@ def read_police_uk_csv(
     inp = _open(source, display_name)
     if inp is None or not inp.head.strip():
         raise InputError("file is empty", file=display_name)
-    head = inp.head
-    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        head.decode(encoding)
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is not an error.
-        if exc.start < len(head) - 4 or len(head) < 65536:
-            encoding = "cp1252"
-    header = _header_cells(head, encoding)
+    encoding = sniff_encoding(inp.head)
+    header = header_cells(inp.head, encoding)
     if not is_police_uk_header(header):
         missing = [c for c in REQUIRED_COLUMNS if c not in {h.lstrip("\ufeff") for h in header}]
         raise LayoutError(
@@ -307,7 +291,8 @@ def read_police_uk_csv(
         )
 
     if fast and encoding != "cp1252":
-        scanned = _scan_plain(inp, header)
+        ahead = scan_ahead.take(inp.src) if isinstance(inp.src, str) else None
+        scanned = _encoded_scan(ahead) if ahead is not None else _scan_plain(inp, header)
         if scanned is not None:
             return _aggregate(scanned, [], display_name, encoding, lambda n: _record_lines(inp, "utf-8-sig", n))
 
@@ -375,38 +360,28 @@ def _encode_table(table: pa.Table) -> _Encoded:
 
 
 def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
-    """The counted columns from the C scanner, or None when the file needs the general reader.
-
-    The scanner takes only plain files: no quote character, every row with the header's number of
-    fields, Crime IDs never repeated, the kept fields valid UTF-8. For those its codes are the ones
-    pyarrow's reader would give, so ``_aggregate`` applies the same rules to either.
-    """
-    if _streetscan is None:
-        return None
-    names = [h.lstrip("\ufeff") for h in header]
-    if len(set(names)) != len(names) or len(names) > 256:
-        return None
-    at = names.index
-    cols = (at("Crime ID"), at("Month"), at("Falls within"), at("LSOA name"), at("Crime type"))
-    newline = inp.head.find(b"\n")
-    if newline < 0 and len(inp.head) == 65536:
-        return None  # a header line longer than the sample: leave it to the general reader
-    start = newline + 1 if newline >= 0 else len(inp.head)
+    """The counted columns from the C scanner, or None when the file needs the general reader."""
     if isinstance(inp.src, str):
         with open(inp.src, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            scanned = _streetscan.scan(mm, start, len(names), cols)
+            raw = scan_buffer(mm, inp.head, header)
     else:
-        scanned = _streetscan.scan(inp.src, start, len(names), cols)
-    if isinstance(scanned, str):
-        return None
-    rows, fields, groups = scanned
+        raw = scan_buffer(inp.src, inp.head, header)
+    return _encoded_scan(raw) if raw is not None else None
+
+
+def _encoded_scan(raw: RawScan) -> _Encoded | None:
+    """The scanner's output as ``_Encoded``; None if a kept field is not UTF-8 (pyarrow then decides
+    between UTF-8 and cp1252 for the whole file). The scanner takes only plain files: no quote
+    character, every row with the header's number of fields; for those its codes are the ones
+    pyarrow's reader would give, so ``_aggregate`` applies the same rules to either."""
+    rows, fields, groups = raw
     try:
         (month_c, month_v), (force_c, force_v), (lsoa_c, lsoa_v), (type_c, type_v) = (
             (np.frombuffer(codes, dtype=np.int32), [v.decode("utf-8") for v in values])
             for codes, values in fields
         )
     except UnicodeDecodeError:
-        return None  # pyarrow decides between UTF-8 and cp1252 for the whole file
+        return None
     return _Encoded(
         rows=rows,
         month=(month_c, list(month_v)),
@@ -484,7 +459,7 @@ def _aggregate(
 
     def line(i: int) -> int:
         if not line_cache:
-            line_cache.append(record_lines(n + len(bad)))
+            line_cache.append(record_lines(n))
         line_of = line_cache[0][0]
         if line_of is not None and i < len(line_of):
             return int(line_of[i])
