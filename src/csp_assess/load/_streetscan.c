@@ -12,7 +12,7 @@
  * gives is one the general reader would give: the tests compare the two on real and malformed files.
  *
  * scan(buffer, start, ncols, (id_col, month_col, force_col, lsoa_col, type_col))
- *   -> (rows, [(codes: bytes of int32, values: list[bytes]) x 4 for month, force, lsoa, type],
+ *   -> (rows, [(codes: bytes of int32, or b"" if all 0, values: list[bytes]) x 4 for month, force, lsoa, type],
  *       [rows sharing one Crime ID: bytes of int32, ascending] for each repeated ID)
  *   or a str saying why the general reader is needed.
  * Codes index the values in order of first appearance; -1 is an empty field (pyarrow's null).
@@ -531,8 +531,12 @@ static PyObject *build_result(ScanResult *r) {
     PyObject *fields = PyList_New(NFIELDS);
     if (!fields) return NULL;
     for (int k = 0; k < NFIELDS; k++) {
+        /* a column with one value on every row (Month, Falls within, nearly always) is sent as no bytes */
+        Py_ssize_t len = r->fields[k].codes.len;
+        int constant = r->fields[k].dict.nvals == 1;
+        for (Py_ssize_t i = 0; constant && i < len; i++) constant = r->fields[k].codes.data[i] == 0;
         PyObject *codes = PyBytes_FromStringAndSize((const char *)r->fields[k].codes.data,
-                                                    (Py_ssize_t)(sizeof(int32_t) * r->fields[k].codes.len));
+                                                    constant ? 0 : (Py_ssize_t)(sizeof(int32_t) * len));
         PyObject *vals = PyList_New(r->fields[k].dict.nvals);
         if (!codes || !vals) {
             Py_XDECREF(codes);

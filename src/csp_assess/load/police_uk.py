@@ -339,7 +339,7 @@ class _Encoded:
     rows: int
     month: tuple[np.ndarray, list[str | None]]
     force: tuple[np.ndarray, list[str | None]]
-    lsoa: tuple[np.ndarray, pa.Array]
+    lsoa: tuple[np.ndarray, list[str]]  # codes, and the area (local authority) of each distinct name
     crime_type: tuple[np.ndarray, list[str | None]]
     # (valid rows mask, number invalid) -> (repeat rows, the earlier row of each), or None for no repeats
     repeated_ids: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray] | None]
@@ -353,7 +353,7 @@ def _encode_table(table: pa.Table) -> _Encoded:
         rows=table.num_rows,
         month=(month_codes, month_dict.to_pylist()),
         force=(force_codes, force_dict.to_pylist()),
-        lsoa=_codes(table.column("LSOA name")),
+        lsoa=_lsoa_areas(*_codes(table.column("LSOA name"))),
         crime_type=(type_codes, type_dict.to_pylist()),
         repeated_ids=lambda valid, n_invalid: _repeated_ids(table.column("Crime ID"), valid, n_invalid),
     )
@@ -369,6 +369,34 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
     return _encoded_scan(raw) if raw is not None else None
 
 
+# The area of each LSOA name met so far: extracts repeat the same few thousand names in every file.
+_AREA_OF: dict[str, str] = {}
+_AREA_OF_BYTES: dict[bytes, str] = {}
+
+
+def _area_of_name(name: str) -> str:
+    """The local authority of an LSOA name; a blank one (after trimming) is "No location"."""
+    area = _AREA_OF.get(name)
+    if area is None:
+        area = _LSOA_SUFFIX.sub("", name.strip()) or NO_LOCATION
+        _AREA_OF[name] = area
+    return area
+
+
+def _area_of_bytes(raw: bytes) -> str:
+    area = _AREA_OF_BYTES[raw] = _area_of_name(raw.decode("utf-8"))
+    return area
+
+
+def _lsoa_areas(codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, list[str]]:
+    return codes, [_area_of_name(v) if v is not None else NO_LOCATION for v in names.to_pylist()]
+
+
+def _codes_of(codes: bytes, rows: int) -> np.ndarray:
+    """The scanner's codes; an empty buffer means a column with one value on every row."""
+    return np.frombuffer(codes, dtype=np.int32) if codes or not rows else np.zeros(rows, dtype=np.int32)
+
+
 def _encoded_scan(raw: RawScan) -> _Encoded | None:
     """The scanner's output as ``_Encoded``; None if a kept field is not UTF-8 (pyarrow then decides
     between UTF-8 and cp1252 for the whole file). The scanner takes only plain files: no quote
@@ -376,17 +404,19 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
     pyarrow's reader would give, so ``_aggregate`` applies the same rules to either."""
     rows, fields, groups = raw
     try:
-        (month_c, month_v), (force_c, force_v), (lsoa_c, lsoa_v), (type_c, type_v) = (
-            (np.frombuffer(codes, dtype=np.int32), [v.decode("utf-8") for v in values])
-            for codes, values in fields
+        (month_c, month_v), (force_c, force_v), (type_c, type_v) = (
+            (_codes_of(codes, rows), [v.decode("utf-8") for v in values])
+            for codes, values in (fields[0], fields[1], fields[3])
         )
+        lsoa_codes, lsoa_values = fields[2]
+        areas = [_AREA_OF_BYTES.get(v) or _area_of_bytes(v) for v in lsoa_values]
     except UnicodeDecodeError:
         return None
     return _Encoded(
         rows=rows,
         month=(month_c, list(month_v)),
         force=(force_c, list(force_v)),
-        lsoa=(lsoa_c, pa.array(lsoa_v, type=pa.string())),
+        lsoa=(_codes_of(lsoa_codes, rows), areas),
         crime_type=(type_c, list(type_v)),
         repeated_ids=lambda valid, _n_invalid: _repeats_in_groups(groups, valid),
     )
@@ -436,14 +466,7 @@ def _aggregate(
     type_ok = np.array([t != "" for t in type_names] + [False])
     type_map, type_distinct = _slots(type_names + [""])
 
-    if len(lsoa_dict):
-        local = pc.replace_substring_regex(pc.utf8_trim_whitespace(lsoa_dict), _LSOA_SUFFIX.pattern, "")
-        encoded = pc.dictionary_encode(local)
-        local_names = [v or NO_LOCATION for v in encoded.dictionary.to_pylist()]
-        local_map, area_distinct = _slots(local_names + [NO_LOCATION])
-        area_map = np.append(local_map[:-1][pc.fill_null(encoded.indices, -1).to_numpy()], local_map[-1])
-    else:
-        area_map, area_distinct = np.zeros(1, dtype=np.int64), [NO_LOCATION]
+    area_map, area_distinct = _slots(lsoa_dict + [NO_LOCATION])
     no_location_slot = area_distinct.index(NO_LOCATION)
 
     force_map, force_distinct = _slots([(v or "").strip() for v in force_values] + [""])
