@@ -57,7 +57,7 @@ def main() -> None:
             t1 = clock()
             table, bad = P._read_table(inp, "utf8", inp.quoted, use_threads=False)
             t2 = clock()
-            P._aggregate(table, bad, f.name, "utf-8", lambda n: (None, []))
+            P._aggregate(P._encode_table(table), bad, f.name, "utf-8", lambda n: (None, []))
             t3 = clock()
             P._repeated_ids(table.column("Crime ID"), np.ones(table.num_rows, dtype=bool), 0)
             t4 = clock()

@@ -5,10 +5,12 @@ Layout (one CSV per force per month, in monthly folders or a zip)::
     Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,
     Crime type,Last outcome category,Context
 
-Only five columns are read (Crime ID, Month, Falls within, LSOA name, Crime type), with pyarrow's
-multithreaded CSV reader; the four category-like columns are dictionary-encoded by the parser, so each
-distinct LSOA name, month, force and crime type is decoded once, and rows are counted with one
-``numpy.bincount`` over combined integer codes. pandas is touched only for the small aggregated table.
+Only five columns are read (Crime ID, Month, Falls within, LSOA name, Crime type). Two readers give them
+as integer codes into each column's distinct values: for plain files the C scanner (``street_scan``,
+``_streetscan.c``; often already run by ``scan_ahead`` while the command was importing), otherwise
+pyarrow's CSV reader. ``_aggregate`` then applies the rules below to either, working per distinct value,
+and counts rows with one ``numpy.bincount`` over combined codes. pandas is touched only for the small
+aggregated table.
 
 Rules (reported, never silent):
 
