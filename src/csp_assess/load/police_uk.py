@@ -63,6 +63,7 @@ from csp_assess.load.street_scan import (
     header_cells,
     is_police_uk_header,
     scan_buffer,
+    scan_file,
     sniff_encoding,
 )
 from csp_assess.model import FileLoad, Reject, SourceFile
@@ -101,9 +102,17 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
 
 
+# The area of each LSOA name met so far: extracts repeat the same few thousand names in every file.
+_AREA_OF: dict[str, str] = {}
+
+
 def area_of_lsoa(name: str) -> str:
-    """``"Barking and Dagenham 001A"`` -> ``"Barking and Dagenham"`` (a name without a code is kept)."""
-    return _LSOA_SUFFIX.sub("", name.strip()) or name
+    """``"Barking and Dagenham 001A"`` -> ``"Barking and Dagenham"``; a name without a code is kept, and
+    a blank one is ``"No location"``."""
+    area = _AREA_OF.get(name)
+    if area is None:
+        area = _AREA_OF[name] = _LSOA_SUFFIX.sub("", name.strip()) or NO_LOCATION
+    return area
 
 
 def _month_ordinal(text: str) -> int | None:
@@ -364,34 +373,22 @@ def _encode_table(table: pa.Table) -> _Encoded:
 def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
     """The counted columns from the C scanner, or None when the file needs the general reader."""
     if isinstance(inp.src, str):
-        with open(inp.src, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            raw = scan_buffer(mm, inp.head, header)
+        raw = scan_file(inp.src, inp.head, header)
     else:
         raw = scan_buffer(inp.src, inp.head, header)
     return _encoded_scan(raw) if raw is not None else None
 
 
-# The area of each LSOA name met so far: extracts repeat the same few thousand names in every file.
-_AREA_OF: dict[str, str] = {}
-_AREA_OF_BYTES: dict[bytes, str] = {}
-
-
-def _area_of_name(name: str) -> str:
-    """The local authority of an LSOA name; a blank one (after trimming) is "No location"."""
-    area = _AREA_OF.get(name)
-    if area is None:
-        area = _LSOA_SUFFIX.sub("", name.strip()) or NO_LOCATION
-        _AREA_OF[name] = area
-    return area
+_AREA_OF_BYTES: dict[bytes, str] = {}  # area_of_lsoa, keyed by the scanner's undecoded names
 
 
 def _area_of_bytes(raw: bytes) -> str:
-    area = _AREA_OF_BYTES[raw] = _area_of_name(raw.decode("utf-8"))
+    area = _AREA_OF_BYTES[raw] = area_of_lsoa(raw.decode("utf-8"))
     return area
 
 
 def _lsoa_areas(codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, list[str]]:
-    return codes, [_area_of_name(v) if v is not None else NO_LOCATION for v in names.to_pylist()]
+    return codes, [area_of_lsoa(v) if v is not None else NO_LOCATION for v in names.to_pylist()]
 
 
 def _codes_of(codes: bytes, rows: int) -> np.ndarray:

@@ -78,6 +78,12 @@ def scan_buffer(buffer: Any, head: bytes, header: list[str]) -> RawScan | None:
     return None if isinstance(scanned, str) else scanned
 
 
+def scan_file(path: str, head: bytes, header: list[str]) -> RawScan | None:
+    """``scan_buffer`` over the file mapped into memory (never read into a Python buffer)."""
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return scan_buffer(mm, head, header)
+
+
 def _unquoted(cell: str) -> str:
     """A header cell as pyarrow names the column: a fully quoted cell loses its quotes, nothing else."""
     return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
@@ -95,9 +101,8 @@ def scan_path(path: str) -> RawScan | None:
                 return None
             encoding = sniff_encoding(head)
             header = header_cells(head, encoding)
-            if encoding == "cp1252" or not is_police_uk_header(header):
-                return None
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return scan_buffer(mm, head, header)
+        if encoding == "cp1252" or not is_police_uk_header(header):
+            return None
+        return scan_file(path, head, header)
     except (OSError, ValueError):
         return None
