@@ -126,17 +126,26 @@ static inline int same_bytes(const char *a, const char *b, Py_ssize_t n) {
     return 1;
 }
 
+/* ``data`` with room for ``need`` elements of ``elem`` bytes: the capacity *cap doubles (from ``first``) as
+ * needed. NULL when out of memory, leaving ``data`` and *cap as they were. */
+static void *grown(void *data, Py_ssize_t *cap, Py_ssize_t need, size_t elem, Py_ssize_t first) {
+    if (need <= *cap) return data;
+    Py_ssize_t ncap = *cap ? *cap : first;
+    while (ncap < need) ncap *= 2;
+    void *nd = realloc(data, elem * (size_t)ncap);
+    if (nd) *cap = ncap;
+    return nd;
+}
+
 static int dict_init(Dict *d) {
     d->cap = 64;
     d->slots = malloc(sizeof(int32_t) * d->cap);
     d->hashes = malloc(sizeof(uint64_t) * d->cap);
-    d->vcap = 32;
-    d->vals = malloc(sizeof(Str) * d->vcap);
-    d->nvals = 0;
-    d->acap = 4096;
-    d->alen = 0;
-    d->arena = malloc((size_t)d->acap);
-    if (!d->slots || !d->hashes || !d->vals || !d->arena) return -1;
+    d->vals = NULL; /* values and arena are grown on first use */
+    d->nvals = d->vcap = 0;
+    d->arena = NULL;
+    d->alen = d->acap = 0;
+    if (!d->slots || !d->hashes) return -1;
     memset(d->slots, 0xff, sizeof(int32_t) * d->cap);
     return 0;
 }
@@ -185,19 +194,13 @@ static int32_t dict_code(Dict *d, const char *p, Py_ssize_t n) {
         }
         j = (j + 1) & (d->cap - 1);
     }
-    if (d->nvals == d->vcap) {
-        Str *nv = realloc(d->vals, sizeof(Str) * d->vcap * 2);
-        if (!nv) return -2;
-        d->vals = nv;
-        d->vcap *= 2;
-    }
     if (d->nvals >= INT32_MAX) return -2;
-    while (d->alen + n > d->acap) {
-        char *na = realloc(d->arena, (size_t)d->acap * 2);
-        if (!na) return -2;
-        d->arena = na;
-        d->acap *= 2;
-    }
+    Str *nv = grown(d->vals, &d->vcap, d->nvals + 1, sizeof(Str), 32);
+    if (!nv) return -2;
+    d->vals = nv;
+    char *na = grown(d->arena, &d->acap, d->alen + n, 1, 4096);
+    if (!na) return -2;
+    d->arena = na;
     memcpy(d->arena + d->alen, p, (size_t)n);
     int32_t code = (int32_t)d->nvals++;
     d->vals[code].off = d->alen;
@@ -210,13 +213,9 @@ static int32_t dict_code(Dict *d, const char *p, Py_ssize_t n) {
 }
 
 static int codes_push(Codes *c, int32_t v) {
-    if (c->len == c->cap) {
-        Py_ssize_t ncap = c->cap ? c->cap * 2 : 65536;
-        int32_t *nd = realloc(c->data, sizeof(int32_t) * ncap);
-        if (!nd) return -1;
-        c->data = nd;
-        c->cap = ncap;
-    }
+    int32_t *nd = grown(c->data, &c->cap, c->len + 1, sizeof(int32_t), 65536);
+    if (!nd) return -1;
+    c->data = nd;
     c->data[c->len++] = v;
     return 0;
 }
@@ -237,13 +236,9 @@ typedef struct {
 } Ids;
 
 static int ids_push(Ids *h, uint64_t hash, Py_ssize_t off, Py_ssize_t len, Py_ssize_t row) {
-    if (h->len == h->cap) {
-        Py_ssize_t ncap = h->cap ? h->cap * 2 : 65536;
-        IdEntry *nd = realloc(h->data, sizeof(IdEntry) * ncap);
-        if (!nd) return -1;
-        h->data = nd;
-        h->cap = ncap;
-    }
+    IdEntry *nd = grown(h->data, &h->cap, h->len + 1, sizeof(IdEntry), 65536);
+    if (!nd) return -1;
+    h->data = nd;
     if (len > INT32_MAX || row > INT32_MAX) return -1;
     IdEntry *e = &h->data[h->len++];
     e->hash = hash;
@@ -270,13 +265,9 @@ static int groups_add(Groups *g, const IdEntry *run, const char *buf, Py_ssize_t
                 memcmp(buf + run[j].off, buf + run[i].off, (size_t)run[i].len) != 0)
                 continue;
             taken[j] = 1;
-            if (g->nrows == g->rcap) {
-                Py_ssize_t ncap = g->rcap ? g->rcap * 2 : 256;
-                int32_t *nr = realloc(g->rows, sizeof(int32_t) * ncap);
-                if (!nr) return -1;
-                g->rows = nr;
-                g->rcap = ncap;
-            }
+            int32_t *nr = grown(g->rows, &g->rcap, g->nrows + 1, sizeof(int32_t), 256);
+            if (!nr) return -1;
+            g->rows = nr;
             g->rows[g->nrows++] = run[j].row;
             size++;
         }
@@ -284,13 +275,9 @@ static int groups_add(Groups *g, const IdEntry *run, const char *buf, Py_ssize_t
             g->nrows -= size;
             continue;
         }
-        if (g->ngroups == g->gcap) {
-            Py_ssize_t ncap = g->gcap ? g->gcap * 2 : 64;
-            int32_t *ns = realloc(g->sizes, sizeof(int32_t) * ncap);
-            if (!ns) return -1;
-            g->sizes = ns;
-            g->gcap = ncap;
-        }
+        int32_t *ns = grown(g->sizes, &g->gcap, g->ngroups + 1, sizeof(int32_t), 64);
+        if (!ns) return -1;
+        g->sizes = ns;
         g->sizes[g->ngroups++] = (int32_t)size;
     }
     return 0;
