@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    from csp_assess.load import scan_ahead
+
+    scan_ahead.start_from_argv(args)  # before typer parses: the files are read while it does
     try:
         # Standalone mode: typer prints usage errors itself and exits 2.
         app(args=args, prog_name="csp-assess")

@@ -212,10 +212,12 @@ static int32_t dict_code(Dict *d, const char *p, Py_ssize_t n) {
     return code;
 }
 
-static int codes_push(Codes *c, int32_t v) {
-    int32_t *nd = grown(c->data, &c->cap, c->len + 1, sizeof(int32_t), 65536);
-    if (!nd) return -1;
-    c->data = nd;
+static inline int codes_push(Codes *c, int32_t v) {
+    if (c->len == c->cap) {
+        int32_t *nd = grown(c->data, &c->cap, c->len + 1, sizeof(int32_t), 65536);
+        if (!nd) return -1;
+        c->data = nd;
+    }
     c->data[c->len++] = v;
     return 0;
 }
@@ -382,31 +384,52 @@ typedef struct {
     Groups repeats;
 } ScanResult;
 
-/* A bit for each ',', '\n' or '"' among the 16 bytes at p (SSE2 where there is one: every x86-64). */
-static inline uint32_t separators16(const char *p) {
+/* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; the result has a bit for
+ * each '"'. Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
+ * overhead per byte small. */
+static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls) {
+    uint64_t s = 0, n = 0, q = 0;
 #ifdef __SSE2__
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
-    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-    return (uint32_t)_mm_movemask_epi8(hit);
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    for (int i = 0; i < 4; i++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+        __m128i nl = _mm_cmpeq_epi8(v, newline);
+        n |= (uint64_t)(uint32_t)_mm_movemask_epi8(nl) << (16 * i);
+        s |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_or_si128(nl, _mm_cmpeq_epi8(v, comma))) << (16 * i);
+        q |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * i);
+    }
 #else
-    uint32_t mask = 0;
-    for (int i = 0; i < 16; i++)
-        if (p[i] == ',' || p[i] == '\n' || p[i] == '"') mask |= 1u << i;
-    return mask;
+    for (int i = 0; i < 64; i++) {
+        if (p[i] == '\n') n |= 1ULL << i;
+        if (p[i] == ',' || p[i] == '\n') s |= 1ULL << i;
+        if (p[i] == '"') q |= 1ULL << i;
+    }
 #endif
+    *seps = s;
+    *nls = n;
+    return q;
 }
 
+/* What a field is for, by column: most are only counted past. */
+enum { SKIP = 0, CRIME_ID = 1, ENCODE = 2 /* + the dictionary column */, TOO_MANY = 2 + NFIELDS };
+
 typedef struct {
-    int target[256]; /* which dictionary column each field feeds; -1 none */
-    int id_col, ncols;
+    unsigned char action[257]; /* per column; action[ncols] is TOO_MANY */
+    int ncols;
     Ids ids;
     const char *buf;
 } Layout;
 
 /* Field [f, fe) is column ``col`` of its row: hash it (Crime ID) or encode it. 0, or -1 with a reason. */
-static inline __attribute__((always_inline)) int take_field(Layout *lay, ScanResult *r, int col, const char *f, const char *fe) {
-    if (col == lay->id_col) {
+static inline __attribute__((always_inline)) int take_field(Layout *lay, ScanResult *r, int col, const char *f,
+                                                          const char *fe) {
+    int action = lay->action[col];
+    if (action == SKIP) return 0;
+    if (action == TOO_MANY) {
+        r->reason = "a row with the wrong number of fields";
+        return -1;
+    }
+    if (action == CRIME_ID) {
         Py_ssize_t n = fe - f;
         if (!n) return 0;
         int ascii;
@@ -419,8 +442,8 @@ static inline __attribute__((always_inline)) int take_field(Layout *lay, ScanRes
             r->reason = "out of memory";
             return -1;
         }
-    } else if (col < lay->ncols && lay->target[col] >= 0) {
-        if (column_add(&r->fields[lay->target[col]], f, fe - f) < 0) {
+    } else {
+        if (column_add(&r->fields[action - ENCODE], f, fe - f) < 0) {
             r->reason = "out of memory";
             return -1;
         }
@@ -446,18 +469,19 @@ static inline int end_row(Layout *lay, ScanResult *r, int col, const char *f, co
     return 0;
 }
 
-/* The scan proper; touches no Python object, so it runs without the GIL. Every ',' and '\n' is found 16
- * bytes at a time and ends a field; nothing else is looked at except the fields kept. */
+/* The scan proper; touches no Python object, so it runs without the GIL. Every ',' and '\n' is found 64
+ * bytes at a time and ends a field; a field no column needs costs a table lookup. */
 static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
                         ScanResult *r) {
     Layout lay;
-    lay.id_col = cols[0];
     lay.ncols = ncols;
     lay.ids.data = NULL;
     lay.buf = buf;
     lay.ids.len = lay.ids.cap = 0;
-    for (int i = 0; i < 256; i++) lay.target[i] = -1;
-    for (int k = 0; k < NFIELDS; k++) lay.target[cols[k + 1]] = k;
+    memset(lay.action, SKIP, sizeof(lay.action));
+    lay.action[cols[0]] = CRIME_ID;
+    for (int k = 0; k < NFIELDS; k++) lay.action[cols[k + 1]] = (unsigned char)(ENCODE + k);
+    lay.action[ncols] = TOO_MANY;
 
     Py_ssize_t crs_seen = 0;
     const char *f = buf + start; /* start of the current field */
@@ -466,24 +490,25 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     r->rows = 0;
     while (pos < size) {
         Py_ssize_t base = pos;
-        uint32_t mask;
-        if (size - pos >= 16) {
-            mask = separators16(buf + pos);
-            pos += 16;
+        uint64_t mask, nls, quotes;
+        if (size - pos >= 64) {
+            quotes = classify64(buf + pos, &mask, &nls);
+            pos += 64;
         } else {
-            mask = 0;
-            for (Py_ssize_t i = 0; i < size - pos; i++)
-                if (buf[pos + i] == ',' || buf[pos + i] == '\n' || buf[pos + i] == '"') mask |= 1u << i;
+            char tail[64] = {0};
+            memcpy(tail, buf + pos, (size_t)(size - pos));
+            quotes = classify64(tail, &mask, &nls);
             pos = size;
         }
+        if (quotes) {
+            r->reason = "a quote character";
+            goto done;
+        }
         while (mask) {
-            const char *sep = buf + base + __builtin_ctz(mask);
+            int bit = __builtin_ctzll(mask);
+            const char *sep = buf + base + bit;
             mask &= mask - 1;
-            if (*sep == '"') {
-                r->reason = "a quote character";
-                goto done;
-            }
-            if (*sep == ',') {
+            if (!((nls >> bit) & 1u)) {
                 if (take_field(&lay, r, col, f, sep) < 0) goto done;
                 col++;
             } else {

@@ -31,12 +31,27 @@ class _Slot:
 
 
 class _ScanAhead:
-    def __init__(self, paths: list[str], workers: int) -> None:
+    def __init__(self, workers: int) -> None:
         self.lock = threading.Lock()
-        self.queue = deque(_Slot(p) for p in paths)
-        self.slots = {s.path: s for s in self.queue}
+        self.queue: deque[_Slot] = deque()
+        self.slots: dict[str, _Slot] = {}
+        self.seen: set[str] = set()  # every path ever queued: a file is scanned ahead once
         self.window = threading.Semaphore(WINDOW)
-        for _ in range(workers):
+        self.workers = workers
+        self.running = 0
+
+    def add(self, paths: list[str]) -> None:
+        """Queue the paths not queued before, and start workers if none are running."""
+        with self.lock:
+            for p in paths:
+                if p not in self.seen:
+                    self.seen.add(p)
+                    slot = _Slot(p)
+                    self.queue.append(slot)
+                    self.slots[p] = slot
+            idle = self.workers - self.running if self.queue else 0
+            self.running += idle
+        for _ in range(idle):
             threading.Thread(target=self._work, daemon=True, name="csp-scan-ahead").start()
 
     def _work(self) -> None:
@@ -51,6 +66,7 @@ class _ScanAhead:
                         slot.state = "running"
                         break
                 if slot is None:
+                    self.running -= 1
                     self.window.release()
                     return
             identity = _identity(slot.path)
@@ -89,9 +105,14 @@ def _identity(path: str) -> tuple[int, int] | None:
 
 _active: _ScanAhead | None = None
 
+# Commands that load FILES..., and the options whose presence means the files are not street-level ones.
+LOADING_COMMANDS = {"rank", "summary", "baseline", "compare", "trend", "quarterly", "report", "validate"}
+MAPPING_OPTIONS = ("--map", "--map-file")
+
 
 def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> None:
-    """Start scanning the large CSV files among ``paths`` (folders expanded); never raises."""
+    """Scan ahead the large CSV files among ``paths`` (folders expanded) not already scanned ahead in
+    this run; never raises."""
     global _active
     if not available():
         return
@@ -107,7 +128,28 @@ def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> Non
     except Exception:  # the loader reports bad paths itself, with its own message
         return
     if files:
-        _active = _ScanAhead([str(f) for f in files], workers)
+        if _active is None:
+            _active = _ScanAhead(workers)
+        _active.add([str(f) for f in files])
+
+
+def start_from_argv(argv: Sequence[str]) -> None:
+    """Scan ahead from the raw command line, before typer (~0.2 s of imports and parsing) has run.
+
+    A guess, and a safe one: the arguments after a loading command that name existing files or folders.
+    An option's value that happens to be a large street-level CSV is scanned for nothing; a file missed
+    here is picked up when the command calls ``start`` with its parsed arguments.
+    """
+    global _active
+    _active = None  # a new command line: nothing from an earlier call in this process is reused
+    args = list(argv)
+    if not args or args[0] not in LOADING_COMMANDS:
+        return
+    if any(a == o or a.startswith(o + "=") for a in args for o in MAPPING_OPTIONS):
+        return
+    paths = [a for a in args[1:] if not a.startswith("-") and os.path.exists(a)]
+    if paths:
+        start(paths, use_cache="--no-cache" not in args)
 
 
 def take(path: str) -> RawScan | None:

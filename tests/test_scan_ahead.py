@@ -1,0 +1,111 @@
+"""Scan-ahead (load/scan_ahead.py): files scanned in the background while the command imports pandas.
+
+What must hold: the figures are the same with and without it; it guesses from the raw command line
+only what it may; a file that changes after its scan is read again; a file is scanned ahead once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from tests.conftest import shared
+
+from csp_assess.load import scan_ahead, street_scan
+
+pytestmark = pytest.mark.skipif(not street_scan.available(), reason="C scanner not built (no compiler)")
+
+CITY = "police_uk_2021-09-city-of-london-street.csv"
+
+
+def big_street_file(path: Path, copies: int = 9) -> Path:
+    """A street-level file over scan_ahead.MIN_BYTES: a real month (765 rows, 12 of them repeating an
+    earlier Crime ID) copied ``copies`` times, each copy's IDs renamed consistently, so the repeats
+    within a copy stay and none cross copies. Blank IDs (ASB rows) stay blank."""
+    lines = shared(CITY).read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    out = [header]
+    for k in range(copies):
+        for row in rows:
+            crime_id, rest = row.split(",", 1)
+            if crime_id:
+                crime_id = hashlib.sha256(f"{k}-{crime_id}".encode()).hexdigest()
+            out.append(f"{crime_id},{rest}")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    assert path.stat().st_size >= scan_ahead.MIN_BYTES
+    return path
+
+
+@pytest.fixture
+def extract(tmp_path: Path) -> Path:
+    folder = tmp_path / "street"
+    folder.mkdir()
+    big_street_file(folder / "2021-09-city-of-london-street.csv")
+    return folder
+
+
+def test_rank_output_is_the_same_with_and_without_scan_ahead(
+    cli, extract: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same bytes out, whether the loader takes the background scans or scans each file itself."""
+    args = ("rank", extract, "--area", "City of London", "--year", "2021/22", "--format", "csv", "--no-cache")
+    taken: list[str] = []
+    real_take = scan_ahead.take
+
+    def spy(path: str) -> street_scan.RawScan | None:
+        got = real_take(path)
+        if got is not None:
+            taken.append(path)
+        return got
+
+    monkeypatch.setattr(scan_ahead, "take", spy)
+    with_ahead = cli(*args)
+    assert taken == [str(extract / "2021-09-city-of-london-street.csv")]
+
+    monkeypatch.setattr(scan_ahead, "start", lambda *a, **k: None)
+    without = cli(*args)
+    assert with_ahead.code == without.code == 0
+    assert with_ahead.out == without.out
+    # 9 copies of 765 rows, 12 repeats each (test_streetscan checks the 12 on the real file)
+    assert "Read 6,885 rows from 1 file: 6,777 counted + 108 rejected" in with_ahead.err
+
+
+def test_argv_guess(extract: Path, tmp_path: Path) -> None:
+    """Only loading commands, never with a column mapping; existing paths only; --no-cache is honoured."""
+    file = str(extract / "2021-09-city-of-london-street.csv")
+    for argv in (
+        ["weights", str(extract)],
+        ["rank", str(extract), "--map", "month=Month"],
+        ["rank", str(extract), "--map-file=m.toml"],
+        ["rank", str(tmp_path / "missing")],
+    ):
+        scan_ahead.start_from_argv(argv)
+        assert scan_ahead.take(file) is None, argv
+    scan_ahead.start_from_argv(["rank", str(extract), "--no-cache"])
+    got = scan_ahead.take(file)
+    assert got is not None and got == street_scan.scan_path(file)
+    assert scan_ahead.take(file) is None  # handed over once
+
+
+def test_a_file_changed_after_its_scan_is_read_again(extract: Path) -> None:
+    file = extract / "2021-09-city-of-london-street.csv"
+    scan_ahead.start_from_argv(["summary", str(file), "--no-cache"])
+    active = scan_ahead._active
+    assert active is not None
+    active.slots[str(file)].done.wait(10)
+    with file.open("a", encoding="utf-8") as fh:
+        fh.write(",2021-09,City of London Police,City of London Police,,,,,,Burglary,,\n")
+    assert scan_ahead.take(str(file)) is None
+
+
+def test_a_file_is_scanned_ahead_once(extract: Path) -> None:
+    """The command's own start() after the argv guess adds nothing already queued."""
+    file = str(extract / "2021-09-city-of-london-street.csv")
+    scan_ahead.start_from_argv(["rank", str(extract), "--no-cache"])
+    scan_ahead.start([extract], use_cache=False)
+    active = scan_ahead._active
+    assert active is not None and active.seen == {file}
+    assert scan_ahead.take(file) is not None
+    scan_ahead.start([extract], use_cache=False)
+    assert scan_ahead.take(file) is None
