@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from csp_assess.load import police_uk
-from csp_assess.load.police_uk import NO_LOCATION, read_police_uk_csv
+from csp_assess.load.police_uk import NO_LOCATION, area_of_lsoa, read_police_uk_csv
 from csp_assess.model import FileLoad, Reject
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -532,6 +532,32 @@ def test_areas(tmp_path: Path, spy: Spy) -> None:
             got = {a: n for a, _, _, n in table(load)}
             assert got == {NO_LOCATION: 3, "Westminster": 1, "Camden": 2, "Camden 1A": 1, "Camden 001a": 1}
             assert f"{NAME}: 3 rows with no location counted under area '{NO_LOCATION}'" in load.warnings
+
+
+LSOA_NAMES = [
+    "Barking and Dagenham 001A",
+    "Camden  024B",  # several spaces before the code: all dropped
+    "X 1 001A",  # a digit earlier in the name
+    "001A",  # a code alone, nothing before it: kept
+    "Camden 0024B",  # four digits: kept
+    "Camden 024BC",  # two letters: kept
+    "Camden\t024B",  # a tab: not printable ASCII, left to Python's rule
+    "Caf\u00e9 001A",  # non-ASCII, left to Python's rule
+    "Camden\u00a0024B",  # a no-break space is whitespace to Python
+    "   ",
+    "\u2003Camden 024B\u2003",  # em spaces around: Python strips them
+]
+
+
+@pytest.mark.parametrize("name", LSOA_NAMES)
+def test_scanner_area_rule_is_area_of_lsoa(name: str, spy: Spy) -> None:
+    """The scanner works out areas itself for printable-ASCII names; any name gives the area
+    police_uk.area_of_lsoa gives, on the fast path."""
+    data = csv_bytes([row("a", lsoa=name), row("b", lsoa="Camden 024B")])
+    load = taken(spy, data)
+    expected = {area_of_lsoa(name): 1}
+    expected[area_of_lsoa("Camden 024B")] = expected.get(area_of_lsoa("Camden 024B"), 0) + 1
+    assert {a: n for a, _, _, n in table(load)} == expected
 
 
 def test_two_forces_and_whitespace_in_type(spy: Spy) -> None:

@@ -350,7 +350,7 @@ class _Encoded:
     rows: int
     month: tuple[np.ndarray, list[str | None]]
     force: tuple[np.ndarray, list[str | None]]
-    lsoa: tuple[np.ndarray, list[str]]  # codes, and the area (local authority) of each distinct name
+    lsoa: tuple[np.ndarray, list[str]]  # codes, and the area (local authority) each code stands for
     crime_type: tuple[np.ndarray, list[str | None]]
     # (valid rows mask, number invalid) -> (repeat rows, the earlier row of each), or None for no repeats
     repeated_ids: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray] | None]
@@ -379,14 +379,6 @@ def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
     return _encoded_scan(raw) if raw is not None else None
 
 
-_AREA_OF_BYTES: dict[bytes, str] = {}  # area_of_lsoa, keyed by the scanner's undecoded names
-
-
-def _area_of_bytes(raw: bytes) -> str:
-    area = _AREA_OF_BYTES[raw] = area_of_lsoa(raw.decode("utf-8"))
-    return area
-
-
 def _lsoa_areas(codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, list[str]]:
     return codes, [area_of_lsoa(v) if v is not None else NO_LOCATION for v in names.to_pylist()]
 
@@ -407,15 +399,16 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
             (_codes_of(codes, rows), [v.decode("utf-8") for v in values])
             for codes, values in (fields[0], fields[1], fields[3])
         )
-        lsoa_codes, lsoa_values = fields[2]
-        areas = [_AREA_OF_BYTES.get(v) or _area_of_bytes(v) for v in lsoa_values]
+        area_codes, area_keys = fields[2]
+        # the scanner gives areas; a key "\0" + name is a name it left to area_of_lsoa
+        areas = [area_of_lsoa(k[1:].decode("utf-8")) if k[:1] == b"\0" else k.decode("utf-8") for k in area_keys]
     except UnicodeDecodeError:
         return None
     return _Encoded(
         rows=rows,
         month=(month_c, list(month_v)),
         force=(force_c, list(force_v)),
-        lsoa=(_codes_of(lsoa_codes, rows), areas),
+        lsoa=(_codes_of(area_codes, rows), areas),
         crime_type=(type_c, list(type_v)),
         repeated_ids=lambda valid, _n_invalid: _repeats_in_groups(groups, valid),
     )
