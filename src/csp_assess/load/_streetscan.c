@@ -27,7 +27,9 @@
 #endif
 
 #define NFIELDS 4 /* month, force, lsoa, type: dictionary-encoded */
-#define LSOA 2    /* its values are turned into areas before they are returned */
+#define MONTH 0
+#define FORCE 1
+#define LSOA 2 /* its values are turned into areas before they are returned */
 
 typedef struct {
     Py_ssize_t off; /* into the dictionary's arena */
@@ -59,13 +61,15 @@ static inline uint64_t mix64(uint64_t h) {
 }
 
 /* A 64-bit hash of n bytes: for up to 16 bytes the first and last eight (overlapping) words, otherwise
- * every word in two independent lanes; no loop for the short fields that are most of the work. */
-static inline uint64_t hash_bytes(const char *p, Py_ssize_t n) {
-    uint64_t a, b;
+ * every word in two independent lanes; no loop for the short fields that are most of the work. *bits
+ * gets the OR of every byte (each byte in a byte lane), so the high bit says whether any is not ASCII. */
+static inline uint64_t hash_bytes_or(const char *p, Py_ssize_t n, uint64_t *bits) {
+    uint64_t a, b, seen = 0;
     if (n >= 8) {
         if (n <= 16) {
             memcpy(&a, p, 8);
             memcpy(&b, p + n - 8, 8);
+            seen = a | b;
         } else {
             uint64_t x = 0x9E3779B97F4A7C15ULL, y = 0xC2B2AE3D27D4EB4FULL;
             Py_ssize_t i = 0;
@@ -73,6 +77,7 @@ static inline uint64_t hash_bytes(const char *p, Py_ssize_t n) {
                 uint64_t w0, w1;
                 memcpy(&w0, p + i, 8);
                 memcpy(&w1, p + i + 8, 8);
+                seen |= w0 | w1;
                 x = (x ^ w0) * 0xBF58476D1CE4E5B9ULL;
                 y = (y ^ w1) * 0x94D049BB133111EBULL;
                 x ^= x >> 29;
@@ -80,6 +85,7 @@ static inline uint64_t hash_bytes(const char *p, Py_ssize_t n) {
             }
             memcpy(&a, p + n - 16, 8);
             memcpy(&b, p + n - 8, 8);
+            seen |= a | b;
             a ^= x;
             b ^= y;
         }
@@ -95,8 +101,15 @@ static inline uint64_t hash_bytes(const char *p, Py_ssize_t n) {
         } else {
             for (Py_ssize_t i = 0; i < n; i++) a = (a << 8) | (unsigned char)p[i];
         }
+        seen = a | b;
     }
+    *bits = seen;
     return mix64((a * 0xBF58476D1CE4E5B9ULL) ^ (b + (uint64_t)n) * 0x94D049BB133111EBULL ^ (b >> 17));
+}
+
+static inline uint64_t hash_bytes(const char *p, Py_ssize_t n) {
+    uint64_t unused;
+    return hash_bytes_or(p, n, &unused);
 }
 
 /* Byte equality of two strings of length n, eight bytes at a time (short fields: a call to memcmp costs
@@ -339,19 +352,10 @@ out:
 
 /* The hash of a Crime ID, and whether it is all ASCII (checked in the same pass, a word at a time). */
 static inline uint64_t hash_ascii(const char *p, Py_ssize_t n, int *ascii) {
-    uint64_t high = 0;
-    const char *q = p;
-    Py_ssize_t m = n;
-    while (m >= 8) {
-        uint64_t w;
-        memcpy(&w, q, 8);
-        high |= w;
-        q += 8;
-        m -= 8;
-    }
-    while (m-- > 0) high |= (uint64_t)(unsigned char)*q++;
-    *ascii = (high & 0x8080808080808080ULL) == 0;
-    return hash_bytes(p, n);
+    uint64_t bits;
+    uint64_t h = hash_bytes_or(p, n, &bits);
+    *ascii = (bits & 0x8080808080808080ULL) == 0;
+    return h;
 }
 
 /* One dictionary-encoded column: its dictionary, its codes, and the last field seen (most rows repeat
@@ -362,11 +366,12 @@ typedef struct {
     const char *last_ptr;
     Py_ssize_t last_len;
     int32_t last_code;
+    int repeats; /* compare with the last field first (Month, Falls within); others vary row to row */
 } Column;
 
 static inline __attribute__((always_inline)) int column_add(Column *c, const char *p, Py_ssize_t n) {
     int32_t code;
-    if (c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
+    if (c->repeats && c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
         code = c->last_code;
     } else {
         code = dict_code(&c->dict, p, n);
@@ -385,20 +390,22 @@ typedef struct {
     Groups repeats;
 } ScanResult;
 
-/* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; the result has a bit for
- * each '"'. Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
+/* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; the result is non-zero
+ * if there is a '"' (SSE2: not where). Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
  * overhead per byte small. */
 static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls) {
     uint64_t s = 0, n = 0, q = 0;
 #ifdef __SSE2__
     const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    __m128i quotes = _mm_setzero_si128();
     for (int i = 0; i < 4; i++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
         __m128i nl = _mm_cmpeq_epi8(v, newline);
         n |= (uint64_t)(uint32_t)_mm_movemask_epi8(nl) << (16 * i);
         s |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_or_si128(nl, _mm_cmpeq_epi8(v, comma))) << (16 * i);
-        q |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * i);
+        quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, quote));
     }
+    q = (uint64_t)_mm_movemask_epi8(quotes); /* only whether there is one matters */
 #else
     for (int i = 0; i < 64; i++) {
         if (p[i] == '\n') n |= 1ULL << i;
@@ -697,6 +704,7 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
             PyBuffer_Release(&view);
             return PyErr_NoMemory();
         }
+    r.fields[MONTH].repeats = r.fields[FORCE].repeats = 1; /* one month and force a file, as a rule */
     Py_BEGIN_ALLOW_THREADS scan_buffer((const char *)view.buf, view.len, start, ncols, cols, &r);
     Py_END_ALLOW_THREADS
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from csp_assess.load.street_scan import RawScan, available, scan_path
 
-WINDOW = 40  # ~0.7 MB each on the 80,000-row months of the benchmark
+WINDOW = 96  # ~0.65 MB each on the 80,000-row months of the benchmark: ~60 MB at most
 MIN_BYTES = 1_000_000  # smaller files are read in a few ms anyway
 
 
