@@ -1,5 +1,5 @@
 """Allow ``python -m csp_assess``."""
 
-from csp_assess.cli import main
+from csp_assess.cli import console_main
 
-main()
+console_main()
