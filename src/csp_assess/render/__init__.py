@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError
-from csp_assess.result import Result
+
+if TYPE_CHECKING:  # rich is imported for the table format only: CSV and JSON runs skip its ~50 ms
+    from csp_assess.result import Result
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "table"}
 
@@ -16,11 +17,14 @@ FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "
 def emit(result: Result, fmt: str | None, output: Path | None) -> None:
     """Write the result in ``fmt`` (or the format the output's extension implies) to stdout or a file."""
     from csp_assess.render.export import to_csv, to_json, to_markdown
-    from csp_assess.render.table import render_table
 
     if fmt is None:
         fmt = FORMAT_BY_SUFFIX.get(output.suffix.lower(), "table") if output else "table"
     if fmt == "table":
+        from rich.console import Console
+
+        from csp_assess.render.table import render_table
+
         if output is None:
             # Piped to a file or pager: wide enough that category names are not folded letter by letter.
             width = None if sys.stdout.isatty() else 160
