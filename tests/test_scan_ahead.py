@@ -1,7 +1,7 @@
 """Scan-ahead (load/scan_ahead.py): files scanned in the background while the command imports pandas.
 
 What must hold: the figures are the same with and without it; it guesses from the raw command line
-only what it may; a file that changes after its scan is read again; a file is scanned ahead once.
+only what it may; a file that changes after its scan is read again.
 """
 
 from __future__ import annotations
@@ -97,15 +97,3 @@ def test_a_file_changed_after_its_scan_is_read_again(extract: Path) -> None:
     with file.open("a", encoding="utf-8") as fh:
         fh.write(",2021-09,City of London Police,City of London Police,,,,,,Burglary,,\n")
     assert scan_ahead.take(str(file)) is None
-
-
-def test_a_file_is_scanned_ahead_once(extract: Path) -> None:
-    """The command's own start() after the argv guess adds nothing already queued."""
-    file = str(extract / "2021-09-city-of-london-street.csv")
-    scan_ahead.start_from_argv(["rank", str(extract), "--no-cache"])
-    scan_ahead.start([extract], use_cache=False)
-    active = scan_ahead._active
-    assert active is not None and active.seen == {file}
-    assert scan_ahead.take(file) is not None
-    scan_ahead.start([extract], use_cache=False)
-    assert scan_ahead.take(file) is None

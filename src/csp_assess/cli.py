@@ -44,7 +44,6 @@ from csp_assess.cli_options import (
     YearOpt,
     emit_result,
     load_files,
-    read_ahead,
     score_weights,
 )
 from csp_assess.errors import CspAssessError, InputError
@@ -119,7 +118,6 @@ def rank(
 
     Example: csp-assess rank data/sample_offences.csv --weights my_weights.csv --sensitivity --top-n 10
     """
-    read_ahead(files, map_, no_cache, map_file)
     from csp_assess.analysis.rank import RankOptions, build_rank
     from csp_assess.reference.priorities import load_priorities
 

@@ -22,7 +22,6 @@ from csp_assess.cli_options import (
     YearOpt,
     emit_result,
     load_files,
-    read_ahead,
 )
 
 
@@ -98,7 +97,6 @@ def summary(
 
     Example: csp-assess summary data/sample_offences.csv --period ytd
     """
-    read_ahead(files, map_, no_cache, None)
     from csp_assess.analysis.summary import build_summary
 
     extract = load_files(files, map_, no_cache)
@@ -127,7 +125,6 @@ def baseline(
 
     Example: csp-assess baseline data/sample_offences.csv --baseline 2017/18-2019/20 --level minor
     """
-    read_ahead(files, map_, no_cache, None)
     from csp_assess.analysis.baseline import build_baseline
 
     extract = load_files(files, map_, no_cache)
@@ -172,7 +169,6 @@ def compare(
 
     Example: csp-assess compare old_snapshot.csv --against new_snapshot.csv --to 2021/22
     """
-    read_ahead([*files, *(against or [])], map_, no_cache, None)
     from csp_assess.analysis.compare import CompareOptions, build_compare
 
     extract = load_files(files, map_, no_cache)
@@ -222,7 +218,6 @@ def trend(
 
     Example: csp-assess trend ward_file.csv --priority "Violence Against Women and Girls" --by year
     """
-    read_ahead(files, map_, no_cache, None)
     from csp_assess.analysis.trend import TrendOptions, build_trend
     from csp_assess.reference.priorities import load_priorities
 
@@ -259,7 +254,6 @@ def quarterly(
 
     Example: csp-assess quarterly data/sample_offences.csv --plan-start 2020/21
     """
-    read_ahead(files, map_, no_cache, None)
     from csp_assess.analysis.quarterly import build_quarterly
     from csp_assess.reference.priorities import load_priorities
 

@@ -116,15 +116,6 @@ def score_weights(volume: float, harm: float, cost: float) -> ScoreWeights:
     return ScoreWeights(volume, harm, cost)
 
 
-def read_ahead(files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None) -> None:
-    """Start scanning large street-level files now, while the command imports pandas (load/scan_ahead)."""
-    if mapping or map_file:
-        return  # mapped files are long extracts, not street-level ones
-    from csp_assess.load import scan_ahead
-
-    scan_ahead.start(files, use_cache=not no_cache)
-
-
 def load_files(
     files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None = None
 ) -> Extract:

@@ -25,7 +25,6 @@ from csp_assess.cli_options import (
     WVolumeOpt,
     YearOpt,
     load_files,
-    read_ahead,
     score_weights,
 )
 
@@ -79,7 +78,6 @@ def report(
 
     Example: csp-assess report data/sample_offences.csv --year 2021/22 --output assessment.xlsx
     """
-    read_ahead(files, map_, no_cache, None)
     from csp_assess.analysis.rank import RankOptions
     from csp_assess.reference.priorities import load_priorities
     from csp_assess.report import report_format, write_report

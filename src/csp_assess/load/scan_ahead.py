@@ -1,10 +1,11 @@
-"""Scan plain street-level CSVs in the background from the moment the command line is parsed.
+"""Scan plain street-level CSVs in the background from the moment the command starts.
 
-Why: ``rank`` on a large extract spends ~0.6 s importing pandas and the analysis before it reads a
-byte. The C scanner needs neither pandas nor the GIL, so ``start`` sets two threads scanning the files
-meanwhile; the loader collects each result with ``take``. At most ``WINDOW`` results wait at a time, so
-memory stays bounded. A file the loader reaches before its scan has begun is read by the loader itself,
-so nothing ever waits on a scan that will not run. Files the counts cache will serve are left alone.
+Why: ``rank`` on a large extract spends ~0.6 s parsing its options and importing pandas and the analysis
+before it reads a byte. The C scanner needs neither pandas nor the GIL, so ``start_from_argv`` sets two
+threads scanning the files named on the command line meanwhile; the loader collects each result with
+``take``. At most ``WINDOW`` results wait at a time, so memory stays bounded. A file the loader reaches
+before its scan has begun is read by the loader itself, so nothing ever waits on a scan that will not
+run. Files the counts cache will serve are left alone.
 """
 
 from __future__ import annotations
@@ -31,27 +32,12 @@ class _Slot:
 
 
 class _ScanAhead:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, paths: list[str], workers: int) -> None:
         self.lock = threading.Lock()
-        self.queue: deque[_Slot] = deque()
-        self.slots: dict[str, _Slot] = {}
-        self.seen: set[str] = set()  # every path ever queued: a file is scanned ahead once
+        self.queue = deque(_Slot(p) for p in paths)
+        self.slots = {s.path: s for s in self.queue}
         self.window = threading.Semaphore(WINDOW)
-        self.workers = workers
-        self.running = 0
-
-    def add(self, paths: list[str]) -> None:
-        """Queue the paths not queued before, and start workers if none are running."""
-        with self.lock:
-            for p in paths:
-                if p not in self.seen:
-                    self.seen.add(p)
-                    slot = _Slot(p)
-                    self.queue.append(slot)
-                    self.slots[p] = slot
-            idle = self.workers - self.running if self.queue else 0
-            self.running += idle
-        for _ in range(idle):
+        for _ in range(workers):
             threading.Thread(target=self._work, daemon=True, name="csp-scan-ahead").start()
 
     def _work(self) -> None:
@@ -66,7 +52,6 @@ class _ScanAhead:
                         slot.state = "running"
                         break
                 if slot is None:
-                    self.running -= 1
                     self.window.release()
                     return
             identity = _identity(slot.path)
@@ -111,9 +96,9 @@ MAPPING_OPTIONS = ("--map", "--map-file")
 
 
 def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> None:
-    """Scan ahead the large CSV files among ``paths`` (folders expanded) not already scanned ahead in
-    this run; never raises."""
+    """Scan ahead the large CSV files among ``paths`` (folders expanded); never raises."""
     global _active
+    _active = None  # a new run: nothing from an earlier call in this process is reused
     if not available():
         return
     try:
@@ -128,17 +113,15 @@ def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> Non
     except Exception:  # the loader reports bad paths itself, with its own message
         return
     if files:
-        if _active is None:
-            _active = _ScanAhead(workers)
-        _active.add([str(f) for f in files])
+        _active = _ScanAhead([str(f) for f in files], workers)
 
 
 def start_from_argv(argv: Sequence[str]) -> None:
-    """Scan ahead from the raw command line, before typer (~0.2 s of imports and parsing) has run.
+    """Scan ahead from the raw command line (``cli.main`` calls this before typer parses it).
 
     A guess, and a safe one: the arguments after a loading command that name existing files or folders.
-    An option's value that happens to be a large street-level CSV is scanned for nothing; a file missed
-    here is picked up when the command calls ``start`` with its parsed arguments.
+    An option's value that happens to be a large street-level CSV is scanned for nothing; a file the
+    guess misses (``--against=DIR``, say) is simply read by the loader.
     """
     global _active
     _active = None  # a new command line: nothing from an earlier call in this process is reused
