@@ -390,31 +390,38 @@ typedef struct {
     Groups repeats;
 } ScanResult;
 
-/* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; the result is non-zero
- * if there is a '"' (SSE2: not where). Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
+/* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; *crs counts the '\r';
+ * the result is non-zero if there is a '"' (SSE2: not where). Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
  * overhead per byte small. */
-static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls) {
+static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, int *crs) {
     uint64_t s = 0, n = 0, q = 0;
+    int cr = 0;
 #ifdef __SSE2__
     const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
-    __m128i quotes = _mm_setzero_si128();
+    const __m128i creturn = _mm_set1_epi8('\r');
+    __m128i quotes = _mm_setzero_si128(), returns = _mm_setzero_si128();
     for (int i = 0; i < 4; i++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
         __m128i nl = _mm_cmpeq_epi8(v, newline);
         n |= (uint64_t)(uint32_t)_mm_movemask_epi8(nl) << (16 * i);
         s |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_or_si128(nl, _mm_cmpeq_epi8(v, comma))) << (16 * i);
         quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, quote));
+        returns = _mm_or_si128(returns, _mm_cmpeq_epi8(v, creturn));
     }
     q = (uint64_t)_mm_movemask_epi8(quotes); /* only whether there is one matters */
+    if (_mm_movemask_epi8(returns)) /* rare (CRLF files): count them */
+        for (int i = 0; i < 64; i++) cr += p[i] == '\r';
 #else
     for (int i = 0; i < 64; i++) {
         if (p[i] == '\n') n |= 1ULL << i;
         if (p[i] == ',' || p[i] == '\n') s |= 1ULL << i;
         if (p[i] == '"') q |= 1ULL << i;
+        cr += p[i] == '\r';
     }
 #endif
     *seps = s;
     *nls = n;
+    *crs = cr;
     return q;
 }
 
@@ -493,7 +500,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     for (int k = 0; k < NFIELDS; k++) lay.action[cols[k + 1]] = (unsigned char)(ENCODE + k);
     lay.action[ncols] = TOO_MANY;
 
-    Py_ssize_t crs_seen = 0;
+    Py_ssize_t crs_seen = 0, crs = 0; /* carriage returns before a newline, and in all */
     const char *f = buf + start; /* start of the current field */
     int col = 0;
     Py_ssize_t pos = start;
@@ -501,15 +508,17 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     while (pos < size) {
         Py_ssize_t base = pos;
         uint64_t mask, nls, quotes;
+        int cr;
         if (size - pos >= 64) {
-            quotes = classify64(buf + pos, &mask, &nls);
+            quotes = classify64(buf + pos, &mask, &nls, &cr);
             pos += 64;
         } else {
             char tail[64] = {0};
             memcpy(tail, buf + pos, (size_t)(size - pos));
-            quotes = classify64(tail, &mask, &nls);
+            quotes = classify64(tail, &mask, &nls, &cr);
             pos = size;
         }
+        crs += cr;
         if (quotes) {
             r->reason = "a quote character";
             goto done;
@@ -531,18 +540,9 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     /* a last line with no newline (it may end in an empty field, as police.uk rows do) */
     if ((f < buf + size || col > 0) && end_row(&lay, r, col, f, buf + size, &crs_seen) < 0) goto done;
     /* a carriage return anywhere but before a newline is a line break to pyarrow: let it decide */
-    {
-        Py_ssize_t crs = 0;
-        const char *q = buf + start;
-        const char *end = buf + size;
-        while ((q = memchr(q, '\r', (size_t)(end - q))) != NULL) {
-            crs++;
-            q++;
-        }
-        if (crs != crs_seen) {
-            r->reason = "a carriage return inside a line";
-            goto done;
-        }
+    if (crs != crs_seen) {
+        r->reason = "a carriage return inside a line";
+        goto done;
     }
     if (ids_group(&lay.ids, buf, &r->repeats) < 0 || lsoa_to_areas(&r->fields[LSOA]) < 0)
         r->reason = "out of memory";
