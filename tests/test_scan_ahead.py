@@ -97,3 +97,33 @@ def test_a_file_changed_after_its_scan_is_read_again(extract: Path) -> None:
     with file.open("a", encoding="utf-8") as fh:
         fh.write(",2021-09,City of London Police,City of London Police,,,,,,Burglary,,\n")
     assert scan_ahead.take(str(file)) is None
+
+
+def test_the_command_starts_scanning_before_it_imports_typer_or_pandas(extract: Path) -> None:
+    """``csp-assess`` (launch.console_main) starts the scan first, once, and the figures still come out."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from csp_assess.load import scan_ahead\n"
+        "real = scan_ahead.start_from_argv\n"
+        "def spy(argv):\n"
+        "    print('start', 'typer' in sys.modules, 'pandas' in sys.modules, file=sys.stderr)\n"
+        "    real(argv)\n"
+        "scan_ahead.start_from_argv = spy\n"
+        "from csp_assess.launch import console_main\n"
+        "console_main()\n"
+    )
+    args = ["rank", str(extract), "--area", "City of London", "--year", "2021/22", "--format", "csv"]
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args, "--no-cache", "--debug"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.startswith("start")] == ["start False False"]
+    # 765 rows a copy, 9 copies; 12 repeats a copy are not counted
+    assert "Read 6,885 rows from 1 file: 6,777 counted + 108 rejected" in done.stderr
+    assert done.stdout.startswith("rank,")

@@ -6,8 +6,6 @@ Exit codes: 0 success, 1 bad input or data error (one ``Error: ...`` line on std
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 from typing import Annotated
 
@@ -155,31 +153,18 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def console_main() -> None:
-    """The ``csp-assess`` command: ``main``, then a quick exit.
+def main(argv: list[str] | None = None, *, scanning: bool = False) -> None:
+    """Run one command line: one line per error, no traceback unless --debug.
 
-    At exit the interpreter's last garbage collections walk every object pandas and the analysis made:
-    ~0.3 s after a large extract, for memory the OS frees anyway. Freezing them first skips that walk;
-    files are still flushed and closed as usual. (Not in ``main``, which tests call many times.)
-
-    OpenBLAS is held to one thread unless the user says otherwise: the analysis only solves small
-    systems, and idle OpenBLAS threads spin on the cores the file scan needs (~0.1 s on a large extract).
+    ``scanning``: the launcher has already started the scan-ahead for this command line.
     """
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
-    try:
-        main()
-    finally:
-        gc.freeze()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one line per error, no traceback unless --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
-    from csp_assess.load import scan_ahead
+    if not scanning:
+        from csp_assess.load import scan_ahead
 
-    scan_ahead.start_from_argv(args)  # before typer parses: the files are read while it does
+        scan_ahead.start_from_argv(args)  # before typer parses: the files are read while it does
     try:
         # Standalone mode: typer prints usage errors itself and exits 2.
         app(args=args, prog_name="csp-assess")

@@ -6,14 +6,12 @@ One module per source layout; ``detect`` tells them apart; ``combine`` resolves 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError
-from csp_assess.load.detect import sniff
 
-if TYPE_CHECKING:  # kept light: scan_ahead imports this package before pandas is loaded
+if TYPE_CHECKING:  # kept light: the launcher imports this package (for scan_ahead) first of all
     from csp_assess.model import Extract, FileLoad
 
 DATA_SUFFIXES = (".csv", ".zip", ".xlsx", ".parquet", ".pq")
@@ -55,6 +53,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
 def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoad]:
     """Read one file (a zip may hold many) in whatever layout its header shows."""
     from csp_assess.load import long, met_wide, police_uk
+    from csp_assess.load.detect import sniff
 
     mapping = mapping or {}
     suffix = path.suffix.lower()
@@ -89,6 +88,8 @@ def load_extract(
     progress: Progress | None = None,
 ) -> Extract:
     """Load and combine every file named (folders and zips expanded)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from csp_assess.load.combine import combine
 
     files = expand_paths(paths)

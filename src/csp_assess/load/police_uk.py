@@ -305,7 +305,9 @@ def read_police_uk_csv(
         ahead = scan_ahead.take(inp.src) if isinstance(inp.src, str) else None
         scanned = _encoded_scan(ahead) if ahead is not None else _scan_plain(inp, header)
         if scanned is not None:
-            return _aggregate(scanned, [], display_name, encoding, lambda n: _record_lines(inp, "utf-8-sig", n))
+            return _aggregate(
+                scanned, [], display_name, encoding, lambda n: _record_lines(inp, "utf-8-sig", n)
+            )
 
     # A quoted field may hold a newline: then blocks must be split with that in mind (a slower chunker).
     newlines_in_values = inp.quoted
@@ -401,7 +403,9 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
         )
         area_codes, area_keys = fields[2]
         # the scanner gives areas; a key "\0" + name is a name it left to area_of_lsoa
-        areas = [area_of_lsoa(k[1:].decode("utf-8")) if k[:1] == b"\0" else k.decode("utf-8") for k in area_keys]
+        areas = [
+            area_of_lsoa(k[1:].decode("utf-8")) if k[:1] == b"\0" else k.decode("utf-8") for k in area_keys
+        ]
     except UnicodeDecodeError:
         return None
     return _Encoded(
