@@ -740,3 +740,55 @@ def test_malformed_row_line_numbers() -> None:
             Reject(NAME, 3, "malformed row: 13 fields, expected 12"),
             Reject(NAME, 4, "unparseable Month '2021-13'"),
         ]
+
+
+# --- combinations: the scanner counts rows per (month, force, area, type); a huge grid is left to numpy --
+
+
+def reference_counts(rows: list[str]) -> dict[tuple[str, str, str], int]:
+    """An independent count of data lines in ``row``'s layout: blank Month or Crime type is a reject,
+    a non-blank Crime ID seen on an earlier counted row is a repeat, blank LSOA is 'No location'."""
+    out: dict[tuple[str, str, str], int] = {}
+    seen: set[str] = set()
+    for text in rows:
+        cells = text.split(",")
+        cid, month, lsoa, ctype = cells[0], cells[1], cells[8], cells[9]
+        if not month or not ctype:
+            continue
+        if cid and cid in seen:
+            continue
+        seen.add(cid)
+        key = (area_of_lsoa(lsoa) if lsoa else NO_LOCATION, month, ctype)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def combination_rows(n_values: int, n_rows: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    months = [f"{2000 + i // 12}-{i % 12 + 1:02d}" for i in range(n_values)] + [""]
+    areas = [f"Area {i} 00{i % 10}A" for i in range(n_values)] + [""]
+    types = [f"Type {i}" for i in range(n_values)] + [""]
+    ids = [f"id{i}" for i in range(n_rows // 3)] + [""] * 5
+    return [
+        row(rnd.choice(ids), rnd.choice(months), rnd.choice(areas), rnd.choice(types)) for _ in range(n_rows)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("n_values", "grid_sent"), [(6, True), (110, False)], ids=["small-grid", "grid-too-large"]
+)
+def test_combinations_match_an_independent_count(n_values: int, grid_sent: bool, spy: Spy) -> None:
+    """Counts, rejects and repeats agree with a plain-Python count, whether the scanner sent its grid of
+    combinations (7 x 2 x 7 x 7 cells) or found it too large (111 x 2 x 111 x 111 > 2**20 cells)."""
+    needs_scanner()
+    rows = combination_rows(n_values, 3000, seed=n_values)
+    load = taken(spy, csv_bytes(rows))
+    grid = spy.scans[0][3]  # type: ignore[index]
+    assert bool(grid) is grid_sent
+    if grid_sent:
+        assert sum(memoryview(grid).cast("i")) == 3000  # every row in one cell
+    got = {(a, m, t): n for a, m, t, n in table(load)}
+    assert got == reference_counts(rows)
+    s = load.source
+    assert s.rows_read == 3000 == s.rows_counted + s.rows_rejected
+    assert s.rows_counted == sum(got.values())

@@ -13,9 +13,13 @@
  *
  * scan(buffer, start, ncols, (id_col, month_col, force_col, lsoa_col, type_col))
  *   -> (rows, [(codes: bytes of int32, or b"" if all 0, values: list[bytes]) x 4 for month, force, area, type],
- *       [rows sharing one Crime ID: bytes of int32, ascending] for each repeated ID)
+ *       [rows sharing one Crime ID: bytes of int32, ascending] for each repeated ID,
+ *       cells: bytes of int32, or b"" if the grid would be too large)
  *   or a str saying why the general reader is needed.
  * Codes index the values in order of first appearance; -1 is an empty field (pyarrow's null).
+ * ``cells`` counts the rows of each (month, force, area, type) combination, row-major over a grid whose
+ * dimensions are each column's number of values + 1, the last index standing for an empty field: so the
+ * caller works per combination (hundreds), not per row, and touches rows only for rejects.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -388,7 +392,35 @@ typedef struct {
     Py_ssize_t rows;
     Column fields[NFIELDS];
     Groups repeats;
+    int32_t *cells; /* NULL when the grid would be too large */
+    Py_ssize_t ncells;
 } ScanResult;
+
+#define MAX_CELLS ((Py_ssize_t)1 << 20) /* 4 MB of counts: far beyond real files (~1,000 cells) */
+
+/* Rows per (month, force, area, type) combination; see the top of the file. 0, or -1 when out of memory. */
+static int count_cells(ScanResult *r) {
+    Py_ssize_t dim[NFIELDS], total = 1;
+    const int32_t *codes[NFIELDS];
+    for (int k = 0; k < NFIELDS; k++) {
+        dim[k] = r->fields[k].dict.nvals + 1;
+        total *= dim[k];
+        if (total > MAX_CELLS) return 0; /* the caller counts from the codes instead */
+        codes[k] = r->fields[k].codes.data;
+    }
+    r->cells = calloc((size_t)total, sizeof(int32_t));
+    if (!r->cells) return -1;
+    r->ncells = total;
+    for (Py_ssize_t row = 0; row < r->rows; row++) {
+        Py_ssize_t at = 0;
+        for (int k = 0; k < NFIELDS; k++) {
+            int32_t c = codes[k][row];
+            at = at * dim[k] + (c < 0 ? dim[k] - 1 : c);
+        }
+        r->cells[at]++;
+    }
+    return 0;
+}
 
 /* The 64 bytes at p as bit masks: each ',' or '\n' in *seps, each '\n' in *nls; *crs counts the '\r';
  * the result is non-zero if there is a '"' (SSE2: not where). Four 16-byte SSE2 compares where there is SSE2 (every x86-64); 64 bytes a step keeps the loop
@@ -544,7 +576,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         r->reason = "a carriage return inside a line";
         goto done;
     }
-    if (ids_group(&lay.ids, buf, &r->repeats) < 0 || lsoa_to_areas(&r->fields[LSOA]) < 0)
+    if (ids_group(&lay.ids, buf, &r->repeats) < 0 || lsoa_to_areas(&r->fields[LSOA]) < 0 || count_cells(r) < 0)
         r->reason = "out of memory";
 done:
     free(lay.ids.data);
@@ -673,7 +705,13 @@ static PyObject *build_result(ScanResult *r) {
         PyList_SET_ITEM(groups, i, b);
         at += size;
     }
-    return Py_BuildValue("(nNN)", r->rows, fields, groups);
+    PyObject *cells = PyBytes_FromStringAndSize((const char *)r->cells, (Py_ssize_t)sizeof(int32_t) * r->ncells);
+    if (!cells) {
+        Py_DECREF(fields);
+        Py_DECREF(groups);
+        return NULL;
+    }
+    return Py_BuildValue("(nNNN)", r->rows, fields, groups, cells);
 }
 
 static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
@@ -715,13 +753,14 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
     }
     free(r.repeats.rows);
     free(r.repeats.sizes);
+    free(r.cells);
     PyBuffer_Release(&view);
     return out;
 }
 
 static PyMethodDef methods[] = {
     {"scan", streetscan_scan, METH_VARARGS,
-     "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields, repeat groups) or a reason str"},
+     "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
     {NULL, NULL, 0, NULL},
 };
 

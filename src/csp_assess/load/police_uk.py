@@ -8,9 +8,9 @@ Layout (one CSV per force per month, in monthly folders or a zip)::
 Only five columns are read (Crime ID, Month, Falls within, LSOA name, Crime type). Two readers give them
 as integer codes into each column's distinct values: for plain files the C scanner (``street_scan``,
 ``_streetscan.c``; often already run by ``scan_ahead`` while the command was importing), otherwise
-pyarrow's CSV reader. ``_aggregate`` then applies the rules below to either, working per distinct value,
-and counts rows with one ``numpy.bincount`` over combined codes. pandas is touched only for the small
-aggregated table.
+pyarrow's CSV reader, with the rows per combination of codes (the scanner counts those in C). ``_aggregate``
+then applies the rules below to either, working per distinct value and per combination; it looks at rows
+only for rejects and repeats. pandas is touched only for the small aggregated table.
 
 Rules (reported, never silent):
 
@@ -345,29 +345,77 @@ def read_police_uk_csv(
 
 
 @dataclass
+class _Cells:
+    """Rows per combination of the four counted columns' codes (-1 = blank): non-empty ones only, so the
+    rules work per combination (a few hundred in a month's file), not per row."""
+
+    month: np.ndarray
+    force: np.ndarray
+    lsoa: np.ndarray
+    crime_type: np.ndarray
+    count: np.ndarray
+
+
+def _cells_from_grid(grid: bytes, dims: tuple[int, int, int, int]) -> _Cells:
+    """The scanner's counts over the full grid of codes (each dimension's last index is the blank)."""
+    counts = np.frombuffer(grid, dtype=np.int32)
+    at = np.flatnonzero(counts)
+    parts = np.unravel_index(at, dims)
+    m, f, a, t = (np.where(p == d - 1, -1, p) for p, d in zip(parts, dims, strict=True))
+    return _Cells(m, f, a, t, counts[at].astype(np.int64))
+
+
+def _cells_from_codes(
+    codes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], dims: tuple[int, ...]
+) -> _Cells:
+    """The same counts from per-row codes (the general reader, or a grid too large for the scanner)."""
+    shifted = [np.where(c < 0, d - 1, c).astype(np.int64) for c, d in zip(codes, dims, strict=True)]
+    if float(np.prod(np.array(dims, dtype=np.float64))) < 2**62:
+        keys, counts = np.unique(np.ravel_multi_index(shifted, dims), return_counts=True)
+        parts = np.unravel_index(keys, dims)
+    else:  # pragma: no cover - needs millions of distinct values in every column
+        combos, counts = np.unique(np.stack(shifted), axis=1, return_counts=True)
+        parts = tuple(combos)
+    m, f, a, t = (np.where(p == d - 1, -1, p) for p, d in zip(parts, dims, strict=True))
+    return _Cells(m, f, a, t, counts.astype(np.int64))
+
+
+@dataclass
 class _Encoded:
     """The four counted columns of one file as integer codes (-1 = blank) into their distinct values,
-    whichever reader produced them, and the Crime ID rule's answer for the file's rows."""
+    whichever reader produced them, the rows per combination of codes, and the Crime ID rule's answer
+    for the file's rows."""
 
     rows: int
     month: tuple[np.ndarray, list[str | None]]
     force: tuple[np.ndarray, list[str | None]]
     lsoa: tuple[np.ndarray, list[str]]  # codes, and the area (local authority) each code stands for
     crime_type: tuple[np.ndarray, list[str | None]]
+    cells: _Cells
     # (valid rows mask, number invalid) -> (repeat rows, the earlier row of each), or None for no repeats
     repeated_ids: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray] | None]
+
+
+def _dims(*values: list[Any]) -> tuple[int, int, int, int]:
+    """Grid dimensions: each column's number of distinct values, plus one for the blank."""
+    m, f, a, t = (len(v) + 1 for v in values)
+    return m, f, a, t
 
 
 def _encode_table(table: pa.Table) -> _Encoded:
     month_codes, month_dict = _codes(table.column("Month"))
     force_codes, force_dict = _codes(table.column("Falls within"))
     type_codes, type_dict = _codes(table.column("Crime type"))
+    lsoa_codes, areas = _lsoa_areas(*_codes(table.column("LSOA name")))
+    months, forces, types = month_dict.to_pylist(), force_dict.to_pylist(), type_dict.to_pylist()
+    codes = (month_codes, force_codes, lsoa_codes, type_codes)
     return _Encoded(
         rows=table.num_rows,
-        month=(month_codes, month_dict.to_pylist()),
-        force=(force_codes, force_dict.to_pylist()),
-        lsoa=_lsoa_areas(*_codes(table.column("LSOA name"))),
-        crime_type=(type_codes, type_dict.to_pylist()),
+        month=(month_codes, months),
+        force=(force_codes, forces),
+        lsoa=(lsoa_codes, areas),
+        crime_type=(type_codes, types),
+        cells=_cells_from_codes(codes, _dims(months, forces, areas, types)),
         repeated_ids=lambda valid, n_invalid: _repeated_ids(table.column("Crime ID"), valid, n_invalid),
     )
 
@@ -395,7 +443,7 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
     between UTF-8 and cp1252 for the whole file). The scanner takes only plain files: no quote
     character, every row with the header's number of fields; for those its codes are the ones
     pyarrow's reader would give, so ``_aggregate`` applies the same rules to either."""
-    rows, fields, groups = raw
+    rows, fields, groups, grid = raw
     try:
         (month_c, month_v), (force_c, force_v), (type_c, type_v) = (
             (_codes_of(codes, rows), [v.decode("utf-8") for v in values])
@@ -408,12 +456,17 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
         ]
     except UnicodeDecodeError:
         return None
+    area_c = _codes_of(area_codes, rows)
+    dims = _dims(month_v, force_v, areas, type_v)
     return _Encoded(
         rows=rows,
         month=(month_c, list(month_v)),
         force=(force_c, list(force_v)),
-        lsoa=(_codes_of(area_codes, rows), areas),
+        lsoa=(area_c, areas),
         crime_type=(type_c, list(type_v)),
+        cells=_cells_from_grid(grid, dims)
+        if grid
+        else _cells_from_codes((month_c, force_c, area_c, type_c), dims),
         repeated_ids=lambda valid, _n_invalid: _repeats_in_groups(groups, valid),
     )
 
@@ -467,12 +520,12 @@ def _aggregate(
 
     force_map, force_distinct = _slots([(v or "").strip() for v in force_values] + [""])
 
-    rejects: list[Reject] = []
+    # Validity is decided per combination of codes; rows are looked at only when some are rejected.
+    cells = cols.cells
+    cell_ok = month_ok[cells.month] & type_ok[cells.crime_type]  # code -1 picks the extra last entry
+    n_invalid = int(cells.count[~cell_ok].sum())
     valid = np.ones(n, dtype=bool)
-    if (month_codes < 0).any() or not month_ok[:-1].all():
-        valid &= month_ok[month_codes]
-    if (type_codes < 0).any() or not type_ok[:-1].all():
-        valid &= type_ok[type_codes]
+    rejects: list[Reject] = []
 
     line_cache: list[tuple[np.ndarray | None, list[tuple[int, str]]]] = []
 
@@ -484,8 +537,8 @@ def _aggregate(
             return int(line_of[i])
         return i + 2
 
-    n_invalid = int(n - np.count_nonzero(valid))
     if n_invalid:
+        valid = month_ok[month_codes] & type_ok[type_codes]
         for i in np.flatnonzero(~valid).tolist():
             mc = month_codes[i]
             if mc < 0:
@@ -496,6 +549,20 @@ def _aggregate(
                 reason = "blank Crime type"
             rejects.append(Reject(name, line(i), reason))
 
+    # Count: rows per (force, month, area, type) slot, summed from the valid combinations; slots are
+    # assigned in sorted order, so the non-empty ones come out sorted by force, month, area and type.
+    nm, na, nt = max(len(months_used), 1), len(area_distinct), len(type_distinct)
+
+    def slot_key(
+        force: np.ndarray, month: np.ndarray, lsoa: np.ndarray, crime_type: np.ndarray
+    ) -> np.ndarray:
+        return ((force_map[force] * nm + month_map[month]) * na + area_map[lsoa]) * nt + type_map[crime_type]
+
+    keys = [
+        slot_key(cells.force[cell_ok], cells.month[cell_ok], cells.lsoa[cell_ok], cells.crime_type[cell_ok])
+    ]
+    weights = [cells.count[cell_ok]]
+
     # Crime ID rule: among valid rows, a repeated non-blank ID is counted once (its first row).
     repeated = cols.repeated_ids(valid, n_invalid)
     if repeated is not None:
@@ -503,6 +570,8 @@ def _aggregate(
         for r, f in zip(rows.tolist(), first_rows.tolist(), strict=True):
             rejects.append(Reject(name, line(r), f"repeated Crime ID, counted once at line {line(f)}"))
         valid[rows] = False
+        keys.append(slot_key(force_codes[rows], month_codes[rows], lsoa_codes[rows], type_codes[rows]))
+        weights.append(np.full(len(rows), -1, dtype=np.int64))
     n_repeated = 0 if repeated is None else len(repeated[0])
 
     if bad:
@@ -519,27 +588,12 @@ def _aggregate(
     if len(rejects) > 1:
         rejects.sort(key=lambda rj: (rj.line is None, rj.line or 0))
 
-    # Count: one bincount over combined slot codes (force, month, area, crime type); slots are assigned in
-    # sorted order, so the non-empty bins come out sorted by force, month, area and type.
-    counted_idx = None if n_invalid + n_repeated == 0 else np.flatnonzero(valid)
-
-    def pick(a: np.ndarray) -> np.ndarray:
-        return a if counted_idx is None else a[counted_idx]
-
-    nf, nm = len(force_distinct), max(len(months_used), 1)
-    na, nt = len(area_distinct), len(type_distinct)
-    key = force_map[pick(force_codes)]
-    key = key * nm + month_map[pick(month_codes)]
-    key = key * na + area_map[pick(lsoa_codes)]
-    key = key * nt + type_map[pick(type_codes)]
-    total = nf * nm * na * nt
-    if total <= 4_000_000:
-        bins = np.bincount(key, minlength=total)
-        keys = np.flatnonzero(bins)
-        counts = bins[keys]
-    else:  # pragma: no cover - needs millions of distinct (force, month, area, type)
-        keys, counts = np.unique(key, return_counts=True)
-    rest, t = np.divmod(keys, nt)
+    all_keys = np.concatenate(keys)
+    uniq, inverse = np.unique(all_keys, return_inverse=True)
+    sums = np.zeros(len(uniq), dtype=np.int64)
+    np.add.at(sums, inverse, np.concatenate(weights))
+    keys_kept, counts = uniq[sums > 0], sums[sums > 0]
+    rest, t = np.divmod(keys_kept, nt)
     rest, a = np.divmod(rest, na)
     f, m = np.divmod(rest, nm)
     months_arr = np.array(months_used or [0], dtype=np.int64)
@@ -560,8 +614,8 @@ def _aggregate(
     warnings: list[str] = []
     counted_forces = [force_distinct[i] for i in np.unique(f).tolist()]
     first_force = ""
-    if rows_counted:
-        first_force = force_distinct[int(force_map[pick(force_codes)[0]])]
+    if rows_counted:  # the scope is the force of the first row counted
+        first_force = force_distinct[int(force_map[force_codes[int(np.argmax(valid))]])]
     if len(counted_forces) > 1:
         warnings.append(
             f"{name}: rows from {len(counted_forces)} forces ({', '.join(counted_forces)}); "

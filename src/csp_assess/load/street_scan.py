@@ -23,8 +23,9 @@ LOADER_VERSION = "police-uk-1"
 REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]
 HEAD_BYTES = 65536
 
-# (rows, [(codes, values)] for Month, Falls within, LSOA name, Crime type, [rows sharing a Crime ID])
-RawScan = tuple[int, list[tuple[bytes, list[bytes]]], list[bytes]]
+# (rows, [(codes, values)] for Month, Falls within, LSOA name, Crime type, [rows sharing a Crime ID],
+#  rows per (month, force, area, type) combination: see _streetscan.c)
+RawScan = tuple[int, list[tuple[bytes, list[bytes]]], list[bytes], bytes]
 
 
 def available() -> bool:
