@@ -451,6 +451,22 @@ FALLBACKS: dict[str, tuple[bytes, str | None]] = {
     "quoted-lsoa": (csv_bytes([row("a", lsoa='"Camden 001A"'), row("b")]), QUOTE),
     "too-many-fields": (csv_bytes([row("a"), row("b") + ",extra", row("c", "2021-13")]), WRONG_WIDTH),
     "too-few-fields": (csv_bytes([row("a"), "c,2021-01,x", row("a")]), WRONG_WIDTH),
+    # a 3-field line then a 9-field one: 12 separators end in a line end, as one good row's would
+    "short-then-complementary-line": (
+        csv_bytes([row("a"), "c,2021-01,x", ",".join("abcdefghi"), row("b")]),
+        WRONG_WIDTH,
+    ),
+    # the same pair where the scanner's 16 KB slab ends (rows are ~130 bytes)
+    "short-then-complementary-at-slab-end": (
+        csv_bytes(
+            [*(row(f"r{i}") for i in range(120)), "c,2021-01,x", ",".join("abcdefghi"), *big_rows(130)]
+        ),
+        WRONG_WIDTH,
+    ),
+    "long-line-past-slab-end": (
+        csv_bytes([*(row(f"r{i}") for i in range(120)), "," * 400, row("z")]),
+        WRONG_WIDTH,
+    ),
     "wrong-width-last-line-no-newline": (
         csv_bytes([row("a"), row("b")[:-1] + ",x,y"], final=False),
         WRONG_WIDTH,
@@ -792,3 +808,29 @@ def test_combinations_match_an_independent_count(n_values: int, grid_sent: bool,
     s = load.source
     assert s.rows_read == 3000 == s.rows_counted + s.rows_rejected
     assert s.rows_counted == sum(got.values())
+
+
+# --- the scanner's 16 KB slabs: a row may straddle two; its separators are carried over -------------
+
+
+def test_rows_straddling_a_slab_end_at_every_offset(spy: Spy) -> None:
+    """Shift where the first slab (16,384 bytes of data) ends through every byte of a row: blank line,
+    CRLF and repeat included, the fast path is taken and both readers agree."""
+    needs_scanner()
+    for pad in range(0, 160, 3):
+        rows = [row("first", location="On or near " + "x" * pad)]
+        rows += [row(f"r{i}") for i in range(110)]
+        rows += ["", row("r5"), row("", lsoa=""), *(row(f"s{i}") for i in range(30))]
+        for eol in ("\n", "\r\n"):
+            load = taken(spy, csv_bytes(rows, eol=eol))
+            assert load.source.rows_read == 143 and load.source.rows_rejected == 1
+
+
+def test_short_then_complementary_line_at_every_offset(spy: Spy) -> None:
+    """A 3-field line and a 9-field line (together twelve separators, like one good row) wherever the
+    slab ends: always declined as the wrong number of fields."""
+    needs_scanner()
+    for pad in range(0, 160, 7):
+        rows = [row("first", location="On or near " + "x" * pad), *(row(f"r{i}") for i in range(115))]
+        rows += ["c,2021-01,x", ",".join("abcdefghi"), *(row(f"s{i}") for i in range(10))]
+        declined(spy, csv_bytes(rows), WRONG_WIDTH)

@@ -1,9 +1,10 @@
 /* Fast path for data.police.uk street-level CSVs: one pass over the bytes, no CSV tokenizer.
  *
  * Why: pyarrow's reader spends ~45 ms of CPU per 17 MB monthly file tokenizing twelve columns to keep
- * five, and the aggregation then hashes every row's strings again. This scanner finds the five fields
- * with memchr, dictionary-encodes them as it goes, and checks Crime IDs for repeats, with the GIL
- * released, so two files are scanned at once.
+ * five, and the aggregation then hashes every row's strings again. This scanner lists the separators 64
+ * bytes at a time, reads the five fields of each row straight from that list, dictionary-encodes them,
+ * counts rows per combination and checks Crime IDs for repeats, with the GIL released, so two files are
+ * scanned at once.
  *
  * It handles only the plain case: no quote character in the file, every non-empty
  * line with exactly the header's number of fields, line ends "\n" or "\r\n", Crime IDs ASCII. Rows that
@@ -230,16 +231,6 @@ static int32_t dict_code(Dict *d, const char *p, Py_ssize_t n) {
     return code;
 }
 
-static inline int codes_push(Codes *c, int32_t v) {
-    if (c->len == c->cap) {
-        int32_t *nd = grown(c->data, &c->cap, c->len + 1, sizeof(int32_t), 65536);
-        if (!nd) return -1;
-        c->data = nd;
-    }
-    c->data[c->len++] = v;
-    return 0;
-}
-
 /* Crime IDs, collected in row order and grouped at the end: a hash set probed once per row misses the
  * cache on nearly every probe; bucketing by the top bits of the hash, then sorting each small bucket,
  * reads memory in order. */
@@ -254,19 +245,6 @@ typedef struct {
     IdEntry *data;
     Py_ssize_t len, cap;
 } Ids;
-
-static int ids_push(Ids *h, uint64_t hash, Py_ssize_t off, Py_ssize_t len, Py_ssize_t row) {
-    IdEntry *nd = grown(h->data, &h->cap, h->len + 1, sizeof(IdEntry), 65536);
-    if (!nd) return -1;
-    h->data = nd;
-    if (len > INT32_MAX || row > INT32_MAX) return -1;
-    IdEntry *e = &h->data[h->len++];
-    e->hash = hash;
-    e->off = off;
-    e->len = (int32_t)len;
-    e->row = (int32_t)row;
-    return 0;
-}
 
 /* Rows that share a Crime ID, as groups of row numbers in ascending order (int32), appended to
  * ``groups``; 0, or -1 on allocation failure. Equal hashes are confirmed byte for byte. */
@@ -373,20 +351,6 @@ typedef struct {
     int repeats; /* compare with the last field first (Month, Falls within); others vary row to row */
 } Column;
 
-static inline __attribute__((always_inline)) int column_add(Column *c, const char *p, Py_ssize_t n) {
-    int32_t code;
-    if (c->repeats && c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
-        code = c->last_code;
-    } else {
-        code = dict_code(&c->dict, p, n);
-        if (code == -2) return -1;
-        c->last_ptr = p;
-        c->last_len = n;
-        c->last_code = code;
-    }
-    return codes_push(&c->codes, code);
-}
-
 typedef struct {
     const char *reason; /* NULL on success */
     Py_ssize_t rows;
@@ -457,121 +421,219 @@ static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, 
     return q;
 }
 
-/* What a field is for, by column: most are only counted past. */
-enum { SKIP = 0, CRIME_ID = 1, ENCODE = 2 /* + the dictionary column */, TOO_MANY = 2 + NFIELDS };
-
+/* The kept fields of one row, by column index. */
 typedef struct {
-    unsigned char action[257]; /* per column; action[ncols] is TOO_MANY */
+    int id_col;
+    int cols[NFIELDS]; /* month, force, lsoa, type */
     int ncols;
     Ids ids;
     const char *buf;
 } Layout;
 
-/* Field [f, fe) is column ``col`` of its row: hash it (Crime ID) or encode it. 0, or -1 with a reason. */
-static inline __attribute__((always_inline)) int take_field(Layout *lay, ScanResult *r, int col, const char *f,
-                                                          const char *fe) {
-    int action = lay->action[col];
-    if (action == SKIP) return 0;
-    if (action == TOO_MANY) {
-        r->reason = "a row with the wrong number of fields";
-        return -1;
+/* Room for ``n`` more rows in every output array, so a row's pushes need no check. 0, or -1. */
+static int reserve_rows(Layout *lay, ScanResult *r, Py_ssize_t n) {
+    if (n == 0) return 0; /* grown() gives back NULL for no room asked of no array */
+    for (int k = 0; k < NFIELDS; k++) {
+        Codes *c = &r->fields[k].codes;
+        int32_t *nd = grown(c->data, &c->cap, c->len + n, sizeof(int32_t), 65536);
+        if (!nd) return -1;
+        c->data = nd;
     }
-    if (action == CRIME_ID) {
-        Py_ssize_t n = fe - f;
-        if (!n) return 0;
+    IdEntry *ne = grown(lay->ids.data, &lay->ids.cap, lay->ids.len + n, sizeof(IdEntry), 65536);
+    if (!ne) return -1;
+    lay->ids.data = ne;
+    return 0;
+}
+
+/* Dictionary-encode one field (room reserved). 0, or -1 when out of memory. */
+static inline __attribute__((always_inline)) int encode_field(Column *c, const char *p, Py_ssize_t n) {
+    int32_t code;
+    if (c->repeats && c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
+        code = c->last_code;
+    } else {
+        code = dict_code(&c->dict, p, n);
+        if (code == -2) return -1;
+        c->last_ptr = p;
+        c->last_len = n;
+        c->last_code = code;
+    }
+    c->codes.data[c->codes.len++] = code;
+    return 0;
+}
+
+/* One well-formed row: ``ends[c]`` is where column c ends (its ',' or the line end), the row starts at
+ * ``row``, and ``last_end`` is the end of the last column with any '\r' before the line end dropped.
+ * 0, or -1 with a reason. */
+static inline __attribute__((always_inline)) int take_row(Layout *lay, ScanResult *r, const char *row,
+                                                        const Py_ssize_t *ends, const char *last_end) {
+    const char *buf = lay->buf;
+#define FIELD_START(c) ((c) == 0 ? row : buf + ends[(c) - 1] + 1)
+#define FIELD_END(c) ((c) == lay->ncols - 1 ? last_end : buf + ends[c])
+    const char *f = FIELD_START(lay->id_col), *fe = FIELD_END(lay->id_col);
+    Py_ssize_t n = fe - f;
+    if (n) {
         int ascii;
         uint64_t h = hash_ascii(f, n, &ascii);
         if (!ascii) {
             r->reason = "a Crime ID that is not ASCII";
             return -1;
         }
-        if (ids_push(&lay->ids, h, f - lay->buf, n, r->rows) < 0) {
+        if (n > INT32_MAX || r->rows >= INT32_MAX) {
             r->reason = "out of memory";
             return -1;
         }
-    } else {
-        if (column_add(&r->fields[action - ENCODE], f, fe - f) < 0) {
+        IdEntry *e = &lay->ids.data[lay->ids.len++];
+        e->hash = h;
+        e->off = f - buf;
+        e->len = (int32_t)n;
+        e->row = (int32_t)r->rows;
+    }
+    for (int k = 0; k < NFIELDS; k++) {
+        int c = lay->cols[k];
+        f = FIELD_START(c);
+        if (encode_field(&r->fields[k], f, FIELD_END(c) - f) < 0) {
             r->reason = "out of memory";
             return -1;
         }
     }
-    return 0;
-}
-
-/* The row that ends at ``sep`` (a newline, or the end of the buffer). 0, or -1 with a reason. */
-static inline int end_row(Layout *lay, ScanResult *r, int col, const char *f, const char *sep,
-                          Py_ssize_t *crs_seen) {
-    const char *fe = sep;
-    if (fe > f && fe[-1] == '\r') {
-        fe--;
-        (*crs_seen)++;
-    }
-    if (col == 0 && fe == f) return 0; /* an empty line: pyarrow skips it too */
-    if (take_field(lay, r, col, f, fe) < 0) return -1;
-    if (col + 1 != lay->ncols) {
-        r->reason = "a row with the wrong number of fields";
-        return -1;
-    }
+#undef FIELD_START
+#undef FIELD_END
     r->rows++;
     return 0;
 }
 
+/* Append the positions (base + bit) of the set bits of ``mask`` at *out, in order. */
+static inline Py_ssize_t *flatten(Py_ssize_t *out, Py_ssize_t base, uint64_t mask) {
+    while (mask) {
+        *out++ = base + __builtin_ctzll(mask);
+        mask &= mask - 1;
+    }
+    return out;
+}
+
+/* The number of set bits; line ends are a few a block, so one step each beats a call to libgcc's
+ * popcount (x86-64 has no popcount instruction before x86-64-v2). */
+static inline int bits_set(uint64_t mask) {
+    int n = 0;
+    for (; mask; mask &= mask - 1) n++;
+    return n;
+}
+
 static int lsoa_to_areas(Column *c);
 
-/* The scan proper; touches no Python object, so it runs without the GIL. Every ',' and '\n' is found 64
- * bytes at a time and ends a field; a field no column needs costs a table lookup. */
+#define SLAB_BLOCKS 256 /* 16 KB of input between row passes: the position list stays in L1 */
+
+/* The scan proper; touches no Python object, so it runs without the GIL.
+ *
+ * Two passes a slab: first every ',' and '\n' is found 64 bytes at a time and its position written to a
+ * list; then rows are taken from the list, ncols separators at a time: a row is well formed if its
+ * ncols-th separator is a line end, and its kept fields are read straight from the list, with no work
+ * per skipped field. A short line followed by a long one could pass that test together, so every line
+ * end is counted too: rows taken plus empty lines must equal the line ends seen. Any other line (too
+ * many or too few fields) needs the general reader. */
 static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
                         ScanResult *r) {
     Layout lay;
+    memset(&lay, 0, sizeof(lay));
     lay.ncols = ncols;
-    lay.ids.data = NULL;
     lay.buf = buf;
-    lay.ids.len = lay.ids.cap = 0;
-    memset(lay.action, SKIP, sizeof(lay.action));
-    lay.action[cols[0]] = CRIME_ID;
-    for (int k = 0; k < NFIELDS; k++) lay.action[cols[k + 1]] = (unsigned char)(ENCODE + k);
-    lay.action[ncols] = TOO_MANY;
+    lay.id_col = cols[0];
+    for (int k = 0; k < NFIELDS; k++) lay.cols[k] = cols[k + 1];
 
-    Py_ssize_t crs_seen = 0, crs = 0; /* carriage returns before a newline, and in all */
-    const char *f = buf + start; /* start of the current field */
-    int col = 0;
+    /* separators of the slab, after those of a row not yet ended (fewer than ncols) carried over */
+    Py_ssize_t *seps = malloc(sizeof(Py_ssize_t) * ((size_t)SLAB_BLOCKS * 64 + (size_t)ncols + 2));
+    Py_ssize_t crs_seen = 0, crs = 0;   /* carriage returns before a line end, and in all */
+    Py_ssize_t line_ends = 0, lines = 0; /* line ends seen, and lines taken (rows and empty lines) */
+    Py_ssize_t nsep = 0;
+    const char *row = buf + start; /* start of the current line */
     Py_ssize_t pos = start;
+    int last = 0;
     r->rows = 0;
-    while (pos < size) {
-        Py_ssize_t base = pos;
-        uint64_t mask, nls, quotes;
-        int cr;
-        if (size - pos >= 64) {
-            quotes = classify64(buf + pos, &mask, &nls, &cr);
-            pos += 64;
-        } else {
-            char tail[64] = {0};
-            memcpy(tail, buf + pos, (size_t)(size - pos));
-            quotes = classify64(tail, &mask, &nls, &cr);
-            pos = size;
+    if (!seps) {
+        r->reason = "out of memory";
+        goto done;
+    }
+    while (!last) {
+        Py_ssize_t *out = seps + nsep;
+        Py_ssize_t slab_ends = 0;
+        for (int blk = 0; blk < SLAB_BLOCKS && pos < size; blk++) {
+            uint64_t mask, nlmask, quotes;
+            int cr;
+            Py_ssize_t base = pos;
+            if (size - pos >= 64) {
+                quotes = classify64(buf + pos, &mask, &nlmask, &cr);
+                pos += 64;
+            } else {
+                char tail[64] = {0};
+                memcpy(tail, buf + pos, (size_t)(size - pos));
+                quotes = classify64(tail, &mask, &nlmask, &cr);
+                pos = size;
+            }
+            crs += cr;
+            if (quotes) {
+                r->reason = "a quote character";
+                goto done;
+            }
+            out = flatten(out, base, mask);
+            slab_ends += bits_set(nlmask);
         }
-        crs += cr;
-        if (quotes) {
-            r->reason = "a quote character";
+        nsep = out - seps;
+        if (pos >= size) {
+            /* a last line with no line end (it may end in an empty field): end it at the end of the data */
+            const char *after = row;
+            for (Py_ssize_t i = nsep - 1; i >= 0; i--)
+                if (buf[seps[i]] == '\n') {
+                    after = buf + seps[i] + 1;
+                    break;
+                }
+            if (after < buf + size) {
+                seps[nsep++] = size;
+                slab_ends++;
+            }
+            last = 1;
+        }
+        line_ends += slab_ends;
+        if (reserve_rows(&lay, r, slab_ends) < 0) {
+            r->reason = "out of memory";
             goto done;
         }
-        while (mask) {
-            int bit = __builtin_ctzll(mask);
-            const char *sep = buf + base + bit;
-            mask &= mask - 1;
-            if (!((nls >> bit) & 1u)) {
-                if (take_field(&lay, r, col, f, sep) < 0) goto done;
-                col++;
+        Py_ssize_t k = 0;
+        while (k < nsep) {
+            Py_ssize_t end = seps[k] - (row - buf) <= 1 ? seps[k] : -1; /* a line end within a byte */
+            if (end >= 0 && (end == size || buf[end] == '\n') && (buf + end == row || buf[end - 1] == '\r')) {
+                if (buf + end != row) crs_seen++; /* an empty line ("" or "\r"): pyarrow skips it too */
+                k += 1;
+            } else if (k + ncols - 1 < nsep) {
+                end = seps[k + ncols - 1];
+                if (end != size && buf[end] != '\n') {
+                    r->reason = "a row with the wrong number of fields";
+                    goto done;
+                }
+                const char *last_end = buf + end;
+                if (buf[end - 1] == '\r') { /* the row is not empty, so end - 1 is in it */
+                    last_end--;
+                    crs_seen++;
+                }
+                if (take_row(&lay, r, row, seps + k, last_end) < 0) goto done;
+                k += ncols;
             } else {
-                if (end_row(&lay, r, col, f, sep, &crs_seen) < 0) goto done;
-                col = 0;
+                break; /* the rest of the line is in the next slab */
             }
-            f = sep + 1;
+            lines++;
+            row = buf + seps[k - 1] + 1;
+        }
+        memmove(seps, seps + k, sizeof(Py_ssize_t) * (size_t)(nsep - k));
+        nsep -= k;
+        if (nsep >= ncols) { /* a line longer than the header, not yet ended */
+            r->reason = "a row with the wrong number of fields";
+            goto done;
         }
     }
-    /* a last line with no newline (it may end in an empty field, as police.uk rows do) */
-    if ((f < buf + size || col > 0) && end_row(&lay, r, col, f, buf + size, &crs_seen) < 0) goto done;
-    /* a carriage return anywhere but before a newline is a line break to pyarrow: let it decide */
+    if (lines != line_ends) { /* a row's separators ran past its line end: too few fields */
+        r->reason = "a row with the wrong number of fields";
+        goto done;
+    }
+    /* a carriage return anywhere but before a line end is a line break to pyarrow: let it decide */
     if (crs != crs_seen) {
         r->reason = "a carriage return inside a line";
         goto done;
@@ -579,6 +641,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     if (ids_group(&lay.ids, buf, &r->repeats) < 0 || lsoa_to_areas(&r->fields[LSOA]) < 0 || count_cells(r) < 0)
         r->reason = "out of memory";
 done:
+    free(seps);
     free(lay.ids.data);
 }
 
