@@ -70,6 +70,33 @@ except ImportError:  # pragma: no cover - depends on the build
     SCANNER = None
 
 
+def simd_paths() -> list[str]:
+    """The scanner's SIMD passes this machine can run (each finds the same separators)."""
+    if SCANNER is None:
+        return ["none"]
+    first = SCANNER.simd()
+    paths = ["generic"]
+    try:
+        SCANNER.simd("avx2")
+        paths.append("avx2")
+    except ValueError:
+        pass
+    SCANNER.simd(first)
+    return paths
+
+
+@pytest.fixture(params=simd_paths(), autouse=True)
+def simd_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here runs once per SIMD pass of the scanner."""
+    if SCANNER is None:
+        yield request.param
+        return
+    before = SCANNER.simd()
+    SCANNER.simd(request.param)
+    yield request.param
+    SCANNER.simd(before)
+
+
 @dataclass
 class Spy:
     """What the readers did during the reads since the last ``clear``."""

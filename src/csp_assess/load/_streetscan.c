@@ -523,6 +523,78 @@ static int lsoa_to_areas(Column *c);
 
 #define SLAB_BLOCKS 256 /* 16 KB of input between row passes: the position list stays in L1 */
 
+/* What one pass over a slab found: separator positions appended at ``out``; line ends and carriage
+ * returns counted; ``pos`` moved past the bytes read. */
+typedef struct {
+    Py_ssize_t *out;
+    Py_ssize_t ends, crs, pos;
+} Slab;
+
+/* The slab pass, for a given 64-byte classifier: returns non-zero at the first block with a quote. */
+#define SLAB_PASS_BODY(CLASSIFY)                                                                         \
+    for (int blk = 0; blk < SLAB_BLOCKS && sl->pos < size; blk++) {                                      \
+        uint64_t mask, nlmask;                                                                           \
+        int cr, quotes;                                                                                  \
+        Py_ssize_t base = sl->pos;                                                                       \
+        if (size - base >= 64) {                                                                         \
+            quotes = CLASSIFY(buf + base, &mask, &nlmask, &cr) != 0;                                          \
+            sl->pos += 64;                                                                               \
+        } else {                                                                                         \
+            char tail[64] = {0};                                                                         \
+            memcpy(tail, buf + base, (size_t)(size - base));                                             \
+            quotes = CLASSIFY(tail, &mask, &nlmask, &cr) != 0;                                                \
+            sl->pos = size;                                                                              \
+        }                                                                                                \
+        sl->crs += cr;                                                                                   \
+        if (quotes) return 1;                                                                            \
+        sl->out = flatten(sl->out, base, mask);                                                          \
+        sl->ends += bits_set(nlmask);                                                                    \
+    }                                                                                                    \
+    return 0;
+
+static int slab_pass_generic(const char *buf, Py_ssize_t size, Slab *sl) { SLAB_PASS_BODY(classify64) }
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+/* classify64 with two 32-byte AVX2 compares per class instead of four 16-byte ones; with BMI the bit
+ * loops use tzcnt and blsr. Chosen at run time where the CPU has them (nearly every x86-64 since 2013). */
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static inline int classify64_avx2(const char *p, uint64_t *seps,
+                                                                                  uint64_t *nls, int *crs) {
+    const __m256i comma = _mm256_set1_epi8(','), newline = _mm256_set1_epi8('\n');
+    const __m256i quote = _mm256_set1_epi8('"'), creturn = _mm256_set1_epi8('\r');
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)p), v1 = _mm256_loadu_si256((const __m256i *)(p + 32));
+    __m256i n0 = _mm256_cmpeq_epi8(v0, newline), n1 = _mm256_cmpeq_epi8(v1, newline);
+    __m256i s0 = _mm256_or_si256(n0, _mm256_cmpeq_epi8(v0, comma));
+    __m256i s1 = _mm256_or_si256(n1, _mm256_cmpeq_epi8(v1, comma));
+    *nls = (uint64_t)(uint32_t)_mm256_movemask_epi8(n0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(n1) << 32;
+    *seps = (uint64_t)(uint32_t)_mm256_movemask_epi8(s0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(s1) << 32;
+    __m256i q = _mm256_or_si256(_mm256_cmpeq_epi8(v0, quote), _mm256_cmpeq_epi8(v1, quote));
+    __m256i r0 = _mm256_cmpeq_epi8(v0, creturn), r1 = _mm256_cmpeq_epi8(v1, creturn);
+    *crs = 0;
+    if (!_mm256_testz_si256(_mm256_or_si256(r0, r1), _mm256_or_si256(r0, r1))) /* rare: CRLF files */
+        *crs = __builtin_popcount((uint32_t)_mm256_movemask_epi8(r0)) +
+               __builtin_popcount((uint32_t)_mm256_movemask_epi8(r1));
+    return !_mm256_testz_si256(q, q);
+}
+
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static int slab_pass_avx2(const char *buf, Py_ssize_t size,
+                                                                           Slab *sl) {
+    SLAB_PASS_BODY(classify64_avx2)
+}
+#endif
+
+static int (*slab_pass)(const char *, Py_ssize_t, Slab *) = slab_pass_generic;
+
+#ifdef HAVE_AVX2_PATH
+static int avx2_usable(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+           __builtin_cpu_supports("popcnt");
+}
+#endif
+
 /* The scan proper; touches no Python object, so it runs without the GIL.
  *
  * Two passes a slab: first every ',' and '\n' is found 64 bytes at a time and its position written to a
@@ -556,26 +628,15 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
     while (!last) {
         Py_ssize_t *out = seps + nsep;
         Py_ssize_t slab_ends = 0;
-        for (int blk = 0; blk < SLAB_BLOCKS && pos < size; blk++) {
-            uint64_t mask, nlmask, quotes;
-            int cr;
-            Py_ssize_t base = pos;
-            if (size - pos >= 64) {
-                quotes = classify64(buf + pos, &mask, &nlmask, &cr);
-                pos += 64;
-            } else {
-                char tail[64] = {0};
-                memcpy(tail, buf + pos, (size_t)(size - pos));
-                quotes = classify64(tail, &mask, &nlmask, &cr);
-                pos = size;
-            }
-            crs += cr;
-            if (quotes) {
-                r->reason = "a quote character";
-                goto done;
-            }
-            out = flatten(out, base, mask);
-            slab_ends += bits_set(nlmask);
+        Slab slab = {out, 0, 0, pos};
+        int quote = slab_pass(buf, size, &slab);
+        out = slab.out;
+        slab_ends = slab.ends;
+        crs += slab.crs;
+        pos = slab.pos;
+        if (quote) {
+            r->reason = "a quote character";
+            goto done;
         }
         nsep = out - seps;
         if (pos >= size) {
@@ -821,7 +882,34 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* simd() -> the name of the slab pass in use; simd(name) switches to "avx2" or "generic" (for tests
+ * and benchmarks; ValueError if this CPU or build has no such pass). */
+static PyObject *streetscan_simd(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *name = NULL;
+    if (!PyArg_ParseTuple(args, "|s", &name)) return NULL;
+    if (name && strcmp(name, "generic") == 0) {
+        slab_pass = slab_pass_generic;
+    } else if (name) {
+#ifdef HAVE_AVX2_PATH
+        if (strcmp(name, "avx2") == 0 && avx2_usable()) {
+            slab_pass = slab_pass_avx2;
+            name = NULL;
+        }
+#endif
+        if (name) {
+            PyErr_SetString(PyExc_ValueError, "no such SIMD path on this machine");
+            return NULL;
+        }
+    }
+#ifdef HAVE_AVX2_PATH
+    if (slab_pass == slab_pass_avx2) return PyUnicode_FromString("avx2");
+#endif
+    return PyUnicode_FromString("generic");
+}
+
 static PyMethodDef methods[] = {
+    {"simd", streetscan_simd, METH_VARARGS, "simd([name]) -> the SIMD path in use (\"avx2\" or \"generic\"); name switches it"},
     {"scan", streetscan_scan, METH_VARARGS,
      "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
     {NULL, NULL, 0, NULL},
@@ -830,4 +918,9 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_streetscan",
                                     "Fast path for plain data.police.uk street-level CSVs.", -1, methods};
 
-PyMODINIT_FUNC PyInit__streetscan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__streetscan(void) {
+#ifdef HAVE_AVX2_PATH
+    if (avx2_usable() && !getenv("CSP_ASSESS_NO_AVX2")) slab_pass = slab_pass_avx2;
+#endif
+    return PyModule_Create(&module);
+}
