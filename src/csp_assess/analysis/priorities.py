@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csp_assess.analysis.select import baseline_counts, period_counts
+from csp_assess.analysis.select import baseline_total, in_period, period_total
 from csp_assess.analysis.stats import change_test, exact_poisson_test
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
@@ -88,6 +88,10 @@ def evaluate(
         for pdef in pset.priorities
     ]
     tests = _year_tests(prepared, rules.alpha)
+    harm_weight = dict(
+        zip(zip(weights["major"], weights["minor"], strict=True), weights["harm_weight"], strict=True)
+    )
+    ranked_norm = ranked["category"].map(_norm)
     rows: list[dict[str, object]] = []
     for pdef, prep, test in zip(pset.priorities, prepared, tests, strict=True):
         rows.append(
@@ -99,11 +103,12 @@ def evaluate(
                 previous,
                 baseline_label,
                 ranked,
+                ranked_norm,
                 rules.candidate_top_n,
                 year_total,
                 harm_total,
                 level,
-                weights,
+                harm_weight,
             )
         )
     rows.extend(
@@ -150,13 +155,12 @@ def _prepare(
         return _Prepared(measure, f"its categories ({measure.describe()}) are not in this extract")
     for col in ("minor", "major"):
         measured_cats.update(_norm(v) for v in sel[col].unique())
-    one = sel.assign(k=1)
     return _Prepared(
         measure,
         sel=sel,
-        count=float(period_counts(one, period, ["k"]).sum()),
-        prev=float(period_counts(one, previous, ["k"]).sum()) if previous else float("nan"),
-        base_n=float(baseline_counts(one, baseline, ["k"]).sum()) if baseline else float("nan"),
+        count=period_total(sel, period),
+        prev=period_total(sel, previous) if previous else float("nan"),
+        base_n=baseline_total(sel, baseline) if baseline else float("nan"),
     )
 
 
@@ -190,11 +194,12 @@ def _one(
     previous: Period | None,
     baseline_label: str,
     ranked: pd.DataFrame,
+    ranked_norm: pd.Series,
     top_n: int,
     year_total: float,
     harm_total: float,
     level: str,
-    weights: pd.DataFrame,
+    harm_weight: dict[tuple[str, str], float],
 ) -> dict[str, object]:
     base: dict[str, object] = {
         "name": pdef.name,
@@ -224,11 +229,9 @@ def _one(
         return base
     count, prev, base_n = prep.count, prep.prev, prep.base_n
     cats = ranked[
-        ranked["category"]
-        .map(_norm)
-        .isin({_norm(c) for c in sel["minor" if level == "minor" else "major"].unique()})
+        ranked_norm.isin({_norm(c) for c in sel["minor" if level == "minor" else "major"].unique()})
     ]
-    harm = _harm_of(sel, period, weights)
+    harm = _harm_of(sel, period, harm_weight)
     dir_prev, p = test
     vol_share = count / year_total * 100 if year_total else 0.0
     harm_share = harm / harm_total * 100 if harm_total and not math.isnan(harm) else float("nan")
@@ -294,15 +297,26 @@ def _p(p: float) -> str:
     return f"={p:.3f}" if p >= 0.001 else "<0.001"
 
 
-def _harm_of(sel: pd.DataFrame, period: Period, weights: pd.DataFrame) -> float:
-    """Harm of the priority's offences in the period: sum of count x harm weight over its minor categories."""
-    by_cat = period_counts(sel, period, ["major", "minor"])
-    if by_cat.empty:
+def _harm_of(sel: pd.DataFrame, period: Period, harm_weight: dict[tuple[str, str], float]) -> float:
+    """Harm of the priority's offences in the period: sum of count x harm weight over its minor categories
+    (in (major, minor) order; NaN if none of them has a weight; categories without one add nothing)."""
+    mask = in_period(sel, period)
+    by_cat: dict[tuple[str, str], int] = {}
+    for key in zip(
+        sel["major"].to_numpy()[mask],
+        sel["minor"].to_numpy()[mask],
+        sel["count"].to_numpy()[mask].tolist(),
+        strict=True,
+    ):
+        by_cat[key[:2]] = by_cat.get(key[:2], 0) + key[2]
+    if not by_cat:
         return 0.0
-    w = weights.set_index(["major", "minor"])["harm_weight"].reindex(by_cat.index)
-    if w.isna().all():
+    cats = sorted(by_cat)
+    w = np.array([harm_weight.get(c, np.nan) for c in cats], dtype=np.float64)
+    if np.isnan(w).all():
         return float("nan")
-    return float((by_cat * w).sum(skipna=True))
+    products = np.array([by_cat[c] for c in cats], dtype=np.int64) * w
+    return float(np.where(np.isnan(products), 0.0, products).sum())
 
 
 def _candidates(

@@ -67,13 +67,15 @@ def rank_categories(
     )
     frame["count"] = frame["count"].fillna(0).astype("int64")
     frame = frame.reset_index().rename(columns={"level_0": "major", "level_1": "minor"})
-    w = weights.set_index(["major", "minor"])
     idx = pd.MultiIndex.from_frame(frame[["major", "minor"]])
-    frame["harm_weight"] = w["harm_weight"].reindex(idx).to_numpy()
-    frame["unit_cost_gbp"] = w["unit_cost_gbp"].reindex(idx).to_numpy()
-    frame["harm_status"] = w["harm_status"].reindex(idx).fillna("unknown").to_numpy()
-    frame["cost_status"] = w["cost_status"].reindex(idx).fillna("unknown").to_numpy()
-    frame["weight_note"] = w["note"].reindex(idx).fillna("").to_numpy()
+    w = weights.set_index(["major", "minor"])[
+        ["harm_weight", "unit_cost_gbp", "harm_status", "cost_status", "note"]
+    ].reindex(idx)
+    frame["harm_weight"] = w["harm_weight"].to_numpy()
+    frame["unit_cost_gbp"] = w["unit_cost_gbp"].to_numpy()
+    frame["harm_status"] = w["harm_status"].fillna("unknown").to_numpy()
+    frame["cost_status"] = w["cost_status"].fillna("unknown").to_numpy()
+    frame["weight_note"] = w["note"].fillna("").to_numpy()
     frame["harm"] = frame["count"] * frame["harm_weight"]
     frame["cost_gbp"] = frame["count"] * frame["unit_cost_gbp"]
     # A category absent from a period that the data covers had no offences in it: zero, not unknown.

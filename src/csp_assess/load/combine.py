@@ -88,7 +88,9 @@ def combine(loads: list[FileLoad]) -> Extract:
                     f"{ld.source.path}: {len(months)} month(s) {span_label(months)} taken from the newer "
                     f"snapshot {winner} instead{tie}"
                 )
-            if used:
+            if used == ld.source.months_covered:  # nothing superseded (the usual case): no filter
+                frames.append(ld.counts)
+            elif used:
                 keep = ld.counts["month"].isin(pd.PeriodIndex(used, freq="M"))
                 frames.append(ld.counts[keep])
 
