@@ -589,6 +589,16 @@ LSOA_NAMES = [
     "Camden\u00a0024B",  # a no-break space is whitespace to Python
     "   ",
     "\u2003Camden 024B\u2003",  # em spaces around: Python strips them
+    # the scanner's eight-bytes-a-step printable test, at each length and byte edge
+    "Ab 001A",  # 7 bytes: the byte-by-byte tail
+    "Abc 001A",  # exactly 8
+    "Abcdefghijk 001A",  # exactly 16
+    "~Tilde~ 001A",  # 0x7e is printable
+    "Del\x7f 001A",  # 0x7f is not
+    "Camden\x1f024B",  # 0x1f is not printable, and whitespace to Python
+    "Camden 024B\x1c",  # the same for 0x1c, in the overlapping last word
+    "Camden\x0b024B",  # vertical tab
+    " Camden 024B ",  # spaces around: stripped
 ]
 
 
@@ -601,6 +611,21 @@ def test_scanner_area_rule_is_area_of_lsoa(name: str, spy: Spy) -> None:
     expected = {area_of_lsoa(name): 1}
     expected[area_of_lsoa("Camden 024B")] = expected.get(area_of_lsoa("Camden 024B"), 0) + 1
     assert {a: n for a, _, _, n in table(load)} == expected
+
+
+def test_lsoa_names_in_runs_and_interleaved(spy: Spy) -> None:
+    """Real files are sorted by LSOA (the scanner reuses the code of a name equal to the row before's);
+    the same names in runs, interleaved, and split by a blank one give the same areas and counts."""
+    names = ["Camden 024B", "Camden 024B", "Camden 001A", "", "Camden 001A", "Hackney 002C", "Caf\u00e9 001A"]
+    names += ["Caf\u00e9 001A", "Hackney 002C", "Camden 024B", "Barking and Dagenham 010D", "Camden 024B"]
+    names += ["Ealing 001A", "Camden 024B"]  # the same length as the name before, another area
+    expected: dict[str, int] = {}
+    for name in names:
+        area = area_of_lsoa(name) if name else NO_LOCATION
+        expected[area] = expected.get(area, 0) + 1
+    for order in (names, sorted(names), sorted(names, reverse=True)):
+        load = taken(spy, csv_bytes([row(f"id{i}", lsoa=n) for i, n in enumerate(order)]))
+        assert {a: n for a, _, _, n in table(load)} == expected
 
 
 def test_two_forces_and_whitespace_in_type(spy: Spy) -> None:

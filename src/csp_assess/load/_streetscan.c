@@ -34,7 +34,7 @@
 #define NFIELDS 4 /* month, force, lsoa, type: dictionary-encoded */
 #define MONTH 0
 #define FORCE 1
-#define LSOA 2 /* its values are turned into areas before they are returned */
+#define LSOA 2 /* encoded by area (local authority), not by name: see encode_area */
 
 typedef struct {
     Py_ssize_t off; /* into the dictionary's arena */
@@ -428,6 +428,8 @@ typedef struct {
     int ncols;
     Ids ids;
     const char *buf;
+    char *scratch; /* "\0" + an LSOA name the area rule here does not cover */
+    Py_ssize_t scratch_cap;
 } Layout;
 
 /* Room for ``n`` more rows in every output array, so a row's pushes need no check. 0, or -1. */
@@ -452,6 +454,82 @@ static inline __attribute__((always_inline)) int encode_field(Column *c, const c
         code = c->last_code;
     } else {
         code = dict_code(&c->dict, p, n);
+        if (code == -2) return -1;
+        c->last_ptr = p;
+        c->last_len = n;
+        c->last_code = code;
+    }
+    c->codes.data[c->codes.len++] = code;
+    return 0;
+}
+
+/* True if every byte of [p, p + n) is printable ASCII (0x20..0x7e): eight bytes a step, each byte b
+ * tested as b + 0x60 >= 0x80 (not below 0x20) and b + 1 < 0x80 (not 0x7f), with no carry between bytes
+ * once the high bits are known clear. */
+static inline int printable_ascii(const char *p, Py_ssize_t n) {
+    const uint64_t high = 0x8080808080808080ULL;
+    uint64_t bad = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        bad |= (w & high) | (~(w + 0x6060606060606060ULL) & high) | ((w + 0x0101010101010101ULL) & high);
+    }
+    if (i < n) {
+        if (n >= 8) { /* the last eight bytes, overlapping the words before */
+            uint64_t w;
+            memcpy(&w, p + n - 8, 8);
+            bad |= (w & high) | (~(w + 0x6060606060606060ULL) & high) | ((w + 0x0101010101010101ULL) & high);
+        } else {
+            for (; i < n; i++) bad |= (uint64_t)(p[i] < 0x20 || p[i] > 0x7e); /* >= 0x80 fails either test */
+        }
+    }
+    return bad == 0;
+}
+
+/* The area (local authority) of an LSOA name, by police_uk.area_of_lsoa's rule, for names of printable
+ * ASCII (where its whitespace is the space alone): strip spaces, then drop a trailing run of spaces + three
+ * digits + a capital ("Barking and Dagenham 001A" -> "Barking and Dagenham"). 0 for any other name. */
+static inline int area_of_name(const char *v, Py_ssize_t n, const char **area, Py_ssize_t *len) {
+    if (!printable_ascii(v, n)) return 0;
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi && v[lo] == ' ') lo++;
+    while (hi > lo && v[hi - 1] == ' ') hi--;
+    if (lo == hi) return 0;
+    if (hi - lo >= 6 && v[hi - 1] >= 'A' && v[hi - 1] <= 'Z' && v[hi - 2] >= '0' && v[hi - 2] <= '9' &&
+        v[hi - 3] >= '0' && v[hi - 3] <= '9' && v[hi - 4] >= '0' && v[hi - 4] <= '9' && v[hi - 5] == ' ') {
+        Py_ssize_t e = hi - 5; /* v[lo] is not a space, so the area before the spaces is not empty */
+        while (v[e - 1] == ' ') e--;
+        hi = e;
+    }
+    *area = v + lo;
+    *len = hi - lo;
+    return 1;
+}
+
+/* Encode an LSOA name field by its area: the dictionary holds ~12-30 areas, not ~5,000 names, so every
+ * lookup hits the cache. A name the rule above does not cover is keyed "\0" + the name, for Python's
+ * area_of_lsoa to decide. Real files come sorted by LSOA, so a name equal to the row before's reuses its
+ * code. 0, or -1 when out of memory. */
+static inline __attribute__((always_inline)) int encode_area(Layout *lay, Column *c, const char *p, Py_ssize_t n) {
+    int32_t code;
+    if (n == 0) {
+        code = -1;
+    } else if (c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
+        code = c->last_code;
+    } else {
+        const char *area;
+        Py_ssize_t len;
+        if (area_of_name(p, n, &area, &len)) {
+            code = dict_code(&c->dict, area, len);
+        } else {
+            char *sc = grown(lay->scratch, &lay->scratch_cap, n + 1, 1, 256);
+            if (!sc) return -1;
+            lay->scratch = sc;
+            sc[0] = '\0';
+            memcpy(sc + 1, p, (size_t)n);
+            code = dict_code(&c->dict, sc, n + 1);
+        }
         if (code == -2) return -1;
         c->last_ptr = p;
         c->last_len = n;
@@ -491,7 +569,8 @@ static inline __attribute__((always_inline)) int take_row(Layout *lay, ScanResul
     for (int k = 0; k < NFIELDS; k++) {
         int c = lay->cols[k];
         f = FIELD_START(c);
-        if (encode_field(&r->fields[k], f, FIELD_END(c) - f) < 0) {
+        if ((k == LSOA ? encode_area(lay, &r->fields[k], f, FIELD_END(c) - f)
+                       : encode_field(&r->fields[k], f, FIELD_END(c) - f)) < 0) {
             r->reason = "out of memory";
             return -1;
         }
@@ -518,8 +597,6 @@ static inline int bits_set(uint64_t mask) {
     for (; mask; mask &= mask - 1) n++;
     return n;
 }
-
-static int lsoa_to_areas(Column *c);
 
 #define SLAB_BLOCKS 256 /* 16 KB of input between row passes: the position list stays in L1 */
 
@@ -699,79 +776,12 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         r->reason = "a carriage return inside a line";
         goto done;
     }
-    if (ids_group(&lay.ids, buf, &r->repeats) < 0 || lsoa_to_areas(&r->fields[LSOA]) < 0 || count_cells(r) < 0)
+    if (ids_group(&lay.ids, buf, &r->repeats) < 0 || count_cells(r) < 0)
         r->reason = "out of memory";
 done:
     free(seps);
     free(lay.ids.data);
-}
-
-/* LSOA names -> areas (local authorities), per distinct name, then every row's code remapped: Python
- * then gets ~12 areas, not ~5,000 names a file. The rule is police_uk.area_of_lsoa's, done here only for
- * names of printable ASCII (where its whitespace is the space alone): strip spaces, then drop a trailing
- * run of spaces + three digits + a capital ("Barking and Dagenham 001A"). Any other name becomes the key
- * "\0" + the name, for Python to apply the rule to. 0, or -1 when out of memory. */
-static int lsoa_to_areas(Column *c) {
-    Dict areas;
-    if (dict_init(&areas) < 0) {
-        dict_free(&areas);
-        return -1;
-    }
-    Py_ssize_t nv = c->dict.nvals;
-    int32_t *map = malloc(sizeof(int32_t) * (size_t)(nv ? nv : 1));
-    char *raw = NULL;
-    Py_ssize_t raw_cap = 0;
-    int rc = 0;
-    if (!map) {
-        rc = -1;
-        goto out;
-    }
-    for (Py_ssize_t i = 0; i < nv; i++) {
-        const char *v = c->dict.arena + c->dict.vals[i].off;
-        Py_ssize_t n = c->dict.vals[i].len, lo = 0, hi = n;
-        int printable = 1;
-        for (Py_ssize_t j = 0; j < n && printable; j++) printable = v[j] >= 0x20 && v[j] <= 0x7e;
-        while (printable && lo < hi && v[lo] == ' ') lo++;
-        while (printable && hi > lo && v[hi - 1] == ' ') hi--;
-        int32_t code;
-        if (printable && hi - lo >= 6 && v[hi - 1] >= 'A' && v[hi - 1] <= 'Z' && v[hi - 2] >= '0' &&
-            v[hi - 2] <= '9' && v[hi - 3] >= '0' && v[hi - 3] <= '9' && v[hi - 4] >= '0' && v[hi - 4] <= '9' &&
-            v[hi - 5] == ' ') {
-            Py_ssize_t e = hi - 5; /* v[lo] is not a space, so the area before the spaces is not empty */
-            while (v[e - 1] == ' ') e--;
-            code = dict_code(&areas, v + lo, e - lo);
-        } else if (printable && lo < hi) {
-            code = dict_code(&areas, v + lo, hi - lo); /* no code to drop: the stripped name */
-        } else {
-            char *nr = grown(raw, &raw_cap, n + 1, 1, 256);
-            if (!nr) {
-                rc = -1;
-                goto out;
-            }
-            raw = nr;
-            raw[0] = '\0';
-            memcpy(raw + 1, v, (size_t)n);
-            code = dict_code(&areas, raw, n + 1);
-        }
-        if (code < 0) {
-            rc = -1;
-            goto out;
-        }
-        map[i] = code;
-    }
-    for (Py_ssize_t r = 0; r < c->codes.len; r++)
-        if (c->codes.data[r] >= 0) c->codes.data[r] = map[c->codes.data[r]];
-    dict_free(&c->dict);
-    c->dict = areas;
-    areas.slots = NULL; /* now owned by c->dict */
-    areas.hashes = NULL;
-    areas.vals = NULL;
-    areas.arena = NULL;
-out:
-    dict_free(&areas);
-    free(map);
-    free(raw);
-    return rc;
+    free(lay.scratch);
 }
 
 static PyObject *build_result(ScanResult *r) {
