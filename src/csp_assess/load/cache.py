@@ -265,12 +265,12 @@ def _loads_from(table: Any, meta: dict[str, Any]) -> list[FileLoad]:
             if name in periods:
                 cols[name] = pd.arrays.PeriodArray(col.to_numpy().astype(np.int64), dtype=pd.PeriodDtype("M"))
             elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-                cols[name] = pd.Series(col.to_numpy(), dtype=object)
+                cols[name] = np.asarray(col.to_numpy(), dtype=object)
             else:
                 cols[name] = col.to_numpy()
         loads.append(
             FileLoad(
-                counts=pd.DataFrame(cols),
+                columns=cols,
                 source=_source_from_json(info["source"]),
                 rejects=[Reject(f, ln, r) for f, ln, r in info["rejects"]],
                 warnings=list(info["warnings"]),

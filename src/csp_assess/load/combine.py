@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csp_assess.errors import LayoutError
-from csp_assess.model import Extract, FileLoad, Reject
+from csp_assess.model import Extract, FileLoad, Reject, frame_of
 from csp_assess.periods import span_label
 
 SCHEME_NAMES = {
@@ -57,7 +59,7 @@ def combine(loads: list[FileLoad]) -> Extract:
         warnings.extend(ld.warnings)
         rejects.extend(ld.rejects)
 
-    frames: list[pd.DataFrame] = []
+    chosen: list[tuple[FileLoad, list[pd.Period] | None]] = []  # each load, and the months it gives
     for _scope, group in sorted(by_scope.items()):
         # Newest snapshot first: latest last month, then file name (deterministic on ties).
         ranked = sorted(
@@ -89,16 +91,11 @@ def combine(loads: list[FileLoad]) -> Extract:
                     f"snapshot {winner} instead{tie}"
                 )
             if used == ld.source.months_covered:  # nothing superseded (the usual case): no filter
-                frames.append(ld.counts)
+                chosen.append((ld, None))
             elif used:
-                keep = ld.counts["month"].isin(pd.PeriodIndex(used, freq="M"))
-                frames.append(ld.counts[keep])
+                chosen.append((ld, used))
 
-    frames = [f for f in frames if len(f)]
-    if frames:
-        counts = pd.concat(frames, ignore_index=True)
-    else:
-        counts = loads[0].counts.iloc[0:0]
+    counts = _stacked(chosen) if chosen else loads[0].counts.iloc[0:0]
     if "subarea" in counts.columns:
         counts["subarea"] = counts["subarea"].fillna("")
     sort_cols = [c for c in ("area", "month", "major", "minor", "subarea", "force") if c in counts.columns]
@@ -112,6 +109,46 @@ def combine(loads: list[FileLoad]) -> Extract:
         scheme=scheme,
         level=level,
     )
+
+
+def _ordinals(months: Any) -> np.ndarray:
+    """A PeriodArray's month ordinals (int64), without a copy."""
+    return np.asarray(months.asi8)
+
+
+def _stacked(chosen: list[tuple[FileLoad, list[pd.Period] | None]]) -> pd.DataFrame:
+    """One table of the chosen loads' rows (only the given months of each, where a list is given).
+
+    Loads that came as arrays (police.uk street files, cached loads) are stacked as arrays into one
+    DataFrame: one construction, not one a file. Otherwise their DataFrames are concatenated.
+    """
+    columns = [ld.columns for ld, _ in chosen]
+    names = {tuple(c) for c in columns if c is not None}
+    if all(c is not None for c in columns) and len(names) == 1:
+        parts: dict[str, list[Any]] = {name: [] for name in next(iter(names))}
+        for (_, months), cols in zip(chosen, columns, strict=True):
+            assert cols is not None
+            keep = None if months is None else np.isin(_ordinals(cols["month"]), [m.ordinal for m in months])
+            for name, values in cols.items():
+                arr = _ordinals(values) if isinstance(values, pd.arrays.PeriodArray) else values
+                parts[name].append(arr if keep is None else arr[keep])
+        first = columns[0]
+        assert first is not None
+        stacked = {
+            name: pd.arrays.PeriodArray(np.concatenate(arrs), dtype=first[name].dtype)
+            if isinstance(first[name], pd.arrays.PeriodArray)
+            else np.concatenate(arrs)
+            for name, arrs in parts.items()
+        }
+        return frame_of(stacked)
+    frames = []
+    for ld, months in chosen:
+        if months is None:
+            frames.append(ld.counts)
+        else:
+            frames.append(ld.counts[ld.counts["month"].isin(pd.PeriodIndex(months, freq="M"))])
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else chosen[0][0].counts.iloc[0:0]
 
 
 _NUMBER = re.compile(r"\d[\d,]*")

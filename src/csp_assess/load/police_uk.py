@@ -66,7 +66,7 @@ from csp_assess.load.street_scan import (
     scan_file,
     sniff_encoding,
 )
-from csp_assess.model import FileLoad, Reject, SourceFile
+from csp_assess.model import CountColumns, FileLoad, Reject, SourceFile
 
 __all__ = ["LOADER_VERSION", "REQUIRED_COLUMNS", "is_police_uk_header", "read_police_uk_csv"]
 
@@ -98,6 +98,7 @@ _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of parallel work
 _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MONTHLY = pd.PeriodDtype("M")
 
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
 
@@ -599,16 +600,14 @@ def _aggregate(
     months_arr = np.array(months_used or [0], dtype=np.int64)
     major = np.array(type_distinct, dtype=object)[t]
     area = np.array(area_distinct, dtype=object)[a]
-    out = pd.DataFrame(
-        {
-            "area": pd.Series(area, dtype=object),
-            "month": pd.arrays.PeriodArray(months_arr[m], dtype=pd.PeriodDtype("M")),
-            "major": pd.Series(major, dtype=object),
-            "minor": pd.Series(major.copy(), dtype=object),
-            "count": counts.astype(np.int64),
-            "force": pd.Series(np.array(force_distinct, dtype=object)[f], dtype=object),
-        }
-    )
+    out: CountColumns = {
+        "area": area,
+        "month": pd.arrays.PeriodArray(months_arr[m], dtype=_MONTHLY),
+        "major": major,
+        "minor": major.copy(),
+        "count": counts.astype(np.int64),
+        "force": np.array(force_distinct, dtype=object)[f],
+    }
 
     rows_counted = int(counts.sum())
     warnings: list[str] = []
@@ -657,7 +656,7 @@ def _aggregate(
     )
     if source.rows_read != source.rows_counted + source.rows_rejected:  # pragma: no cover - invariant
         raise AssertionError(f"{name}: rows read != rows counted + rows rejected")
-    return FileLoad(counts=out, source=source, rejects=rejects, warnings=warnings)
+    return FileLoad(columns=out, source=source, rejects=rejects, warnings=warnings)
 
 
 def _surely_distinct(arr: pa.Array) -> bool:
