@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csp_assess.errors import InputError, LayoutError
+from csp_assess.load.textio import first_line
 
 MONTH_COLUMN = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])$")
 
@@ -40,16 +41,16 @@ def _norm(cell: str) -> str:
 
 def header_of(head_text: str, name: str) -> tuple[list[str], str]:
     """Parse the first line of a text; returns (cells, delimiter). Refuses empty files."""
-    first_line = head_text.splitlines()[0] if head_text.strip() else ""
-    if not first_line.strip():
+    line = first_line(head_text) if head_text.strip() else ""
+    if not line.strip():
         raise InputError("file is empty: export the data again with its header row", file=name)
     delim = ","
-    if first_line.count(",") == 0:
+    if line.count(",") == 0:
         for cand in (";", "\t", "|"):
-            if first_line.count(cand) > 0:
+            if line.count(cand) > 0:
                 delim = cand
                 break
-    cells = next(csv.reader(io.StringIO(first_line), delimiter=delim))
+    cells = next(csv.reader(io.StringIO(line), delimiter=delim))
     return [c.strip() for c in cells], delim
 
 

@@ -435,8 +435,11 @@ def _lsoa_areas(codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, list[st
 
 
 def _codes_of(codes: bytes, rows: int) -> np.ndarray:
-    """The scanner's codes; an empty buffer means a column with one value on every row."""
-    return np.frombuffer(codes, dtype=np.int32) if codes or not rows else np.zeros(rows, dtype=np.int32)
+    """The scanner's codes; an empty buffer means a column with one value on every row (then a read-only
+    view of one zero, not an array: the codes are read only for the few rows rejected or repeated)."""
+    if codes or not rows:
+        return np.frombuffer(codes, dtype=np.int32)
+    return np.broadcast_to(np.int32(0), (rows,))
 
 
 def _encoded_scan(raw: RawScan) -> _Encoded | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import mmap
 from typing import Any
 
+from csp_assess.load.textio import first_line
+
 try:  # without a C compiler at install time the module is missing, and pyarrow reads every file
     from csp_assess.load import _streetscan
 except ImportError:  # pragma: no cover - depends on the build
@@ -51,8 +53,9 @@ def sniff_encoding(head: bytes) -> str:
 
 
 def header_cells(head: bytes, encoding: str) -> list[str]:
-    text = head.decode(encoding, errors="replace")
-    first = text.splitlines()[0] if text else ""
+    """The header's cells: the first line only is decoded (a line end byte is never inside a character)."""
+    cut = head.find(b"\n")
+    first = first_line(head[: cut + 1 if cut >= 0 else len(head)].decode(encoding, errors="replace"))
     return [c.strip().strip('"') for c in first.split(",")]
 
 

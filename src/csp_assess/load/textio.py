@@ -7,6 +7,14 @@ from pathlib import Path
 from csp_assess.errors import InputError
 
 
+def first_line(text: str) -> str:
+    """The first line of ``text`` as ``text.splitlines()[0]`` gives it ("" for no text), without
+    splitting the rest of a 64 KiB sample into lines."""
+    cut = text.find("\n")
+    lines = (text if cut < 0 else text[: cut + 1]).splitlines()
+    return lines[0] if lines else ""
+
+
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     """Return (text, encoding used). A file that is neither UTF-8 nor cp1252 is refused by name."""
     if b"\x00" in data[:4096]:
