@@ -86,6 +86,12 @@ def test_argv_guess(extract: Path, tmp_path: Path) -> None:
     got = scan_ahead.take(file)
     assert got is not None and got == street_scan.scan_path(file)
     assert scan_ahead.take(file) is None  # handed over once
+    # an option's value written with '=' (compare --against=DIR) is scanned too
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "small.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    scan_ahead.start_from_argv(["compare", str(other), f"--against={extract}", "--no-cache"])
+    assert scan_ahead.take(file) == got
 
 
 def test_a_file_changed_after_its_scan_is_read_again(extract: Path) -> None:

@@ -119,9 +119,9 @@ def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> Non
 def start_from_argv(argv: Sequence[str]) -> None:
     """Scan ahead from the raw command line (``cli.main`` calls this before typer parses it).
 
-    A guess, and a safe one: the arguments after a loading command that name existing files or folders.
-    An option's value that happens to be a large street-level CSV is scanned for nothing; a file the
-    guess misses (``--against=DIR``, say) is simply read by the loader.
+    A guess, and a safe one: the arguments after a loading command (and the values of ``--option=VALUE``)
+    that name existing files or folders. An option's value that happens to be a large street-level CSV is
+    scanned for nothing; a file the guess misses is simply read by the loader.
     """
     global _active
     _active = None  # a new command line: nothing from an earlier call in this process is reused
@@ -130,7 +130,10 @@ def start_from_argv(argv: Sequence[str]) -> None:
         return
     if any(a == o or a.startswith(o + "=") for a in args for o in MAPPING_OPTIONS):
         return
-    paths = [a for a in args[1:] if not a.startswith("-") and os.path.exists(a)]
+    # FILES, and option values written as --option=VALUE (--against=DIR); a value given after a space
+    # is a plain argument already
+    values = [a.split("=", 1)[1] if a.startswith("--") and "=" in a else a for a in args[1:]]
+    paths = [v for v in values if v and not v.startswith("-") and os.path.exists(v)]
     if paths:
         start(paths, use_cache="--no-cache" not in args)
 
