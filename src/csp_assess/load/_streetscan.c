@@ -447,20 +447,29 @@ static int reserve_rows(Layout *lay, ScanResult *r, Py_ssize_t n) {
     return 0;
 }
 
-/* Dictionary-encode one field (room reserved). 0, or -1 when out of memory. */
-static inline __attribute__((always_inline)) int encode_field(Column *c, const char *p, Py_ssize_t n) {
-    int32_t code;
-    if (c->repeats && c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
-        code = c->last_code;
-    } else {
-        code = dict_code(&c->dict, p, n);
-        if (code == -2) return -1;
-        c->last_ptr = p;
-        c->last_len = n;
-        c->last_code = code;
-    }
+/* True if the field [p, p + n) is the one the column saw last (its code can be reused). */
+static inline int same_as_last(const Column *c, const char *p, Py_ssize_t n) {
+    return c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n);
+}
+
+/* Append the code of field [p, p + n) (room reserved) and remember the field as the last seen. 0, or -1
+ * for the code -2 (out of memory). */
+static inline int put_code(Column *c, const char *p, Py_ssize_t n, int32_t code) {
+    if (code == -2) return -1;
+    c->last_ptr = p;
+    c->last_len = n;
+    c->last_code = code;
     c->codes.data[c->codes.len++] = code;
     return 0;
+}
+
+/* Dictionary-encode one field (room reserved). 0, or -1 when out of memory. */
+static inline __attribute__((always_inline)) int encode_field(Column *c, const char *p, Py_ssize_t n) {
+    if (c->repeats && same_as_last(c, p, n)) {
+        c->codes.data[c->codes.len++] = c->last_code;
+        return 0;
+    }
+    return put_code(c, p, n, dict_code(&c->dict, p, n));
 }
 
 /* True if every byte of [p, p + n) is printable ASCII (0x20..0x7e): eight bytes a step, each byte b
@@ -512,31 +521,23 @@ static inline int area_of_name(const char *v, Py_ssize_t n, const char **area, P
  * area_of_lsoa to decide. Real files come sorted by LSOA, so a name equal to the row before's reuses its
  * code. 0, or -1 when out of memory. */
 static inline __attribute__((always_inline)) int encode_area(Layout *lay, Column *c, const char *p, Py_ssize_t n) {
-    int32_t code;
     if (n == 0) {
-        code = -1;
-    } else if (c->last_ptr && n == c->last_len && same_bytes(p, c->last_ptr, n)) {
-        code = c->last_code;
-    } else {
-        const char *area;
-        Py_ssize_t len;
-        if (area_of_name(p, n, &area, &len)) {
-            code = dict_code(&c->dict, area, len);
-        } else {
-            char *sc = grown(lay->scratch, &lay->scratch_cap, n + 1, 1, 256);
-            if (!sc) return -1;
-            lay->scratch = sc;
-            sc[0] = '\0';
-            memcpy(sc + 1, p, (size_t)n);
-            code = dict_code(&c->dict, sc, n + 1);
-        }
-        if (code == -2) return -1;
-        c->last_ptr = p;
-        c->last_len = n;
-        c->last_code = code;
+        c->codes.data[c->codes.len++] = -1;
+        return 0;
     }
-    c->codes.data[c->codes.len++] = code;
-    return 0;
+    if (same_as_last(c, p, n)) {
+        c->codes.data[c->codes.len++] = c->last_code;
+        return 0;
+    }
+    const char *area;
+    Py_ssize_t len;
+    if (area_of_name(p, n, &area, &len)) return put_code(c, p, n, dict_code(&c->dict, area, len));
+    char *sc = grown(lay->scratch, &lay->scratch_cap, n + 1, 1, 256);
+    if (!sc) return -1;
+    lay->scratch = sc;
+    sc[0] = '\0';
+    memcpy(sc + 1, p, (size_t)n);
+    return put_code(c, p, n, dict_code(&c->dict, sc, n + 1));
 }
 
 /* One well-formed row: ``ends[c]`` is where column c ends (its ',' or the line end), the row starts at
