@@ -361,9 +361,7 @@ def _cells_from_grid(grid: bytes, dims: tuple[int, int, int, int]) -> _Cells:
     """The scanner's counts over the full grid of codes (each dimension's last index is the blank)."""
     counts = np.frombuffer(grid, dtype=np.int32)
     at = np.flatnonzero(counts)
-    parts = np.unravel_index(at, dims)
-    m, f, a, t = (np.where(p == d - 1, -1, p) for p, d in zip(parts, dims, strict=True))
-    return _Cells(m, f, a, t, counts[at].astype(np.int64))
+    return _cells_of(np.unravel_index(at, dims), dims, counts[at])
 
 
 def _cells_from_codes(
@@ -377,6 +375,11 @@ def _cells_from_codes(
     else:  # pragma: no cover - needs millions of distinct values in every column
         combos, counts = np.unique(np.stack(shifted), axis=1, return_counts=True)
         parts = tuple(combos)
+    return _cells_of(parts, dims, counts)
+
+
+def _cells_of(parts: tuple[np.ndarray, ...], dims: tuple[int, ...], counts: np.ndarray) -> _Cells:
+    """Cells from grid indices per dimension, the last index of each turned back into -1 (blank)."""
     m, f, a, t = (np.where(p == d - 1, -1, p) for p, d in zip(parts, dims, strict=True))
     return _Cells(m, f, a, t, counts.astype(np.int64))
 
