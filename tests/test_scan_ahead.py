@@ -7,6 +7,7 @@ only what it may; a file that changes after its scan is read again.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,58 @@ def test_the_command_starts_scanning_before_it_imports_typer_or_pandas(extract: 
     # 765 rows a copy, 9 copies; 12 repeats a copy are not counted
     assert "Read 6,885 rows from 1 file: 6,777 counted + 108 rejected" in done.stderr
     assert done.stdout.lstrip("\ufeff").startswith("rank,")
+
+
+def test_zip_members_scanned_ahead_give_the_same_output(
+    cli, extract: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A police.uk download zip: its street members are scanned ahead (by the name the loader gives them),
+    the other members are not, and the output is the same as without scan-ahead, rejects' lines included
+    (a blank Month in the second member: its line is found by decompressing that member only then)."""
+    import zipfile
+
+    month = (extract / "2021-09-city-of-london-street.csv").read_text(encoding="utf-8")
+    lines = month.splitlines()
+    bad = lines[:5] + [",,City of London Police,City of London Police,,,,,,Burglary,,"] + lines[5:100]
+    download = tmp_path / "download.zip"
+    with zipfile.ZipFile(download, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2021-09/2021-09-city-of-london-street.csv", month)
+        zf.writestr("2021-09/2021-09-city-of-london-outcomes.csv", "Crime ID,Month\n")
+        zf.writestr(
+            "2021-10/2021-10-city-of-london-street.csv", "\n".join(bad).replace("2021-09", "2021-10") + "\n"
+        )
+    monkeypatch.setattr(scan_ahead, "MIN_BYTES", 0)
+    args = (
+        "rank",
+        download,
+        "--area",
+        "City of London",
+        "--year",
+        "2021/22",
+        "--format",
+        "json",
+        "--no-cache",
+    )
+    taken: list[str] = []
+    real_take = scan_ahead.take
+
+    def spy(path: str) -> street_scan.RawScan | None:
+        got = real_take(path)
+        if got is not None:
+            taken.append(path)
+        return got
+
+    monkeypatch.setattr(scan_ahead, "take", spy)
+    with_ahead = cli(*args)
+    listed_ahead = cli("validate", download, "--format", "json")
+    members = [f"{download}!2021-09/2021-09-city-of-london-street.csv"]
+    members.append(f"{download}!2021-10/2021-10-city-of-london-street.csv")
+    assert sorted(taken) == sorted(members + members)  # by rank, then by validate (threads: any order)
+    monkeypatch.setattr(scan_ahead, "start", lambda *a, **k: None)
+    without = cli(*args)
+    listed = cli("validate", download, "--format", "json")
+    assert with_ahead.code == without.code == listed_ahead.code == listed.code == 0
+    assert (with_ahead.out, with_ahead.err) == (without.out, without.err)
+    assert listed_ahead.out == listed.out
+    rejects = json.loads(listed.out)["rejects"]
+    assert {"file": members[1], "line": 6, "reason": "blank Month"} in rejects  # header, 4 rows, then it

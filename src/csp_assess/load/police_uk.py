@@ -57,11 +57,13 @@ import pyarrow.csv as pacsv
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load import scan_ahead
 from csp_assess.load.street_scan import (
+    HEAD_BYTES,
     LOADER_VERSION,
     REQUIRED_COLUMNS,
     RawScan,
     header_cells,
     is_police_uk_header,
+    is_street_member,
     scan_buffer,
     scan_file,
     sniff_encoding,
@@ -734,15 +736,29 @@ def read_police_uk_files(paths: Sequence[str | Path], workers: int = 2) -> list[
         return list(pool.map(lambda p: read_police_uk_csv(p, str(p), use_threads=False), paths))
 
 
-def is_street_member(member: str) -> bool:
-    return member.lower().endswith("-street.csv")
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, use_threads: bool) -> FileLoad:
+    """One member: from its scan-ahead if there is one (then only its first 64 KiB are decompressed here,
+    and the rest only if a reject needs a line number), else decompressed and read."""
+    ahead = scan_ahead.take(name)
+    scanned = _encoded_scan(ahead) if ahead is not None else None
+    if scanned is None:
+        return read_police_uk_csv(zf.read(info), name, use_threads=use_threads)
+    with zf.open(info) as fh:
+        head = fh.read(HEAD_BYTES)
+
+    def record_lines(n: int) -> tuple[np.ndarray | None, list[tuple[int, str]]]:
+        data = zf.read(info)
+        return _record_lines(_Input(pa.py_buffer(data), head, None), "utf-8-sig", n)
+
+    return _aggregate(scanned, [], name, sniff_encoding(head), record_lines)
 
 
 def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
     """Read every ``*-street.csv`` member of a police.uk download zip, in memory (nothing extracted).
 
-    Members are decompressed one at a time and parsed ``workers`` at a time (at most ``workers + 1``
-    members in memory). ``*-outcomes.csv`` and ``*-stop-and-search.csv`` members are skipped and listed
+    Members are decompressed and parsed ``workers`` at a time, each in its worker thread (zlib and the
+    parsers release the GIL; zipfile serialises only the reads of compressed bytes), with at most
+    ``workers + 1`` members in memory. ``*-outcomes.csv`` and ``*-stop-and-search.csv`` members are skipped and listed
     in a warning on the first load. A zip that cannot be opened, or whose member fails its CRC, raises
     ``InputError`` naming the file. Display names are ``<zip path>!<member>``.
     """
@@ -760,12 +776,7 @@ def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
                     skipped.append(member)
                     continue
                 window.acquire()
-                try:
-                    data = zf.read(info)
-                except BaseException:
-                    window.release()
-                    raise
-                fut = pool.submit(read_police_uk_csv, data, f"{path}!{member}", use_threads=workers <= 1)
+                fut = pool.submit(_read_member, zf, info, f"{path}!{member}", workers <= 1)
                 fut.add_done_callback(lambda _f: window.release())
                 futures.append(fut)
             loads = [f.result() for f in futures]

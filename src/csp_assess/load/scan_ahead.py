@@ -2,8 +2,9 @@
 
 Why: ``rank`` on a large extract spends ~0.6 s parsing its options and importing pandas and the analysis
 before it reads a byte. The C scanner needs neither pandas nor the GIL, so ``start_from_argv`` sets two
-threads scanning the files named on the command line meanwhile; the loader collects each result with
-``take``. At most ``WINDOW`` results wait at a time, so memory stays bounded. A file the loader reaches
+threads scanning the files named on the command line meanwhile (and the street-level members of zip
+downloads: zlib drops the GIL too); the loader collects each result with ``take``, by the name it gives
+the file (``<zip>!<member>`` for a member). At most ``WINDOW`` results wait at a time, so memory stays bounded. A file the loader reaches
 before its scan has begun is read by the loader itself, so nothing ever waits on a scan that will not
 run. Files the counts cache will serve are left alone.
 """
@@ -16,15 +17,26 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
-from csp_assess.load.street_scan import RawScan, available, scan_path
+from csp_assess.load.street_scan import (
+    RawScan,
+    available,
+    is_street_member,
+    member_name,
+    scan_path,
+    scan_zip_member,
+)
 
 WINDOW = 96  # ~0.65 MB each on the 80,000-row months of the benchmark: ~60 MB at most
 MIN_BYTES = 1_000_000  # smaller files are read in a few ms anyway
 
 
 class _Slot:
-    def __init__(self, path: str) -> None:
-        self.path = path
+    """One file to scan: ``file`` on disk, or its zip ``member``; ``path`` is the loader's name for it."""
+
+    def __init__(self, file: str, member: str | None = None) -> None:
+        self.file = file
+        self.member = member
+        self.path = file if member is None else member_name(file, member)
         self.state = "queued"  # -> "running" -> "done"; or "claimed" by the loader before it ran
         self.done = threading.Event()
         self.value: RawScan | None = None
@@ -32,9 +44,9 @@ class _Slot:
 
 
 class _ScanAhead:
-    def __init__(self, paths: list[str], workers: int) -> None:
+    def __init__(self, slots: list[_Slot], workers: int) -> None:
         self.lock = threading.Lock()
-        self.queue = deque(_Slot(p) for p in paths)
+        self.queue = deque(slots)
         self.slots = {s.path: s for s in self.queue}
         self.window = threading.Semaphore(WINDOW)
         for _ in range(workers):
@@ -54,8 +66,13 @@ class _ScanAhead:
                 if slot is None:
                     self.window.release()
                     return
-            identity = _identity(slot.path)
-            value = scan_path(slot.path) if identity is not None else None
+            identity = _identity(slot.file)
+            if identity is None:
+                value = None
+            elif slot.member is None:
+                value = scan_path(slot.file)
+            else:
+                value = scan_zip_member(slot.file, slot.member)
             with self.lock:
                 slot.identity = identity
                 slot.value = value
@@ -77,7 +94,7 @@ class _ScanAhead:
             return None
         self.window.release()
         # a file changed since it was scanned (possible when the package is used as a library) is re-read
-        return slot.value if slot.identity == _identity(path) else None
+        return slot.value if slot.identity == _identity(slot.file) else None
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -104,16 +121,28 @@ def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> Non
     try:
         from csp_assess.load import expand_paths
 
-        files = [f for f in expand_paths(paths) if f.suffix.lower() == ".csv"]
+        files = [f for f in expand_paths(paths) if f.suffix.lower() in (".csv", ".zip")]
         files = [f for f in files if os.stat(f).st_size >= MIN_BYTES]
         if use_cache and files:
             from csp_assess.load import cache
 
             files = [f for f in files if not cache.has_entry(f)]
-    except Exception:  # the loader reports bad paths itself, with its own message
+        slots = [s for f in files for s in _slots_of(f)]
+    except Exception:  # the loader reports bad paths (and bad zips) itself, with its own message
         return
-    if files:
-        _active = _ScanAhead([str(f) for f in files], workers)
+    if slots:
+        _active = _ScanAhead(slots, workers)
+
+
+def _slots_of(file: Path) -> list[_Slot]:
+    """A CSV's one slot, or one per street-level member of a zip, in the order the loader reads them."""
+    if file.suffix.lower() != ".zip":
+        return [_Slot(str(file))]
+    import zipfile
+
+    with zipfile.ZipFile(file) as zf:
+        members = [i.filename for i in zf.infolist() if not i.is_dir()]
+    return [_Slot(str(file), m) for m in members if m.lower().endswith(".csv") and is_street_member(m)]
 
 
 def start_from_argv(argv: Sequence[str]) -> None:
@@ -134,8 +163,8 @@ def start_from_argv(argv: Sequence[str]) -> None:
     # is a plain argument already
     values = [a.split("=", 1)[1] if a.startswith("--") and "=" in a else a for a in args[1:]]
     paths = [v for v in values if v and not v.startswith("-") and os.path.exists(v)]
-    if paths:
-        start(paths, use_cache="--no-cache" not in args)
+    if paths:  # validate reads every file itself; the other commands take cached counts where they can
+        start(paths, use_cache="--no-cache" not in args and args[0] != "validate")
 
 
 def take(path: str) -> RawScan | None:

@@ -93,6 +93,15 @@ def _unquoted(cell: str) -> str:
     return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
+def _plain_header(head: bytes) -> list[str] | None:
+    """The header cells if ``head`` starts a UTF-8 street-level file (the scanner's case), else None."""
+    if not head.strip():
+        return None
+    encoding = sniff_encoding(head)
+    header = header_cells(head, encoding)
+    return header if encoding != "cp1252" and is_police_uk_header(header) else None
+
+
 def scan_path(path: str) -> RawScan | None:
     """Scan a file on disk if it is a plain UTF-8 street-level CSV; None otherwise, or on any error
     (the loader then reads it the general way, and reports what is wrong)."""
@@ -101,12 +110,35 @@ def scan_path(path: str) -> RawScan | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-            if not head.strip():
-                return None
-            encoding = sniff_encoding(head)
-            header = header_cells(head, encoding)
-        if encoding == "cp1252" or not is_police_uk_header(header):
-            return None
-        return scan_file(path, head, header)
+        header = _plain_header(head)
+        return scan_file(path, head, header) if header is not None else None
     except (OSError, ValueError):
         return None
+
+
+def is_street_member(member: str) -> bool:
+    """A zip member that is a street-level crime file (police.uk downloads also hold outcomes and stop and
+    search files)."""
+    return member.lower().endswith("-street.csv")
+
+
+def member_name(zip_path: str, member: str) -> str:
+    """What the loader calls a zip member: ``<zip path>!<member>``."""
+    return f"{zip_path}!{member}"
+
+
+def scan_zip_member(zip_path: str, member: str) -> RawScan | None:
+    """``scan_path`` for a member of a zip, decompressed in memory; None on any error (the loader then
+    reads the member itself, and reports what is wrong)."""
+    if _streetscan is None:
+        return None
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            data = zf.read(member)
+    except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error):
+        return None
+    header = _plain_header(data[:HEAD_BYTES])
+    return scan_buffer(data, data[:HEAD_BYTES], header) if header is not None else None
