@@ -189,3 +189,17 @@ def test_zip_members_scanned_ahead_give_the_same_output(
     assert listed_ahead.out == listed.out
     rejects = json.loads(listed.out)["rejects"]
     assert {"file": members[1], "line": 6, "reason": "blank Month"} in rejects  # header, 4 rows, then it
+
+
+def test_member_buffer_is_reused_and_grows_past_the_stated_size() -> None:
+    """Zip members are decompressed into one buffer a thread: the second read reuses it; a member longer
+    than its stated size (never from zipfile, which checks) still comes back whole."""
+    import io
+
+    first = street_scan._read_all(io.BytesIO(b"a" * 1000), 1000)
+    assert bytes(first) == b"a" * 1000
+    buf = street_scan._thread_buffer.buf
+    second = street_scan._read_all(io.BytesIO(b"b" * 900), 900)
+    assert bytes(second) == b"b" * 900 and street_scan._thread_buffer.buf is buf
+    data = bytes(range(256)) * 12_000  # 3 MB, in three 1 MB chunks
+    assert bytes(street_scan._read_all(io.BytesIO(data), 10)) == data
