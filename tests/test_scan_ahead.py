@@ -46,11 +46,8 @@ def extract(tmp_path: Path) -> Path:
     return folder
 
 
-def test_rank_output_is_the_same_with_and_without_scan_ahead(
-    cli, extract: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Same bytes out, whether the loader takes the background scans or scans each file itself."""
-    args = ("rank", extract, "--area", "City of London", "--year", "2021/22", "--format", "csv", "--no-cache")
+def record_takes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the loader then takes from the scan-ahead (a list that fills as it does)."""
     taken: list[str] = []
     real_take = scan_ahead.take
 
@@ -61,6 +58,15 @@ def test_rank_output_is_the_same_with_and_without_scan_ahead(
         return got
 
     monkeypatch.setattr(scan_ahead, "take", spy)
+    return taken
+
+
+def test_rank_output_is_the_same_with_and_without_scan_ahead(
+    cli, extract: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same bytes out, whether the loader takes the background scans or scans each file itself."""
+    args = ("rank", extract, "--area", "City of London", "--year", "2021/22", "--format", "csv", "--no-cache")
+    taken = record_takes(monkeypatch)
     with_ahead = cli(*args)
     assert taken == [str(extract / "2021-09-city-of-london-street.csv")]
 
@@ -166,16 +172,7 @@ def test_zip_members_scanned_ahead_give_the_same_output(
         "json",
         "--no-cache",
     )
-    taken: list[str] = []
-    real_take = scan_ahead.take
-
-    def spy(path: str) -> street_scan.RawScan | None:
-        got = real_take(path)
-        if got is not None:
-            taken.append(path)
-        return got
-
-    monkeypatch.setattr(scan_ahead, "take", spy)
+    taken = record_takes(monkeypatch)
     with_ahead = cli(*args)
     listed_ahead = cli("validate", download, "--format", "json")
     members = [f"{download}!2021-09/2021-09-city-of-london-street.csv"]
