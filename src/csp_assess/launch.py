@@ -1,7 +1,7 @@
 """The ``csp-assess`` command (and ``python -m csp_assess``): start reading, then import the rest.
 
-Kept to the standard library and the scan-ahead until the files are being read: importing the command
-line (typer) and then pandas takes ~0.6 s, and on a large street-level extract the scan can use that time.
+Only the standard library and the scan-ahead are imported until the files are being read: importing
+pandas and the command line (typer) takes ~0.6 s, and on a large street-level extract the scan uses it.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def _start() -> None:
     gc.disable()
     try:
         scan_ahead.start_from_argv(args)
-        if args and args[0] in scan_ahead.LOADING_COMMANDS:
-            import pandas  # noqa: F401  (every loading command needs it)
+        if args and args[0] in scan_ahead.LOADING_COMMANDS and not {"--help", "-h"} & set(args):
+            import pandas  # noqa: F401  (every loading command needs it; its --help does not)
         import csp_assess.cli  # noqa: F401
     finally:
         gc.freeze()

@@ -113,7 +113,7 @@ MAPPING_OPTIONS = ("--map", "--map-file")
 
 
 def start(paths: Sequence[str | Path], use_cache: bool, workers: int = 2) -> None:
-    """Scan ahead the large CSV files among ``paths`` (folders expanded); never raises."""
+    """Scan ahead the large CSV files and zip downloads among ``paths`` (folders expanded); never raises."""
     global _active
     _active = None  # a new run: nothing from an earlier call in this process is reused
     if not available():
@@ -146,7 +146,8 @@ def _slots_of(file: Path) -> list[_Slot]:
 
 
 def start_from_argv(argv: Sequence[str]) -> None:
-    """Scan ahead from the raw command line (``cli.main`` calls this before typer parses it).
+    """Scan ahead from the raw command line, before typer parses it (``launch`` calls this first thing;
+    ``cli.main`` does when it was not started by ``launch``).
 
     A guess, and a safe one: the arguments after a loading command (and the values of ``--option=VALUE``)
     that name existing files or folders. An option's value that happens to be a large street-level CSV is
