@@ -62,3 +62,19 @@ def test_reader_gone_before_the_output_is_quiet() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert err == ""
+
+
+def test_output_lost_at_the_final_flush_is_an_error() -> None:
+    """Output still buffered when the command ends, and the flush fails: exit 1 and say so."""
+    probe = (
+        "import sys\n"
+        "from csp_assess import launch\n"
+        "class Full:\n"
+        "    def write(self, s): return len(s)\n"
+        "    def flush(self): raise OSError(28, 'No space left on device')\n"
+        "sys.stdout = Full()\n"
+        "launch._leave(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write output: No space left on device\n"

@@ -6,6 +6,7 @@ pandas and the command line (typer) takes ~0.6 s, and on a large street-level ex
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -57,11 +58,13 @@ def _start() -> None:
 def _leave(code: int) -> NoReturn:
     """Flush standard output and error, then exit without the interpreter's teardown (files the commands
     write are closed by then: each is written inside a ``with``)."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BrokenPipeError:  # ``csp-assess rank ... | head``: the reader has gone, as main treats it
-            pass
-        except (OSError, ValueError):
-            pass
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # ``csp-assess rank ... | head``: the reader has gone, as main treats it
+        pass
+    except (OSError, ValueError) as err:  # output lost (a full disk): never a silent success
+        print(f"Error: cannot write output: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
+        code = code or 1
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     os._exit(code)
