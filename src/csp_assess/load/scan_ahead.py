@@ -109,6 +109,7 @@ _active: _ScanAhead | None = None
 
 # Commands that load FILES..., and the options whose presence means the files are not street-level ones.
 LOADING_COMMANDS = {"rank", "summary", "baseline", "compare", "trend", "quarterly", "report", "validate"}
+UNCACHED_COMMANDS = {"validate"}  # read every file themselves: files the cache holds are scanned too
 MAPPING_OPTIONS = ("--map", "--map-file")
 
 
@@ -142,7 +143,7 @@ def _slots_of(file: Path) -> list[_Slot]:
 
     with zipfile.ZipFile(file) as zf:
         members = [i.filename for i in zf.infolist() if not i.is_dir()]
-    return [_Slot(str(file), m) for m in members if m.lower().endswith(".csv") and is_street_member(m)]
+    return [_Slot(str(file), m) for m in members if is_street_member(m)]
 
 
 def start_from_argv(argv: Sequence[str]) -> None:
@@ -164,8 +165,8 @@ def start_from_argv(argv: Sequence[str]) -> None:
     # is a plain argument already
     values = [a.split("=", 1)[1] if a.startswith("--") and "=" in a else a for a in args[1:]]
     paths = [v for v in values if v and not v.startswith("-") and os.path.exists(v)]
-    if paths:  # validate reads every file itself; the other commands take cached counts where they can
-        start(paths, use_cache="--no-cache" not in args and args[0] != "validate")
+    if paths:
+        start(paths, use_cache="--no-cache" not in args and args[0] not in UNCACHED_COMMANDS)
 
 
 def take(path: str) -> RawScan | None:
