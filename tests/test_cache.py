@@ -143,7 +143,9 @@ def test_missing_file_misses(cache_home: Path, tmp_path: Path) -> None:
 def test_load_extract_reads_a_zip_from_the_cache_the_second_time(
     cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csp_assess.load as load
+    import importlib
+
+    load = importlib.import_module("csp_assess.load")  # the package (csp_assess.load is the API function)
 
     months = ["2021-05", "2021-06"]
     files = [SHARED / f"police_uk_{m}-city-of-london-street.csv" for m in months]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from tests.clirun import run
 
-from csp_assess.cli_options import build_mapping
+from csp_assess.cli.options import build_mapping
 from csp_assess.errors import ConfigError, CspAssessError, LayoutError
 from csp_assess.load import load_extract
 from csp_assess.load.long import mapping_from_file, parse_months

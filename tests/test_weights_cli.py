@@ -189,5 +189,5 @@ def test_price_helpers() -> None:
     assert resolve_uprating(None, None, None, None).factor == 1.0
     with pytest.raises(ConfigError, match="not both"):
         resolve_uprating("2021/22", CONFIG / "price_index.csv", 1.1, None)
-    with pytest.raises(ConfigError, match="need --price-year"):
+    with pytest.raises(ConfigError, match="need price_year"):
         resolve_uprating(None, None, 1.1, None)

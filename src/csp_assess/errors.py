@@ -1,6 +1,17 @@
-"""Typed errors: the core raises these, the CLI turns them into one-line messages and exit codes."""
+"""Typed errors: the core raises these, the CLI turns them into one-line messages and exit codes.
+
+A message names the API parameter it is about as ``{name}`` (e.g. ``"{level} must be minor or major"``),
+declared in ``params``. ``str(err)`` shows the parameter's name (``level``), as a notebook user calls it;
+the command line shows its flag instead (``--level``), through ``err.render(flag_of)``. Only declared
+names are replaced, so braces in file names or data are left alone.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 class CspAssessError(Exception):
@@ -8,17 +19,33 @@ class CspAssessError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        params: Iterable[str] = (),
+    ) -> None:
         self.message = message
         self.file = file
         self.line = line
+        self.params = tuple(params)
         super().__init__(self.__str__())
 
-    def __str__(self) -> str:
+    def render(self, name_of: Callable[[str], str] = str) -> str:
+        """The one line, with each declared parameter shown as ``name_of(param)``."""
+        declared = set(self.params)
+        text = _PLACEHOLDER.sub(
+            lambda m: name_of(m.group(1)) if m.group(1) in declared else m.group(0), self.message
+        )
         where = ""
         if self.file is not None:
             where = f" ({self.file}:{self.line})" if self.line is not None else f" ({self.file})"
-        return f"{self.message}{where}"
+        return f"{text}{where}"
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class InputError(CspAssessError):

@@ -119,7 +119,9 @@ def latest_complete_year(
     if not years:
         span = f"{month_label(min(cov))} to {month_label(max(cov))}" if cov else "no months"
         raise PeriodError(
-            f"the data holds no complete financial year ({span}); name the partial year you want (--year, or --to for compare)"
+            f"the data holds no complete financial year ({span}); name the partial year you want ({{year}}, "
+            "or {to_year} for compare)",
+            params=["year", "to_year"],
         )
     return years[-1]
 

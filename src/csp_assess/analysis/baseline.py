@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.select import (
+    AreaArg,
     baseline_counts,
     crime_only,
     period_counts,
@@ -51,7 +52,7 @@ MIN_FIT_OFFENCES = 10
 
 def _keys(level: str) -> list[str]:
     if level not in ("major", "minor"):
-        raise SelectionError(f"--level must be minor or major, not '{level}'")
+        raise SelectionError(f"{{level}} must be minor or major, not '{level}'", params=["level"])
     return ["major"] if level == "major" else ["major", "minor"]
 
 
@@ -191,7 +192,7 @@ def _list_words(items: list[str]) -> str:
 
 def build_baseline(
     extract: Extract,
-    area: str | None = None,
+    area: AreaArg = None,
     year: str | None = None,
     baseline: str | None = None,
     level: str = "major",

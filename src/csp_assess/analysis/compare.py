@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csp_assess.analysis.select import crime_only, period_counts, resolve_year, select_area
+from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
 from csp_assess.analysis.stats import DEFAULT_MIN_COUNT, change_test
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import Extract
@@ -48,7 +48,7 @@ ADJUST_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
 @dataclass
 class CompareOptions:
-    area: str | None = None
+    area: AreaArg = None
     from_year: str | None = None
     to_year: str | None = None
     level: str = "minor"
@@ -91,11 +91,11 @@ def compare_table(
 
 def _validate(opts: CompareOptions) -> None:
     if opts.level not in ("major", "minor"):
-        raise SelectionError(f"--level must be minor or major, not '{opts.level}'")
+        raise SelectionError(f"{{level}} must be minor or major, not '{opts.level}'", params=["level"])
     if opts.method not in METHOD_NAMES:
-        raise SelectionError(f"--method must be exact or z, not '{opts.method}'")
+        raise SelectionError(f"{{method}} must be exact or z, not '{opts.method}'", params=["method"])
     if opts.adjust not in ADJUST_NAMES:
-        raise SelectionError(f"--adjust must be holm, bh or none, not '{opts.adjust}'")
+        raise SelectionError(f"{{adjust}} must be holm, bh or none, not '{opts.adjust}'", params=["adjust"])
 
 
 def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None = None) -> Result:
@@ -112,7 +112,10 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         warnings += w
         from_fy = parse_year(opts.from_year, opts.start_month) if opts.from_year else to_period.fy.shift(-1)
         if from_fy == to_period.fy:
-            raise SelectionError("--from and --to are the same year; use --against to compare two extracts")
+            raise SelectionError(
+                "{from_year} and {to_year} are the same year; use {against} to compare two extracts",
+                params=["from_year", "to_year", "against"],
+            )
         from_period = to_period.same_months_in(from_fy)
         missing = [m for m in from_period.months if m not in set(covered)]
         if missing:
@@ -128,7 +131,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         mode = "years"
         title_what = f"{from_label} to {to_label}"
     else:
-        other_sel = select_area(other, sel.label if sel.label != "All areas" else "all")
+        other_sel = select_area(other, opts.area if opts.area is not None else sel.label)
         warnings += [f"--against: {w}" for w in list(other.warnings) + other_sel.warnings]
         if other.scheme != extract.scheme:
             warnings.append(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask
-from csp_assess.analysis.select import select_area
+from csp_assess.analysis.select import AreaArg, select_area
 from csp_assess.analysis.stats import change_test
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract
@@ -83,7 +83,7 @@ def _pct(new: float, old: float) -> float | None:
 def build_quarterly(
     extract: Extract,
     pset: PrioritySet,
-    area: str | None = None,
+    area: AreaArg = None,
     plan_start: str | None = None,
     alpha: float = 0.05,
     start_month: int = 4,

@@ -12,6 +12,7 @@ from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
 from csp_assess.analysis.ranking import DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
 from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import (
+    AreaArg,
     comparison_period,
     crime_only,
     resolve_baseline,
@@ -35,7 +36,7 @@ HARM_INDEX_NAMES = {
 
 @dataclass
 class RankOptions:
-    area: str | None = None
+    area: AreaArg = None
     year: str | None = None
     baseline: str | None = None
     level: str = "minor"
@@ -82,7 +83,7 @@ def resolve_weights(
 
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
     if opts.level not in ("minor", "major"):
-        raise SelectionError(f"--level must be minor or major, not '{opts.level}'")
+        raise SelectionError(f"{{level}} must be minor or major, not '{opts.level}'", params=["level"])
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
     warnings += sel.warnings

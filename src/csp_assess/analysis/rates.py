@@ -75,7 +75,7 @@ def parse_population(spec: str) -> int | dict[str, int]:
     if raw.isdigit():
         value = int(raw)
         if value <= 0:
-            raise ConfigError("--population must be above 0")
+            raise ConfigError("{population} must be above 0", params=["population"])
         return value
     return read_populations(Path(spec))
 

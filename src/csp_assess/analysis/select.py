@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,10 +35,43 @@ class AreaSelection:
     counts: pd.DataFrame
     label: str
     warnings: list[str]
+    parts: tuple[str, ...] = ()  # the areas summed, for a merged partnership of several
 
 
-def select_area(extract: Extract, area: str | None) -> AreaSelection:
-    """Rows for one area, matched case-insensitively; ``all`` sums every area; a near miss is suggested."""
+@dataclass(frozen=True)
+class Areas:
+    """Several areas analysed as one (a merged CSP of several local authorities), with an optional name."""
+
+    names: tuple[str, ...]
+    label: str | None = None
+
+
+AreaArg = str | Sequence[str] | Areas | None
+
+
+def as_areas(area: AreaArg, name: str | None = None) -> AreaArg:
+    """The API's ``area``/``area_name`` pair as one value the analysis takes."""
+    if isinstance(area, Areas):
+        return Areas(area.names, name or area.label)
+    if area is None or isinstance(area, str):
+        return Areas((area,), name) if (name and area is not None) else area
+    names = tuple(area)
+    if not names:
+        return None
+    return Areas(names, name) if (len(names) > 1 or name) else names[0]
+
+
+def select_area(extract: Extract, area: AreaArg) -> AreaSelection:
+    """Rows for one area, several summed as one (labelled with their parts), or ``all``.
+
+    An exact name wins; otherwise a case-insensitive match, which must be unique (``CAMDEN`` when both
+    ``Camden`` and ``CAMDEN`` exist is an error, never a silent choice); a near miss is suggested.
+    """
+    if isinstance(area, Areas) or (area is not None and not isinstance(area, str)):
+        spec = area if isinstance(area, Areas) else Areas(tuple(area))
+        if len(spec.names) == 1 and spec.label is None:
+            return select_area(extract, spec.names[0])
+        return _merged(extract, spec)
     counts = extract.counts
     areas = extract.areas
     warnings: list[str] = []
@@ -46,30 +80,63 @@ def select_area(extract: Extract, area: str | None) -> AreaSelection:
             return AreaSelection(counts, areas[0], warnings)
         shown = ", ".join(areas[:40]) + (f" (+{len(areas) - 40} more)" if len(areas) > 40 else "")
         raise SelectionError(
-            f"the data holds {len(areas)} areas; choose one with --area NAME (or --area all to sum them): {shown}"
+            f"the data holds {len(areas)} areas; choose one with {{area}} NAME (or {{area}} all to sum them, "
+            f"or name several to sum them as one partnership): {shown}",
+            params=["area"],
         )
     if _norm(area) == ALL_AREAS:
         return AreaSelection(counts, "All areas", warnings)
-    wanted = _norm(area)
-    by_norm = {_norm(a): a for a in areas}
-    if wanted in by_norm:
-        name = by_norm[wanted]
+    name = _match_area(area, areas)
+    if name is not None:
         sel = counts[counts["area"] == name]
         if "force" in counts.columns:
             nolo = counts[(counts["area"] == NO_LOCATION) & counts["force"].isin(sel["force"].unique())]
             if len(nolo):
+                forces = ", ".join(f"'{f}'" for f in sorted(sel["force"].unique()))
                 warnings.append(
                     f"{int(nolo['count'].sum()):,} record(s) from the same force(s) have no location and cannot "
-                    f"be placed in {name}; they are not in its figures (select the force to include them)"
+                    f"be placed in {name}; they are not in its figures (select the force to include them: "
+                    f"area {forces})"
                 )
         return AreaSelection(sel, name, warnings)
     if "force" in counts.columns:
-        forces = {_norm(f): f for f in counts["force"].unique()}
-        if wanted in forces:
-            return AreaSelection(counts[counts["force"] == forces[wanted]], forces[wanted], warnings)
-    close = difflib.get_close_matches(wanted, list(by_norm), n=1, cutoff=0.6)
+        force = _match_area(area, sorted(counts["force"].unique()), kind="force")
+        if force is not None:
+            return AreaSelection(counts[counts["force"] == force], force, warnings)
+    by_norm = {_norm(a): a for a in areas}
+    close = difflib.get_close_matches(_norm(area), list(by_norm), n=1, cutoff=0.6)
     hint = f": did you mean '{by_norm[close[0]]}'?" if close else f"; areas are: {', '.join(areas[:40])}"
     raise SelectionError(f"area '{area}' is not in the data{hint}")
+
+
+def _match_area(wanted: str, names: list[str], kind: str = "area") -> str | None:
+    """The one name meant: exact first, then case- and space-insensitive if that is unambiguous."""
+    if wanted in names:
+        return wanted
+    folded = [n for n in names if _norm(n) == _norm(wanted)]
+    if len(folded) > 1:
+        raise SelectionError(
+            f"{kind} '{wanted}' matches {len(folded)} names that differ only in case or spacing "
+            f"({', '.join(repr(n) for n in folded)}): give the exact name"
+        )
+    return folded[0] if folded else None
+
+
+def _merged(extract: Extract, spec: Areas) -> AreaSelection:
+    """Several areas summed as one: each part resolved as a single area, rows relabelled with the name."""
+    parts: list[AreaSelection] = []
+    for name in spec.names:
+        if _norm(name) == ALL_AREAS:
+            raise SelectionError("{area} all cannot be combined with named areas", params=["area"])
+        part = select_area(extract, name)
+        if part.label in [p.label for p in parts]:
+            raise SelectionError(f"area '{part.label}' is named twice")
+        parts.append(part)
+    label = spec.label or " + ".join(p.label for p in parts)
+    counts = pd.concat([p.counts for p in parts], ignore_index=True).assign(area=label)
+    warnings = [w for p in parts for w in p.warnings]
+    warnings.append(f"{label} is {len(parts)} areas summed: {', '.join(p.label for p in parts)}")
+    return AreaSelection(counts, label, warnings, tuple(p.label for p in parts))
 
 
 def crime_only(counts: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.rates import RateContext, borough_context, per_thousand, population_for
-from csp_assess.analysis.select import crime_only, period_counts, resolve_year, select_area
+from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
 from csp_assess.analysis.stats import change_test
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
@@ -60,7 +60,9 @@ def resolve_window(
 ) -> tuple[Window, list[str]]:
     """The period asked for and its comparison period (the same months one year earlier)."""
     if kind not in PERIOD_KINDS:
-        raise SelectionError(f"--period must be one of {', '.join(PERIOD_KINDS)}, not '{kind}'")
+        raise SelectionError(
+            f"{{period}} must be one of {', '.join(PERIOD_KINDS)}, not '{kind}'", params=["period"]
+        )
     if not covered:
         raise PeriodError("the data covers no months")
     warnings: list[str] = []
@@ -87,7 +89,8 @@ def resolve_window(
     else:
         if year:
             raise SelectionError(
-                "--year does not apply to --period rolling12 (it ends with the latest month)"
+                "{year} does not apply to {period} rolling12 (it ends with the latest month)",
+                params=["year", "period"],
             )
         months = tuple(latest - i for i in range(11, -1, -1))
         missing = [m for m in months if m not in set(covered)]
@@ -151,7 +154,7 @@ def _direction_words(change: int, change_pct: float | None) -> str:
 
 def build_summary(
     extract: Extract,
-    area: str | None = None,
+    area: AreaArg = None,
     year: str | None = None,
     period_kind: str = "year",
     start_month: int = 4,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask
-from csp_assess.analysis.select import crime_only, resolve_year, select_area
+from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
@@ -32,7 +32,7 @@ BY_STEPS = ("month", "quarter", "year")
 
 @dataclass
 class TrendOptions:
-    area: str | None = None
+    area: AreaArg = None
     category: str | None = None
     priority: str | None = None
     by: str = "month"
@@ -59,7 +59,7 @@ def bucket_of(month: pd.Period, by: str, start_month: int) -> str:
 def series_table(counts: pd.DataFrame, covered: list[pd.Period], by: str, start_month: int) -> pd.DataFrame:
     """One row per step over the covered months, with the same months a year earlier."""
     if by not in BY_STEPS:
-        raise SelectionError(f"--by must be month, quarter or year, not '{by}'")
+        raise SelectionError(f"{{by}} must be month, quarter or year, not '{by}'", params=["by"])
     monthly = counts.groupby("month", observed=True)["count"].sum()
     cov = sorted(set(covered))
     have = set(cov)
@@ -120,7 +120,7 @@ def _select_rows(
         raise SelectionError(f"category '{opts.category}' is not in the data{hint}")
     if opts.priority:
         if pset is None:
-            raise SelectionError("--priority needs a priorities set")
+            raise SelectionError("{priority} needs a priorities set", params=["priority"])
         found = [p for p in pset.priorities if _norm(p.name) == _norm(opts.priority)]
         if not found:
             known = ", ".join(p.name for p in pset.priorities)
@@ -142,7 +142,7 @@ def _select_rows(
 
 def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None = None) -> Result:
     if opts.category and opts.priority:
-        raise SelectionError("give --category or --priority, not both")
+        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
     warnings += sel.warnings

@@ -18,6 +18,7 @@ import pandas as pd
 from csp_assess.errors import CspAssessError
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import span_label
+from csp_assess.result import Result
 
 UNRECOGNISED_NOTE = "not in the category map"
 
@@ -231,4 +232,69 @@ def rejects_frame(v: Validation) -> pd.DataFrame:
             "line": pd.array([r.line for r in v.rejects], dtype="Int64"),
             "reason": [r.reason for r in v.rejects],
         }
+    )
+
+
+def validation_document(v: Validation) -> dict[str, Any]:
+    """The ``validate --format json`` document: every file, every rejected row, warnings, unusable files."""
+    return {
+        "files": [f.record() for f in v.files],
+        "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in v.rejects],
+        "warnings": v.warnings,
+        "unusable": [{"path": f.path, "error": f.error} for f in v.unusable],
+    }
+
+
+VALIDATE_COLUMNS = [
+    "path",
+    "status",
+    "layout",
+    "encoding",
+    "rows_read",
+    "rows_counted",
+    "rows_rejected",
+    "first_month",
+    "last_month",
+    "gaps",
+    "areas",
+    "unrecognised",
+]
+VALIDATE_DETAIL = ["months_used", "superseded", "gap_months", "area_names", "error"]
+
+
+def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
+    """The files and rejects tables, with the reconciliation over the usable files."""
+    from csp_assess.result import Table, source_record
+
+    files = files_frame(v)
+    rejects = rejects_frame(v)
+    shown = rejects if max_rejects is None else rejects.head(max_rejects)
+    usable = [f.source for f in v.files if f.source is not None]
+    read = sum(s.rows_read for s in usable)
+    counted = sum(s.rows_counted for s in usable)
+    rejected = sum(s.rows_rejected for s in usable)
+    notes = [
+        f"Read {read:,} rows from {len(usable)} usable file{'s' if len(usable) != 1 else ''}: "
+        f"{counted:,} counted + {rejected:,} rejected"
+    ]
+    if len(shown) < len(rejects):
+        notes.append(
+            f"{len(rejects) - len(shown):,} more rejected row(s): use --all-rejects or --format json"
+        )
+    if v.unusable:
+        notes.append(f"{len(v.unusable)} file(s) unusable: see the errors below")
+    tables = {
+        "files": Table(files, [c for c in VALIDATE_COLUMNS if c in files.columns], "Files", VALIDATE_DETAIL)
+    }
+    if len(rejects):
+        tables["rejects"] = Table(shown, ["file", "line", "reason"], "Rejected rows")
+    return Result(
+        command="validate",
+        meta={"files": len(v.files), "unusable": len(v.unusable)},
+        tables=tables,
+        sources=[source_record(s) for s in usable],
+        warnings=v.warnings,
+        title="Validate: what was read, counted and rejected",
+        notes=notes,
+        primary="files",
     )

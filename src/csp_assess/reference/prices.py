@@ -141,11 +141,12 @@ def resolve_uprating(
 ) -> Uprating:
     """Turn the CLI options into an ``Uprating`` (or none), with clear errors for incomplete choices."""
     if price_index is not None and factor is not None:
-        raise ConfigError("give --price-index or --uprate, not both")
+        raise ConfigError("give {price_index} or {uprate}, not both", params=["price_index", "uprate"])
     if price_year is None:
         if price_index is not None or factor is not None:
             raise ConfigError(
-                "--price-index and --uprate need --price-year (the year the costs are uprated to)"
+                "{price_index} and {uprate} need {price_year} (the year the costs are uprated to)",
+                params=["price_index", "uprate", "price_year"],
             )
         return NO_UPRATING
     year = fy_label(price_year)
@@ -158,9 +159,10 @@ def resolve_uprating(
         return uprating_from_index(values, year, source, file=str(price_index))
     if factor is None:
         raise ConfigError(
-            "--price-year needs a stated index: --price-index FILE (year,index CSV, e.g. the HM Treasury GDP "
-            "deflators) or --uprate FACTOR with --price-source; no index is packaged"
+            "{price_year} needs a stated index: {price_index} FILE (year,index CSV, e.g. the HM Treasury GDP "
+            "deflators) or {uprate} FACTOR with {price_source}; no index is packaged",
+            params=["price_year", "price_index", "uprate", "price_source"],
         )
     if not math.isfinite(factor) or factor <= 0:
-        raise ConfigError(f"--uprate must be a positive number, not {factor}")
+        raise ConfigError(f"{{uprate}} must be a positive number, not {factor}", params=["uprate"])
     return Uprating(factor, year, price_source or "factor given with --uprate (source not stated)")

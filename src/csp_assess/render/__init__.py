@@ -60,3 +60,9 @@ def _open(path: Path, encoding: str):
         return path.open("w", encoding=encoding, newline="")
     except OSError as err:
         raise InputError(f"cannot write output: {err.strerror}", file=str(path)) from err
+
+
+def write_text(path: Path, text: str, encoding: str) -> None:
+    """Write a whole document to ``path``."""
+    with _open(path, encoding) as fh:
+        fh.write(text)

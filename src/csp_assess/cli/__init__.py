@@ -1,0 +1,96 @@
+"""The command line: a thin face over the public API (``csp_assess.api``).
+
+Each command is parse -> api -> present -> emit, in a small module by theme (``assess``, ``config``,
+``report``, ``validate``, ``cache``); the options every loading command shares are declared once in
+``options``. ``main`` turns the core's typed errors into one ``Error:`` line naming the flag, and an exit
+code: 0 success, 1 bad input or a data error, 2 a usage error. ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Annotated
+
+import typer
+
+from csp_assess import __version__
+from csp_assess.cli import assess, cache, config, report, validate
+from csp_assess.cli.options import flag_of
+from csp_assess.errors import CspAssessError, InputError
+
+app = typer.Typer(
+    name="csp-assess",
+    help="Crime and disorder strategic assessment from police offence extracts, in one command.\n\n"
+    "Example: csp-assess rank data/sample_offences.csv",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+for _module in (assess, config, validate, report, cache):
+    for _info in _module.app.registered_commands:
+        app.registered_commands.append(_info)
+    for _group in _module.app.registered_groups:
+        app.registered_groups.append(_group)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"csp-assess {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Crime and disorder strategic assessment from police offence extracts."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one command line: one line per error, no traceback unless --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        with warnings.catch_warnings():
+            if not debug:  # library warnings are not for the analyst: what matters is said as a warning line
+                warnings.simplefilter("ignore")
+            # Standalone mode: typer prints usage errors itself and exits 2.
+            app(args=args, prog_name="csp-assess")
+        code = 0
+    except SystemExit as err:
+        code = err.code if isinstance(err.code, int) else (0 if err.code is None else 1)
+    except CspAssessError as err:
+        if debug:
+            raise
+        print(f"Error: {err.render(flag_of)}", file=sys.stderr)
+        code = err.exit_code
+    except BrokenPipeError:
+        code = 0
+    except KeyboardInterrupt:
+        print("Interrupted", file=sys.stderr)
+        code = 130
+    except MemoryError:
+        if debug:
+            raise
+        print("Error: out of memory", file=sys.stderr)
+        code = 1
+    except OSError as err:
+        if debug:
+            raise
+        print(f"Error: {InputError(err.strerror or str(err), file=err.filename)}", file=sys.stderr)
+        code = 1
+    except Exception as err:  # the last line of defence: one line, never a traceback
+        if debug:
+            raise
+        print(
+            f"Error: internal error ({type(err).__name__}: {err}); rerun with --debug and report it",
+            file=sys.stderr,
+        )
+        code = 1
+    sys.exit(code)

@@ -1,0 +1,43 @@
+"""`csp-assess cache`: where the cache of aggregated counts lives, and clearing it."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()
+
+cache_app = typer.Typer(
+    help="The cache of aggregated counts of large street-level files and zip downloads.\n\n"
+    "Counts are cached per file (keyed on its identity and the loader version) so a second run reads "
+    "them instead of the file; --no-cache on any command bypasses it.\n\n"
+    "Example: csp-assess cache clear",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command()
+def info() -> None:
+    """Say where the cache lives (CSP_ASSESS_CACHE_DIR, else the user cache folder) and what it holds.
+
+    Example: csp-assess cache info
+    """
+    from csp_assess.load.cache import cache_dir
+
+    folder = cache_dir()
+    entries = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
+    size = sum(p.stat().st_size for p in entries)
+    typer.echo(f"Cache: {folder}")
+    typer.echo(f"{len(entries)} file(s), {size / 1e6:.1f} MB")
+
+
+@cache_app.command()
+def clear() -> None:
+    """Delete every cached count (the next run reads the files again).
+
+    Example: csp-assess cache clear
+    """
+    from csp_assess.load.cache import cache_dir, clear
+
+    removed = clear()
+    typer.echo(f"Removed {removed} cached file(s) from {cache_dir()}")

@@ -1,0 +1,372 @@
+"""Options shared by every command, declared once, and the groups commands take them in.
+
+A command names a group by a parameter typed with its class (``inputs: Inputs``, ``scope: Scope``,
+``weighting: Weighting``, ``out: Output``); ``command`` swaps that parameter for the group's options in
+the signature typer reads, and builds the group object from them when the command runs. So every
+command that loads files takes the same file, area, period, weighting and output options, spelled the
+same way (the shape of sqlite-utils' shared option decorators).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from csp_assess.api import HarmIndex, Level
+
+FilesArg = Annotated[
+    list[Path],
+    typer.Argument(help="Extract files, folders of monthly files, or .zip downloads.", show_default=False),
+]
+PrioritiesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--priorities",
+        help="Priorities TOML file (default: ./csp-assess.toml if present, else the packaged MOPAC set).",
+    ),
+]
+LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Minor or major categories.")]
+HarmOpt = Annotated[HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")]
+WeightsFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--weights",
+        help="CSV overriding harm and/or cost weights: key column minor (optional major) or prc_subgroup; "
+        "value columns harm_weight, unit_cost_gbp (2015/16 prices); optional source. Unmatched rows are "
+        "reported.",
+    ),
+]
+PriceYearOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--price-year",
+        help="Uprate unit costs from 2015/16 prices to this financial year's (needs --price-index or --uprate).",
+    ),
+]
+PriceIndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--price-index",
+        help="CSV of year,index (e.g. HM Treasury GDP deflators) used with --price-year; optional source column "
+        "or '# source: ...' line.",
+    ),
+]
+UprateOpt = Annotated[
+    float | None,
+    typer.Option("--uprate", help="Factor from 2015/16 to --price-year prices, if you have it already."),
+]
+PriceSourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--price-source", help="Where the --uprate factor or --price-index comes from (shown in outputs)."
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, csv, json or markdown. Default: table, or from the --output file's "
+        "extension (.csv, .json, .md, .txt).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of the terminal ('-' is the terminal)."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable).'
+    ),
+]
+MapFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--map-file",
+        help='Column mapping file for long extracts: TOML (month = "Committed Date") or CSV of '
+        "canonical,column lines. --map entries override it.",
+    ),
+]
+
+# The flag of each API parameter, for error messages (``{level}`` in the core's message -> ``--level``).
+FLAG_OF = {
+    "from_year": "--from",
+    "to_year": "--to",
+    "mapping": "--map",
+    "weights_file": "--weights",
+    "priorities": "--priorities",
+    "fy_start": "--fy-start",
+}
+
+
+def flag_of(param: str) -> str:
+    return FLAG_OF.get(param, "--" + param.replace("_", "-"))
+
+
+@dataclass
+class Inputs:
+    """The files to read and how: the same on every loading command."""
+
+    files: list[Path]
+    mapping: dict[str, str]
+    cache: bool
+
+    def load(self) -> Any:
+        """Load every file named, with a progress bar on a terminal."""
+        from csp_assess.api import load
+        from csp_assess.render.progress import progress_callback
+
+        with progress_callback() as progress:
+            return load(self.files, mapping=self.mapping, cache=self.cache, progress=progress)
+
+
+@dataclass
+class Scope:
+    """Which area(s) and financial year: the same on every assessment command."""
+
+    area: list[str] | None
+    area_name: str | None
+    year: str | None
+    fy_start: int
+
+    def kwargs(self, year: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "area": self.area or None,
+            "area_name": self.area_name,
+            "fy_start": self.fy_start,
+        }
+        if year:
+            out["year"] = self.year
+        return out
+
+
+@dataclass
+class Where:
+    """Which area(s), for commands that choose their own period (quarterly)."""
+
+    area: list[str] | None
+    area_name: str | None
+    fy_start: int
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"area": self.area or None, "area_name": self.area_name, "fy_start": self.fy_start}
+
+
+@dataclass
+class Weighting:
+    """How categories are weighed and which priority set they are judged against (rank and report)."""
+
+    baseline: str | None
+    level: Level
+    harm: HarmIndex
+    priorities: Path | None
+    w_volume: float
+    w_harm: float
+    w_cost: float
+    weights_file: Path | None
+    price_year: str | None
+    price_index: Path | None
+    uprate: float | None
+    price_source: str | None
+    top_n: int | None
+    sensitivity: bool
+
+    def kwargs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Output:
+    """Where and how to write: the same on every command."""
+
+    fmt: str | None
+    output: Path | None
+
+
+def _p(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+def build_mapping(items: list[str] | None, map_file: Path | None = None) -> dict[str, str]:
+    """The column mapping from --map-file, then --map (which wins for the same canonical name)."""
+    from csp_assess.load.long import mapping_from_file, mapping_from_options
+
+    mapping = mapping_from_file(map_file) if map_file is not None else {}
+    mapping.update(mapping_from_options(items or []))
+    return mapping
+
+
+def _inputs(kw: dict[str, Any]) -> Inputs:
+    mapping = build_mapping(kw.pop("map_"), kw.pop("map_file"))
+    return Inputs(kw.pop("files"), mapping, not kw.pop("no_cache"))
+
+
+AREA_PARAMS = [
+    _p(
+        "area",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--area",
+                "-a",
+                help="Area to analyse: an exact name, or a unique case-insensitive one; 'all' sums every "
+                "area. Repeat to analyse several areas as one partnership (a merged CSP).",
+            ),
+        ],
+        None,
+    ),
+    _p(
+        "area_name",
+        Annotated[
+            str | None,
+            typer.Option("--area-name", help="Name for the areas given with --area, analysed as one."),
+        ],
+        None,
+    ),
+    _p(
+        "fy_start",
+        Annotated[int, typer.Option("--fy-start", min=1, max=12, help="First month of the financial year.")],
+        4,
+    ),
+]
+YEAR_PARAM = _p(
+    "year",
+    Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            "-y",
+            help="Financial year, e.g. 2021/22. Default: the latest complete year in the data.",
+        ),
+    ],
+    None,
+)
+
+
+GROUPS: dict[type, tuple[list[inspect.Parameter], Callable[[dict[str, Any]], Any]]] = {
+    Inputs: (
+        [
+            _p("files", FilesArg),
+            _p("map_", MapOpt, None),
+            _p("map_file", MapFileOpt, None),
+            _p(
+                "no_cache",
+                Annotated[
+                    bool,
+                    typer.Option("--no-cache", help="Do not read or write the cache of aggregated counts."),
+                ],
+                False,
+            ),
+        ],
+        _inputs,
+    ),
+    Scope: (
+        [*AREA_PARAMS[:2], YEAR_PARAM, AREA_PARAMS[2]],
+        lambda kw: Scope(kw.pop("area"), kw.pop("area_name"), kw.pop("year"), kw.pop("fy_start")),
+    ),
+    Where: (AREA_PARAMS, lambda kw: Where(kw.pop("area"), kw.pop("area_name"), kw.pop("fy_start"))),
+    Weighting: (
+        [
+            _p(
+                "baseline",
+                Annotated[
+                    str | None,
+                    typer.Option(
+                        "--baseline",
+                        help="Pre-COVID baseline year or range (2019/20 or 2017/18-2019/20). Default 2019/20.",
+                    ),
+                ],
+                None,
+            ),
+            _p(
+                "level",
+                Annotated[Level, typer.Option("--level", "-l", help="Rank minor or major categories.")],
+                Level.minor,
+            ),
+            _p("harm", HarmOpt, HarmIndex.cchi),
+            _p("priorities", PrioritiesOpt, None),
+            _p(
+                "w_volume",
+                Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")],
+                1.0,
+            ),
+            _p(
+                "w_harm", Annotated[float, typer.Option("--w-harm", min=0, help="Score weight of harm.")], 1.0
+            ),
+            _p(
+                "w_cost", Annotated[float, typer.Option("--w-cost", min=0, help="Score weight of cost.")], 1.0
+            ),
+            _p("weights_file", WeightsFileOpt, None),
+            _p("price_year", PriceYearOpt, None),
+            _p("price_index", PriceIndexOpt, None),
+            _p("uprate", UprateOpt, None),
+            _p("price_source", PriceSourceOpt, None),
+            _p(
+                "top_n",
+                Annotated[
+                    int | None,
+                    typer.Option(
+                        "--top-n",
+                        min=0,
+                        help="Candidate rule: top N by composite score (default: [rules] in the priorities file, 5).",
+                    ),
+                ],
+                None,
+            ),
+            _p(
+                "sensitivity",
+                Annotated[
+                    bool,
+                    typer.Option(
+                        "--sensitivity",
+                        help="Also show how the top N moves between CCHI, CSS and cost harm weighting.",
+                    ),
+                ],
+                False,
+            ),
+        ],
+        lambda kw: Weighting(**{f.name: kw.pop(f.name) for f in fields(Weighting)}),
+    ),
+    Output: (
+        [_p("fmt", FormatOpt, None), _p("output", OutputOpt, None)],
+        lambda kw: Output(kw.pop("fmt"), kw.pop("output")),
+    ),
+}
+
+
+def command(
+    app: typer.Typer, name: str | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn`` on ``app`` with each group parameter expanded into the group's options."""
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        sig = inspect.signature(fn, eval_str=True)
+        params: list[inspect.Parameter] = []
+        groups: dict[str, Callable[[dict[str, Any]], Any]] = {}
+        for p in sig.parameters.values():
+            if p.annotation in GROUPS:
+                group_params, build = GROUPS[p.annotation]
+                groups[p.name] = build
+                params.extend(group_params)
+            else:
+                params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+        @functools.wraps(fn)
+        def run(**kwargs: Any) -> None:
+            for pname, build in groups.items():
+                kwargs[pname] = build(kwargs)
+            fn(**kwargs)
+
+        run.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        app.command(name=name or fn.__name__)(run)
+        return run
+
+    return register

@@ -1,0 +1,56 @@
+"""The last step of every command: render the result in the format asked for, to the terminal or a file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from csp_assess.cli.options import Output
+from csp_assess.result import Result
+from csp_assess.results import AssessmentResult
+
+FORMATS = ("table", "csv", "json", "markdown")
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
+
+
+def target(out: Output) -> Path | None:
+    """The output file, or None for the terminal (no ``--output``, or ``--output -``)."""
+    return None if out.output is None or str(out.output) == "-" else out.output
+
+
+def format_of(out: Output) -> str:
+    """The format asked for, or the one the output file's extension implies; an extension that names no
+    format we write is refused rather than filled with a terminal table."""
+    path = target(out)
+    if out.fmt is not None:
+        if out.fmt not in FORMATS:
+            raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not '{out.fmt}'")
+        return out.fmt
+    if path is None:
+        return "table"
+    found = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if found is None:
+        raise typer.BadParameter(
+            f"cannot tell the format from '{path.name}': name the file .csv, .json, .md or .txt, "
+            "or give --format (the report command writes .html, .md and .xlsx)"
+        )
+    return found
+
+
+def emit(result: AssessmentResult | Result, out: Output) -> None:
+    """Render ``result`` as ``out`` asks; say what was written where."""
+    from csp_assess.render import emit as render
+
+    fmt = format_of(out)
+    path = target(out)
+    render(result.result if isinstance(result, AssessmentResult) else result, fmt, path)
+    if path is not None:
+        print(f"Wrote {path} ({fmt})", file=sys.stderr)
