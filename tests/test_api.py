@@ -89,7 +89,10 @@ CLI_EQUALS_API = [
         ["compare", "--from", "2019/20", "--to", "2021/22", "--level", "major"],
         lambda ex: ca.compare(ex, from_year="2019/20", to_year="2021/22", level="major"),
     ),
-    (["trend", "--category", "Burglary", "--by", "quarter"], lambda ex: ca.trend(ex, category="Burglary", by="quarter")),
+    (
+        ["trend", "--category", "Burglary", "--by", "quarter"],
+        lambda ex: ca.trend(ex, category="Burglary", by="quarter"),
+    ),
     (
         ["trend", "--priority", "Knife Crime", "--by", "year"],
         lambda ex: ca.trend(ex, priority="Knife Crime", by="year"),
@@ -194,7 +197,9 @@ def test_merged_csp_on_leicestershire_is_the_sum_of_its_districts(cli) -> None: 
     assert doc["total"] == expected
     assert doc["area"] == "Blaby + Oadby and Wigston"
     assert any("2 areas summed: Blaby, Oadby and Wigston" in w for w in doc["warnings"])
-    run = cli("rank", folder, "-a", "Blaby", "-a", "Oadby and Wigston", "--area-name", "South Leics", "-f", "json")
+    run = cli(
+        "rank", folder, "-a", "Blaby", "-a", "Oadby and Wigston", "--area-name", "South Leics", "-f", "json"
+    )
     doc = json.loads(run.out)
     assert doc["area"] == "South Leics" and sum(r["count"] for r in doc["rows"]) == expected
 
