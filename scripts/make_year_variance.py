@@ -43,8 +43,9 @@ def rows_for(scheme: str, name: str) -> list[dict[str, object]]:
     last_covered = max(extract.months_covered)
     last_fy = fy if last_covered >= fy.last else parse_year(f"{last_covered.year - 1}/{str(last_covered.year)[2:]}")
     out: list[dict[str, object]] = []
-    for level, keys in (("minor", ["minor"]), ("major", ["major"])):
-        monthly = monthly_matrix(counts, keys)
+    total = counts.assign(major="All crime")
+    for level, keys, frame in (("minor", ["minor"], counts), ("major", ["major"], counts), ("total", ["major"], total)):
+        monthly = monthly_matrix(frame, keys)
         window = last_fy.shift(1).months
         pairs, labels = history_pairs(monthly, window, last_fy.last)
         for cat, sub in pairs.groupby(level=keys[0]):

@@ -256,7 +256,12 @@ def build_baseline(
     below = live.loc[live["count"] < live["baseline_count"], "category"].tolist()
     above = live.loc[live["count"] > live["baseline_count"], "category"].tolist()
     kind = "major crime types" if level == "major" else "minor categories"
-    if not below:
+    if live.empty:
+        headline = (
+            f"In {period.label} {sel.label} recorded no offences in the year or the {base_label} baseline: "
+            "nothing to compare."
+        )
+    elif not below:
         headline = f"In {period.label} no {kind} in {sel.label} were below the {base_label} baseline."
     elif not above:
         headline = f"In {period.label} no {kind} in {sel.label} were above the {base_label} baseline."

@@ -36,6 +36,8 @@ COVID_LAST = pd.Period("2021-07", freq="M")
 #: Generic year-level sd for a category in no packaged table (a middling value among London categories).
 GENERIC_SD = 0.15
 GENERIC_SOURCE = f"generic default (sd {GENERIC_SD:.0%}): category not in the packaged table"
+#: The category name under which the all-crime total's variance is packaged (level "total").
+ALL_CRIME = "All crime"
 PACKAGED = "year_variance.csv"
 
 
@@ -155,6 +157,22 @@ class YearVariance:
         }
 
 
+def total_variance(
+    crimes: pd.DataFrame,
+    scheme: str,
+    window: list[pd.Period] | tuple[pd.Period, ...],
+    last_later: pd.Period,
+    source: str = "data",
+) -> tuple[YearVariance, list[str]]:
+    """Year-level variance of the all-crime total (``crimes``: every area's crime rows)."""
+    total = crimes[["area", "month", "count"]].assign(major=ALL_CRIME)
+    out, labels = category_variances(total, ["major"], scheme, window, last_later, source, level="total")
+    if ALL_CRIME not in out:  # no rows at all: the default alone
+        d = default_for(scheme, "total", ALL_CRIME)
+        return YearVariance(d.sigma2, None, 0, 0, d.sigma2, d.source), labels
+    return out[ALL_CRIME], labels
+
+
 def monthly_matrix(counts: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
     """Counts as (area, key...) rows by month columns; months the extract covers but a row lacks are 0."""
     keys = [key] if isinstance(key, str) else list(key)
@@ -175,11 +193,10 @@ def year_variances(
     pairs, labels = history_pairs(monthly, window, last_later)
     cat_levels = [n for n in monthly.index.names if n != "area"]
     out: dict[object, YearVariance] = {}
-    grouped = dict(iter(pairs.groupby(level=cat_levels, observed=True))) if len(pairs) else {}
+    by: str | list[str] = cat_levels[0] if len(cat_levels) == 1 else cat_levels  # scalar keys for one level
+    grouped = dict(iter(pairs.groupby(level=by, observed=True))) if len(pairs) else {}
     for key, default in defaults.items():
         sub = grouped.get(key)
-        if sub is None and isinstance(key, tuple) and len(key) == 1:
-            sub = grouped.get(key[0])
         if sub is None or not len(sub):
             out[key] = YearVariance(default.sigma2, None, 0, 0, default.sigma2, default.source)
             continue
@@ -231,15 +248,17 @@ def category_variances(
     window: list[pd.Period] | tuple[pd.Period, ...],
     last_later: pd.Period,
     source: str = "data",
+    level: str | None = None,
 ) -> tuple[dict[object, YearVariance], list[str]]:
     """Year-level variance per category of ``counts`` (all areas of the extract, crime rows), by ``keys``.
 
     Keys are scalars for one key column and tuples for several, like ``period_counts``' index. The packaged
-    default is looked up by the last key (the minor name at minor level, the major name at major level).
+    default is looked up by the last key at ``level`` (default: minor when the last key is the minor name,
+    else major; "total" for all crime).
     """
     if source not in VARIANCE_SOURCES:
         raise ValueError(f"variance source must be one of {', '.join(VARIANCE_SOURCES)}, not {source!r}")
-    level = "minor" if keys[-1] == "minor" else "major"
+    level = level or ("minor" if keys[-1] == "minor" else "major")
     cats = counts[keys].drop_duplicates()
     defaults: dict[object, Default] = {}
     for row in cats.itertuples(index=False):
@@ -259,3 +278,36 @@ def usual_range(earlier: float, sigma2: float, z: float = 1.96) -> str:
     sd = math.sqrt(2.0 / (earlier + 0.5) + 2.0 * sigma2)
     lo, hi = (math.exp(-z * sd) - 1.0) * 100.0, (math.exp(z * sd) - 1.0) * 100.0
     return f"{lo:+.0f}% to {hi:+.0f}%"
+
+
+def measure_variances(
+    counts: pd.DataFrame,
+    masks: dict[str, pd.Series],
+    scheme: str,
+    window: list[pd.Period] | tuple[pd.Period, ...],
+    last_later: pd.Period,
+    source: str = "data",
+) -> tuple[dict[str, YearVariance], list[str]]:
+    """Year-level variance of each named measure (a union of categories: ``masks`` select its rows of
+    ``counts``, every area). The default for a measure is the count-weighted mean of its minor categories'
+    packaged values (the generic default where none is packaged)."""
+    if source not in VARIANCE_SOURCES:
+        raise ValueError(f"variance source must be one of {', '.join(VARIANCE_SOURCES)}, not {source!r}")
+    frames: list[pd.DataFrame] = []
+    defaults: dict[object, Default] = {}
+    for name, mask in masks.items():
+        rows = counts.loc[mask, ["area", "month", "minor", "count"]]
+        by_minor = rows.groupby("minor", observed=True)["count"].sum()
+        picks = [(default_for(scheme, "minor", str(m)), float(n)) for m, n in by_minor.items()]
+        packaged = [(d, n) for d, n in picks if d.source != GENERIC_SOURCE]
+        weight = sum(n for _, n in packaged)
+        if packaged and weight > 0:
+            sigma2 = sum(d.sigma2 * n for d, n in packaged) / weight
+            defaults[name] = Default(sigma2, f"count-weighted packaged values of its categories ({packaged[0][0].source})")
+        else:
+            defaults[name] = Default(GENERIC_SD**2, GENERIC_SOURCE)
+        frames.append(rows.assign(measure=name))
+    if source == "packaged" or not frames:
+        return {str(k): YearVariance(d.sigma2, None, 0, 0, d.sigma2, d.source) for k, d in defaults.items()}, []
+    out, labels = year_variances(monthly_matrix(pd.concat(frames), "measure"), window, last_later, defaults)
+    return {str(k): v for k, v in out.items()}, labels
