@@ -149,8 +149,12 @@ class YearVarianceFit:
 MIN_PAIR_COUNT = 10
 
 
+#: Median of a chi-square variable with one degree of freedom: the robust estimator's target.
+CHI2_1_MEDIAN = 0.454936423119572
+
+
 def estimate_year_variance(
-    a: ArrayLike, b: ArrayLike, min_count: int = MIN_PAIR_COUNT
+    a: ArrayLike, b: ArrayLike, min_count: int = MIN_PAIR_COUNT, robust: bool = True
 ) -> YearVarianceFit:
     """Moment estimate of the year-level variance sigma^2 from year-on-year pairs of counts (a -> b).
 
@@ -159,6 +163,11 @@ def estimate_year_variance(
     ``sum(d^2 / (v + tau)) = n`` (the generalised Q / Paule-Mandel equation, uncentred because a change of
     level *is* year-to-year variation), and is 0 when ``sum(d^2 / v) <= n``. Weighting by ``1/(v + tau)`` keeps
     a few small, noisy pairs from swamping the estimate. With equal ``v`` it is ``mean(d^2) - v``.
+
+    ``robust`` (the default) solves ``median(d^2 / (v + tau)) = 0.4549`` (the median of chi-square(1))
+    instead: a recording change that multiplies a category sixfold in one year (racially aggravated public
+    order in 2012/13) is a real change, not *usual* variation, and one such pair would otherwise set the
+    "usual" range for every later year. With equal ``v`` it is ``median(d^2) / 0.4549 - v``.
     Pairs under ``min_count`` offences and NaN pairs are skipped; no usable pair gives sigma2 NaN, pairs 0.
     """
     a_ = np.atleast_1d(_counts(a, "a")).ravel()
@@ -174,12 +183,14 @@ def estimate_year_variance(
     v = 1.0 / (a_ + 0.5) + 1.0 / (b_ + 0.5)
 
     def q(tau: float) -> float:
+        if robust:
+            return float(np.median(d2 / (v + tau))) - CHI2_1_MEDIAN
         return float(np.sum(d2 / (v + tau))) - n
 
     if q(0.0) <= 0:
         return YearVarianceFit(0.0, n)
     hi = max(float(d2.max()), 1e-6)
-    while q(hi) > 0:  # q falls to -n as tau grows, so this ends
+    while q(hi) > 0:  # q falls below zero as tau grows, so this ends
         hi *= 2.0
     lo = 0.0
     for _ in range(200):  # bisection: q is strictly decreasing in tau
