@@ -32,7 +32,9 @@ from csp_assess.analysis.compare import CompareOptions, build_compare
 from csp_assess.load import load_extract
 from csp_assess.model import Extract
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "../shared/data/mps_borough_historical_oldcats_201004_202006.csv"
+DEFAULT_FILE = (
+    Path(__file__).resolve().parent.parent / "../shared/data/mps_borough_historical_oldcats_201004_202006.csv"
+)
 STABLE_PAIRS = (("2015/16", "2016/17"), ("2016/17", "2017/18"), ("2017/18", "2018/19"))
 POWER_PAIR = ("2019/20", "2020/21")
 COVERAGE_YEAR, COVERAGE_BASELINE = "2018/19", "2013/14-2017/18"
@@ -110,7 +112,12 @@ def calibrate(extract: Extract, variance: str, areas: list[str] | None = None) -
     fitted = covered = 0
     for area in areas:
         res = build_baseline(
-            extract, area=area, year=COVERAGE_YEAR, baseline=COVERAGE_BASELINE, level="minor", variance=variance
+            extract,
+            area=area,
+            year=COVERAGE_YEAR,
+            baseline=COVERAGE_BASELINE,
+            level="minor",
+            variance=variance,
         )
         rows = res.tables["rows"].frame
         ok = rows["expected_low"].notna()
@@ -147,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     extract = load_extract([path], use_cache=False)
     settings = args.variance or ["none", "data"]
-    print(f"{path.name}: {len(extract.areas)} areas, {extract.months_covered[0]} to {extract.months_covered[-1]}")
+    print(
+        f"{path.name}: {len(extract.areas)} areas, {extract.months_covered[0]} to {extract.months_covered[-1]}"
+    )
     for v in settings:
         label = {"none": "before (counting noise only)", "data": "after (year-level variance from the data)"}
         print(f"\n{label.get(v, v)}  [variance={v}]")

@@ -41,10 +41,16 @@ def rows_for(scheme: str, name: str) -> list[dict[str, object]]:
     areas = counts["area"].nunique()
     fy = parse_year(LAST_LATER)
     last_covered = max(extract.months_covered)
-    last_fy = fy if last_covered >= fy.last else parse_year(f"{last_covered.year - 1}/{str(last_covered.year)[2:]}")
+    last_fy = (
+        fy if last_covered >= fy.last else parse_year(f"{last_covered.year - 1}/{str(last_covered.year)[2:]}")
+    )
     out: list[dict[str, object]] = []
     total = counts.assign(major="All crime")
-    for level, keys, frame in (("minor", ["minor"], counts), ("major", ["major"], counts), ("total", ["major"], total)):
+    for level, keys, frame in (
+        ("minor", ["minor"], counts),
+        ("major", ["major"], counts),
+        ("total", ["major"], total),
+    ):
         monthly = monthly_matrix(frame, keys)
         window = last_fy.shift(1).months
         pairs, labels = history_pairs(monthly, window, last_fy.last)
@@ -57,7 +63,13 @@ def rows_for(scheme: str, name: str) -> list[dict[str, object]]:
                 f"{labels[-1][:4]}-{labels[0][9:13]}, {fit.pairs} pairs"
             )
             out.append(
-                {"scheme": scheme, "level": level, "category": cat, "sigma2": f"{fit.sigma2:.6f}", "source": src}
+                {
+                    "scheme": scheme,
+                    "level": level,
+                    "category": cat,
+                    "sigma2": f"{fit.sigma2:.6f}",
+                    "source": src,
+                }
             )
     return out
 

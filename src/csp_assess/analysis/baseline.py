@@ -172,7 +172,11 @@ def baseline_table(
     frame["baseline_count"] = frame["baseline_count"].round(1)
     sigma2 = None
     if variances is not None:
-        cat_keys = list(zip(frame["major"], frame["minor"], strict=True)) if level == "minor" else list(frame["major"])
+        cat_keys = (
+            list(zip(frame["major"], frame["minor"], strict=True))
+            if level == "minor"
+            else list(frame["major"])
+        )
         sigma2 = np.array([variances[k].sigma2 for k in cat_keys], dtype=np.float64)
         frame["year_sd"] = np.sqrt(sigma2).round(3)
     else:

@@ -97,7 +97,11 @@ def compare_table(
     if variances is not None:
         sigma2 = pd.Series([variances[k].sigma2 for k in idx], index=idx, dtype="float64")
     tests = change_test(
-        a, b, method=method, adjust=adjust, alpha=alpha,  # type: ignore[arg-type]
+        a,
+        b,
+        method=method,  # type: ignore[arg-type]
+        adjust=adjust,  # type: ignore[arg-type]
+        alpha=alpha,
         year_var=None if sigma2 is None else 2.0 * sigma2,
     )
     frame = pd.DataFrame(
@@ -112,7 +116,9 @@ def compare_table(
     )
     if sigma2 is not None:
         frame["year_sd"] = np.sqrt(sigma2.to_numpy()).round(3)
-        frame["usual_range"] = [usual_range(x, s) for x, s in zip(a.to_numpy(), sigma2.to_numpy(), strict=True)]
+        frame["usual_range"] = [
+            usual_range(float(x), float(s)) for x, s in zip(a.to_numpy(), sigma2.to_numpy(), strict=True)
+        ]
         frame["p_counting"] = tests["p_counting"].to_numpy()
     else:
         frame["year_sd"] = np.nan
@@ -179,8 +185,12 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
                 warnings.append(note)
         if opts.variance != "none":
             variances, history = category_variances(
-                crime_only(extract.counts), keys, extract.scheme, list(to_period.months),
-                max(from_period.months), opts.variance,
+                crime_only(extract.counts),
+                keys,
+                extract.scheme,
+                list(to_period.months),
+                max(from_period.months),
+                opts.variance,
             )
     else:
         other_sel = select_area(other, sel.label if sel.label != "All areas" else "all")

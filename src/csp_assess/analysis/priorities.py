@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csp_assess.analysis.select import baseline_total, in_period, period_total
 from csp_assess.analysis.ranking import ACTIVITY_NOTE, is_activity_indicator
+from csp_assess.analysis.select import baseline_total, in_period, period_total
 from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.yearvar import (
     YearVariance,
@@ -229,8 +229,12 @@ def _year_tests(
     variances: dict[str, YearVariance] = {}
     if variance != "none":
         variances, _ = measure_variances(
-            every, {k: m for k, m in masks.items() if m is not None}, scheme, list(period.months),
-            max(previous.months), variance,
+            every,
+            {k: m for k, m in masks.items() if m is not None},
+            scheme,
+            list(period.months),
+            max(previous.months),
+            variance,
         )
     res = change_test(
         [prepared[i].prev for i in uniq],
@@ -311,7 +315,11 @@ def _one(
     activity = all(is_activity_indicator(str(a), str(b)) for a, b in prep.signature)
     prev_label = previous.fy.label if previous else "last year"
     facts = f"{count:,.0f} in {period.label}, {_fmt_change(count, prev, prev_label)}"
-    usual = usual_range(prev, test.variance.sigma2) if test.variance is not None and not math.isnan(prev) else None
+    usual = (
+        usual_range(prev, test.variance.sigma2)
+        if test.variance is not None and not math.isnan(prev)
+        else None
+    )
     if usual:
         facts += f" (usual year-to-year range {usual})"
     facts += f", {_fmt_change(count, base_n, baseline_label)}"
@@ -353,9 +361,7 @@ def _one(
             )
     extra = ""
     if test.same_as:
-        extra += (
-            f". Counted by the same categories as {test.same_as}: one measure, tested once (one finding, not two)"
-        )
+        extra += f". Counted by the same categories as {test.same_as}: one measure, tested once (one finding, not two)"
     if activity:
         extra += f". Activity indicator: {ACTIVITY_NOTE}"
     covid = covid_note(prev_label, previous.months) if previous is not None else None
@@ -461,7 +467,9 @@ def _candidates(
         totals = (tested["baseline_count"].astype(float) * years).round()
         year_var = None
         if variances is not None:
-            year_var = [_sigma2(variances, c, scheme, level) * (1.0 + 1.0 / years) for c in tested["category"]]
+            year_var = [
+                _sigma2(variances, c, scheme, level) * (1.0 + 1.0 / years) for c in tested["category"]
+            ]
         res = change_test(
             totals,
             tested["count"].astype(float),

@@ -145,7 +145,11 @@ def build_quarterly(
             continue
         mask = measure_mask(counts, measure)
         every = measure_mask(extract.counts, measure)
-        signature = tuple(sorted(set(zip(extract.counts.loc[every, "major"], extract.counts.loc[every, "minor"], strict=True))))
+        signature = tuple(
+            sorted(
+                set(zip(extract.counts.loc[every, "major"], extract.counts.loc[every, "minor"], strict=True))
+            )
+        )
         key = by_signature.setdefault(signature, pdef.name)
         all_masks.setdefault(key, every)
         notes_row = [f"proxy: {measure.proxy}"] if measure.proxy else []
@@ -180,7 +184,8 @@ def build_quarterly(
     if "measure_key" not in frame.columns:
         frame["measure_key"] = None
     frame["year_sd"] = [
-        round(variances[k].sd, 3) if isinstance(k, str) and k in variances else np.nan for k in frame["measure_key"]
+        round(variances[k].sd, 3) if isinstance(k, str) and k in variances else np.nan
+        for k in frame["measure_key"]
     ]
     for prefix, col, ok in (("", "year_ago_count", ago_ok), ("plan_", "plan_start_count", plan_ok)):
         frame[f"{prefix}change"] = (frame["count"] - frame[col]).astype("Int64") if ok else pd.NA

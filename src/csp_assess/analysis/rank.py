@@ -10,7 +10,6 @@ import pandas as pd
 
 from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
 from csp_assess.analysis.ranking import ACTIVITY_NOTE, DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
-from csp_assess.analysis.yearvar import VARIANCE_SOURCES
 from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import (
     comparison_period,
@@ -19,6 +18,7 @@ from csp_assess.analysis.select import (
     resolve_year,
     select_area,
 )
+from csp_assess.analysis.yearvar import VARIANCE_SOURCES
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.reference.prices import NO_UPRATING, Uprating
@@ -48,7 +48,9 @@ class RankOptions:
     uprating: Uprating = NO_UPRATING
     top_n: int | None = None  # overrides the priorities file's [rules] candidate_top_n
     sensitivity: bool = False
-    variance: str = "data"  # year-level variance for the change tests: data | packaged | none (analysis.yearvar)
+    variance: str = (
+        "data"  # year-level variance for the change tests: data | packaged | none (analysis.yearvar)
+    )
 
 
 def resolve_weights(

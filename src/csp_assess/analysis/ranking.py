@@ -36,6 +36,7 @@ def is_activity_indicator(major: str, category: str) -> bool:
     name = " ".join(str(category).split()).lower()
     return name in _ACTIVITY_NAMES
 
+
 RANK_COLUMNS = [
     "rank",
     "major",

@@ -210,7 +210,9 @@ def estimate_year_variance(
 PRIOR_PAIRS = 8
 
 
-def shrink_year_variance(sigma2_data: float, pairs: int, sigma2_prior: float, prior_pairs: int = PRIOR_PAIRS) -> float:
+def shrink_year_variance(
+    sigma2_data: float, pairs: int, sigma2_prior: float, prior_pairs: int = PRIOR_PAIRS
+) -> float:
     """Precision-style shrinkage: ``(prior_pairs * prior + pairs * data) / (prior_pairs + pairs)``.
 
     No usable pairs (``pairs == 0`` or NaN data) gives the prior unchanged.
@@ -679,6 +681,8 @@ def expected_from_trend(
     if year_var < 0:
         raise ValueError("year_var must be non-negative")
     if year_var > 0:
-        se_log = math.sqrt(se_log**2 + year_var * (1.0 + _fit_year_leverage(X, fit.fitted, months, start, grad / expected)))
+        se_log = math.sqrt(
+            se_log**2 + year_var * (1.0 + _fit_year_leverage(X, fit.fitted, months, start, grad / expected))
+        )
     low, high = _mixture_quantiles(math.log(expected), se_log, dispersion, (lo_q, hi_q))
     return Expected(expected, low, high, model, n, dispersion)

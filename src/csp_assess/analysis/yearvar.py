@@ -96,14 +96,17 @@ def history_pairs(
     COVID restrictions. Returns a long frame (the row index levels + ``a``, ``b``) and the pairs' labels.
     """
     window = sorted(window)
-    cols = set(monthly.columns)
+    cols: set[pd.Period] = {pd.Period(c, freq="M") for c in monthly.columns}
     frames: list[pd.DataFrame] = []
     labels: list[str] = []
+    if not cols:
+        return pd.DataFrame(columns=["a", "b"], index=monthly.index[:0]), labels
+    first = min(cols)
     k = 1
     while True:
         later = [m - 12 * k for m in window]
         earlier = [m - 12 * (k + 1) for m in window]
-        if min(earlier) < min(cols, default=min(earlier)) or not cols:
+        if min(earlier) < first:  # the earlier window starts before the data: no older pairs
             break
         k += 1
         if max(later) > last_later:
@@ -193,8 +196,10 @@ def year_variances(
     pairs, labels = history_pairs(monthly, window, last_later)
     cat_levels = [n for n in monthly.index.names if n != "area"]
     out: dict[object, YearVariance] = {}
-    by: str | list[str] = cat_levels[0] if len(cat_levels) == 1 else cat_levels  # scalar keys for one level
-    grouped = dict(iter(pairs.groupby(level=by, observed=True))) if len(pairs) else {}
+    by = cat_levels[0] if len(cat_levels) == 1 else cat_levels  # scalar keys for one level
+    grouped: dict[object, pd.DataFrame] = (
+        dict(iter(pairs.groupby(level=by, observed=True))) if len(pairs) else {}
+    )
     for key, default in defaults.items():
         sub = grouped.get(key)
         if sub is None or not len(sub):
@@ -231,7 +236,11 @@ def summary_words(variances: list[YearVariance], labels: list[str]) -> str:
         f"Changes are tested against counting noise plus each category's usual year-to-year variation "
         f"(year-level sd {sds[0]:.1%} to {sds[-1]:.1%} across the {len(variances)} categories, median "
         f"{float(np.median(sds)):.1%}), {src}"
-        + (f"; {len(variances) - with_data} categor(ies) had no history and use the default alone" if with_data and with_data < len(variances) else "")
+        + (
+            f"; {len(variances) - with_data} categor(ies) had no history and use the default alone"
+            if with_data and with_data < len(variances)
+            else ""
+        )
     )
 
 
@@ -303,11 +312,15 @@ def measure_variances(
         weight = sum(n for _, n in packaged)
         if packaged and weight > 0:
             sigma2 = sum(d.sigma2 * n for d, n in packaged) / weight
-            defaults[name] = Default(sigma2, f"count-weighted packaged values of its categories ({packaged[0][0].source})")
+            defaults[name] = Default(
+                sigma2, f"count-weighted packaged values of its categories ({packaged[0][0].source})"
+            )
         else:
             defaults[name] = Default(GENERIC_SD**2, GENERIC_SOURCE)
         frames.append(rows.assign(measure=name))
     if source == "packaged" or not frames:
-        return {str(k): YearVariance(d.sigma2, None, 0, 0, d.sigma2, d.source) for k, d in defaults.items()}, []
+        return {
+            str(k): YearVariance(d.sigma2, None, 0, 0, d.sigma2, d.source) for k, d in defaults.items()
+        }, []
     out, labels = year_variances(monthly_matrix(pd.concat(frames), "measure"), window, last_later, defaults)
     return {str(k): v for k, v in out.items()}, labels
