@@ -299,7 +299,10 @@ def build_baseline(
         if window[1] >= pd.Period("2020-03", freq="M"):
             notes.append("The fit window includes March 2020, when the first lockdown began in its last week")
     if variances is not None:
-        notes.append(summary_words(list(variances.values()), history))
+        method = summary_words(list(variances.values()), history)
+        notes.append(method)
+    else:
+        method = "Counting noise only (variance none): year-to-year variation is not allowed for"
     note = covid_note(period.label, period.months)
     if note:
         warnings.append(note)
@@ -317,6 +320,7 @@ def build_baseline(
         "change_pct": round((total - base_total) / base_total * 100, 1) if base_total else None,
         "fit_window": f"{window[0]}/{window[1]}" if window else None,
         "variance_source": variance,
+        "variance_method": method,
         "history_pairs": history,
         "year_variance": None
         if variances is None

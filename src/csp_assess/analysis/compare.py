@@ -229,10 +229,12 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     if variances is not None:
         what = "changed by more than their usual year-to-year variation"
         used = [variances[k] for k in a.index.union(b.index)]
-        notes.append(summary_words(used, history))
+        method = summary_words(used, history)
+        notes.append(method)
         notes.append("usual_range: the change a category shows in 95% of ordinary years at its earlier level")
     else:
         what = "changed by more than counting noise (year-to-year variation not allowed for)"
+        method = "Counting noise only: year-to-year variation is not allowed for"
     headline = f"{sel.label}, {title_what}: {n_sig} of {len(frame)} categories {what} ({rule})."
     notes.append(
         f"Categories with under {DEFAULT_MIN_COUNT} offences in the two periods together are never flagged"
@@ -256,6 +258,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         "categories_tested": tested,
         "test": test_name,
         "variance_source": opts.variance if variances is not None else "none",
+        "variance_method": method,
         "history_pairs": history,
         "year_variance": None
         if variances is None

@@ -228,8 +228,9 @@ def build_quarterly(
         "change. The change on the plan start uses the same year-to-year variance, which understates drift over "
         "several years",
     ]
+    method = summary_words(list(variances.values()), history) if variances else "No change tested"
     if variances:
-        notes.append(summary_words(list(variances.values()), history))
+        notes.append(method)
     for lab, ms, ok in ((quarter_label(fy, q), months, True), (quarter_label(ago_fy, q), ago_months, ago_ok)):
         note = covid_note(lab, ms) if ok else None
         if note:
@@ -248,6 +249,7 @@ def build_quarterly(
         "alpha": alpha,
         "priorities_source": pset.source,
         "history_pairs": history,
+        "variance_method": method,
         "year_variance": {k: v.to_dict() for k, v in variances.items()},
     }
     return Result(

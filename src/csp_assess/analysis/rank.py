@@ -128,7 +128,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
     notes = [reconciliation(extract)]
-    notes.append(
+    variance_method = (
         "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
         "year-to-year variation, estimated from the extract's earlier years"
         + (f" pooled over its {len(extract.areas)} areas" if len(extract.areas) > 1 else "")
@@ -136,6 +136,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         if opts.variance != "none"
         else "Change tests allow for counting noise only (variance none): real year-to-year variation is larger"
     )
+    notes.append(variance_method)
     activity = ranked.loc[ranked["indicator"] == "police activity", "category"].tolist()
     if activity:
         notes.append(f"Police activity indicators, not crime levels: {', '.join(activity)} ({ACTIVITY_NOTE})")
@@ -161,6 +162,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "alpha": pset.rules.alpha,
         "candidate_min_share_pct": pset.rules.candidate_min_share_pct,
         "variance_source": opts.variance,
+        "variance_method": variance_method,
         "total": total,
         "previous_total": int(prev_total) if prev_total is not None else None,
         "priorities_source": pset.source,

@@ -228,12 +228,14 @@ def build_summary(
     else:
         headline = f"In {window.label} there were {total:,} offences in {sel.label}."
     notes = [reconciliation(extract)]
+    method = None
     if variances is not None and total_var is not None:
-        notes.append(
+        method = (
             summary_words([variances[k] for k in by_major["category"]], history)
             + f"; all crime: year-level sd {total_var.sd:.1%}. 'significant' = a change larger than that usual "
             "variation (Holm-adjusted across the major categories, alpha 0.05, 10+ offences)"
         )
+        notes.append(method)
     for lab, per in ((window.label, window.period), (window.previous_label, window.previous)):
         note = covid_note(lab, per.months) if per is not None and lab else None
         if note:
@@ -280,6 +282,7 @@ def build_summary(
         if total_var is not None and prev_total is not None
         else None,
         "history_pairs": history,
+        "variance_method": method,
         "year_variance": None
         if variances is None or total_var is None
         else {"All crime": total_var.to_dict(), **{str(k): v.to_dict() for k, v in variances.items()}},
