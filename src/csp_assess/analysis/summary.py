@@ -152,13 +152,16 @@ def change_frame(
         for col in ("z", "p_value", "p_adjusted", "significant"):
             frame[col] = tests[col].to_numpy()
         frame["z"] = frame["z"].round(2)
-        if sigma2 is not None:  # only then: callers without variances keep their columns as they were
+        if sigma2 is not None:
             frame["year_sd"] = np.sqrt(sigma2).round(3)
             frame["usual_range"] = [
                 usual_range(p, v) for p, v in zip(frame["previous_count"], sigma2, strict=True)
             ]
     else:
         for col in ("previous_count", "change", "change_pct", "z", "p_value", "p_adjusted", "significant"):
+            frame[col] = None
+    for col in ("year_sd", "usual_range"):  # None: no year-level variance given (counting noise only)
+        if col not in frame.columns:
             frame[col] = None
     frame["change_pct"] = frame["change_pct"].astype("float64")
     return frame
@@ -200,9 +203,6 @@ def build_summary(
         )
         total_var, _ = total_variance(all_crimes, extract.scheme, list(window.period.months), last)
     by_major = change_frame(current, previous, variances)
-    for col in ("year_sd", "usual_range"):
-        if col not in by_major.columns:
-            by_major[col] = None
     total = int(by_major["count"].sum())
     by_major["share_pct"] = (by_major["count"] / total * 100).round(1) if total else np.nan
     by_major = by_major.sort_values(["count", "category"], ascending=[False, True], kind="mergesort")

@@ -324,3 +324,22 @@ def measure_variances(
         }, []
     out, labels = year_variances(monthly_matrix(pd.concat(frames), "measure"), window, last_later, defaults)
     return {str(k): v for k, v in out.items()}, labels
+
+
+def breakdown_variances(
+    all_counts: pd.DataFrame,
+    rows: pd.DataFrame,
+    key: str,
+    scheme: str,
+    window: list[pd.Period] | tuple[pd.Period, ...],
+    last_later: pd.Period,
+) -> dict[object, YearVariance]:
+    """Year-level variances for a breakdown of ``rows`` (one area's selected rows) by ``key``.
+
+    Minor categories pool over every area of the extract (``all_counts``); subareas (wards, LSOAs) have
+    only their own history, shrunk toward the generic default.
+    """
+    if key == "minor":
+        pool = all_counts[all_counts["minor"].isin(rows["minor"].unique())]
+        return category_variances(pool, ["minor"], scheme, window, last_later)[0]
+    return category_variances(rows, [key], scheme, window, last_later)[0]
