@@ -138,15 +138,29 @@ def calibrate(extract: Extract, variance: str, areas: list[str] | None = None) -
     return Figures(tested, holm, raw, pairs, with_flag, fitted, covered, big2, big2_f, big15, big15_f)
 
 
-def _compare(extract: Extract, area: str, from_y: str, to_y: str, variance: str):  # type: ignore[no-untyped-def]
-    opts = CompareOptions(area=area, from_year=from_y, to_year=to_y, level="minor", variance=variance)
+def _compare(extract: Extract, area: str, from_y: str, to_y: str, variance: str, level: str = "minor"):  # type: ignore[no-untyped-def]
+    opts = CompareOptions(area=area, from_year=from_y, to_year=to_y, level=level, variance=variance)
     return build_compare(extract, opts).tables["rows"].frame
+
+
+def major_level(extract: Extract, variance: str) -> tuple[int, int, int]:
+    """Stable pre-COVID pairs at major-category level (what ``summary`` tests): tested, Holm-flagged, raw p<0.05."""
+    tested = holm = raw = 0
+    for area in extract.areas:
+        for from_y, to_y in STABLE_PAIRS:
+            rows = _compare(extract, area, from_y, to_y, variance, level="major")
+            fam = rows[(rows["from_count"] + rows["to_count"]) >= 10]
+            tested += len(fam)
+            holm += int(fam["significant"].sum())
+            raw += int((fam["p_value"] < 0.05).sum())
+    return tested, holm, raw
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
     ap.add_argument("--variance", choices=("none", "packaged", "data"), action="append")
+    ap.add_argument("--major", action="store_true", help="also the stable pairs at major-category level")
     args = ap.parse_args(argv)
     path = Path(args.file)
     if not path.exists():
@@ -162,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{label.get(v, v)}  [variance={v}]")
         for line in calibrate(extract, v).lines():
             print("  " + line)
+        if args.major:
+            n, h, r = major_level(extract, v)
+            print(
+                f"  major level, stable pairs: Holm {100 * h / n:.1f}%, raw p < 0.05 {100 * r / n:.1f}% (of {n})"
+            )
     return 0
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from csp_assess.analysis.quarterly import latest_complete_quarter, quarter_months
 from csp_assess.periods import FinancialYear
@@ -43,6 +44,18 @@ def test_sample_quarter_against_oracle(cli) -> None:  # type: ignore[no-untyped-
     assert vawg["direction"] in ("rising", "falling", "within usual range")
     assert vawg["proxy"] is True
     assert rows["Adult and Juvenile Reoffending"]["direction"] == "not measurable"
+    # VAWG's proxy and Sexual Offences are the same categories: one test, one member of the Holm family.
+    so = rows["Sexual Offences"]
+    assert (so["p_value"], so["p_adjusted"]) == (vawg["p_value"], vawg["p_adjusted"])
+    assert "same categories as Violence Against Women and Girls: tested once" in so["note"]
+    distinct = [r for r in obj["rows"] if r["p_value"] is not None and r["priority"] != "Sexual Offences"]
+    assert len(distinct) == 7
+    ps = [r["p_value"] for r in distinct]
+    order = sorted(range(7), key=lambda i: ps[i])
+    running = 0.0
+    for k, i in enumerate(order):  # Holm by its definition over the 7 distinct measures
+        running = max(running, min(1.0, (7 - k) * ps[i]))
+        assert distinct[i]["p_adjusted"] == pytest.approx(running, rel=1e-9)
     for r in obj["rows"]:
         if r["direction"] in ("rising", "falling"):
             assert r["significant"] is True and r["p_adjusted"] < 0.05

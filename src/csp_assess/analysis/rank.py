@@ -132,7 +132,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
         "year-to-year variation, estimated from the extract's earlier years"
         + (f" pooled over its {len(extract.areas)} areas" if len(extract.areas) > 1 else "")
-        + " and shrunk toward the packaged table (year_sd per row; packaged alone when there is no history)"
+        + " and shrunk toward the packaged table, or a generic sd of 15% for categories it lacks (year_sd per row; the default alone when there is no history)"
         if opts.variance != "none"
         else "Change tests allow for counting noise only (variance none): real year-to-year variation is larger"
     )

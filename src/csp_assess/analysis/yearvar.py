@@ -226,11 +226,17 @@ def summary_words(variances: list[YearVariance], labels: list[str]) -> str:
     sds = sorted(v.sd for v in variances)
     with_data = sum(1 for v in variances if v.pairs)
     span = f"{labels[-1].split('->')[0][:4]}-{labels[0].split('->')[1][:4]}" if labels else ""
+    generic = sum(1 for v in variances if v.default_source == GENERIC_SOURCE)
+    table = "the packaged table" + (
+        f" (the generic sd {GENERIC_SD:.0%} for {generic} categor{'y' if generic == 1 else 'ies'} it lacks)"
+        if generic
+        else ""
+    )
     src = (
         f"estimated from {len(labels)} earlier year-on-year pair(s) of the same months ({span}, COVID months "
-        f"left out) pooled over the extract's areas and shrunk toward the packaged table"
+        f"left out) pooled over the extract's areas and shrunk toward {table}"
         if with_data
-        else "taken from the packaged table alone (the extract has no earlier years of the same months)"
+        else f"taken from {table} alone (the extract has no earlier years of the same months)"
     )
     return (
         f"Changes are tested against counting noise plus each category's usual year-to-year variation "
