@@ -87,3 +87,64 @@ def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("baseline", SAMPLE, "--baseline", "2001/02").code == 1
     assert cli("baseline", SAMPLE, "--baseline", "2019").code == 1
     assert cli("baseline", SAMPLE, "--level", "tiny").code == 2
+
+
+def test_area_with_no_fittable_category_is_not_an_internal_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue #11: the airports in the new-category file have (almost) no offences before 2019, so no category
+    # could be fitted and the table lost its expected_* columns (KeyError: 'expected_low').
+    months = [f"{y}{m:02d}" for y in range(2013, 2020) for m in range(1, 13)]
+    months = [m for m in months if "201304" <= m <= "201903"]
+    lines = ["MajorText,MinorText,BoroughName," + ",".join(months)]
+    lines.append("THEFT,OTHER THEFT,Quiet Airport," + ",".join("1" if m == "201811" else "0" for m in months))
+    lines.append("THEFT,OTHER THEFT,Busy Borough," + ",".join("100" for _ in months))
+    path = tmp_path / "two_areas.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = cli(
+        "baseline",
+        path,
+        "--area",
+        "Quiet Airport",
+        "--year",
+        "2018/19",
+        "--baseline",
+        "2013/14-2017/18",
+        "--level",
+        "minor",
+        "--format",
+        "json",
+    )
+    assert run.code == 0, run.err
+    obj = json.loads(run.out)
+    (row,) = obj["rows"]
+    assert (row["count"], row["baseline_count"]) == (1, 0.0)
+    assert row["expected"] is None and row["expected_low"] is None
+    assert row["model"] == "not fitted (under 10 offences)"
+    empty = cli(
+        "baseline",
+        path,
+        "--area",
+        "Quiet Airport",
+        "--year",
+        "2017/18",
+        "--baseline",
+        "2013/14-2016/17",
+        "--level",
+        "minor",
+        "--format",
+        "json",
+    )
+    assert empty.code == 0, empty.err
+    assert (
+        "recorded no offences in the year or the 2013/14-2016/17 baseline"
+        in json.loads(empty.out)["headline"]
+    )
+
+
+def test_baseline_states_the_year_variance_it_used(cli) -> None:  # type: ignore[no-untyped-def]
+    obj = run_json(cli, "--year", "2018/19", "--baseline", "2015/16-2017/18")
+    theft = obj["year_variance"]["Theft"]
+    # One area, whole pre-COVID years before 2018/19: 2010/11 -> 2017/18 gives 7 pairs.
+    assert (theft["pairs"], theft["areas"]) == (7, 1)
+    assert "shrunk toward MPS borough file" in theft["basis"]
+    assert obj["variance_method"].startswith("Changes are tested against counting noise plus each category")
+    assert "shrunk toward the packaged table" in obj["variance_method"]

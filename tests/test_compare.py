@@ -12,6 +12,7 @@ import pytest
 
 from csp_assess.analysis.compare import compare_table
 from independent import fy_total, fy_totals_met_wide
+from yearvar_ref import fy_pairs, packaged_sigma2, shrunk, z_and_p
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_offences.csv"
@@ -64,21 +65,44 @@ def test_sample_years_match_oracle_and_tests(cli) -> None:  # type: ignore[no-un
     assert obj["from"] == "2020/21" and obj["to"] == "2021/22"
     assert (obj["from_total"], obj["to_total"]) == (18_568, 20_516)
     oracle = fy_totals_met_wide([SAMPLE], AREA)
+    # History for a 2020/21 -> 2021/22 change: whole years before COVID restrictions (2019/20 holds March
+    # 2020, so the last usable pair is 2017/18 -> 2018/19), one area, shrunk toward the packaged values.
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2010, 2019)]
     rows = obj["rows"]
+    expected_p = {}
     for row in rows:
         assert set(row) >= ROW_KEYS
-        a = sum(c for (fy, mj, _), c in oracle.items() if fy == "2020/21" and mj == row["category"])
-        b = sum(c for (fy, mj, _), c in oracle.items() if fy == "2021/22" and mj == row["category"])
+        cat = row["category"]
+        totals = {
+            fy: float(sum(c for (f, mj, _), c in oracle.items() if f == fy and mj == cat)) for fy in years
+        }
+        sigma2 = shrunk(fy_pairs(totals, years), packaged_sigma2("met-old", "major", cat))
+        a = sum(c for (fy, mj, _), c in oracle.items() if fy == "2020/21" and mj == cat)
+        b = sum(c for (fy, mj, _), c in oracle.items() if fy == "2021/22" and mj == cat)
         assert (row["from_count"], row["to_count"], row["change"]) == (a, b, b - a)
-        assert row["z"] == pytest.approx(round(2 * (math.sqrt(b) - math.sqrt(a)), 2))
-        assert row["p_value"] == pytest.approx(binom_two_sided(b, a + b), rel=1e-6, abs=1e-12)
+        z, p = z_and_p(a, b, 2 * sigma2)
+        assert row["z"] == pytest.approx(round(z, 2))
+        assert row["p_value"] == pytest.approx(p, rel=1e-6)
+        assert row["year_sd"] == pytest.approx(round(math.sqrt(sigma2), 3))
+        # The counting-noise-only exact test is still reported, for comparison.
+        assert row["p_counting"] == pytest.approx(binom_two_sided(b, a + b), rel=1e-6, abs=1e-12)
+        expected_p[cat] = p
     adjusted = holm_ref([r["p_value"] for r in rows])
     for row, adj in zip(rows, adjusted, strict=True):
         assert row["p_adjusted"] == pytest.approx(adj, rel=1e-6, abs=1e-12)
         assert row["significant"] == (adj < 0.05)
     by_cat = {r["category"]: r for r in rows}
-    assert by_cat["Violence Against the Person"]["significant"] is True
+    # Violence 6,367 -> 7,076 (+11.1%) is far beyond counting noise (exact p about 1e-9) but inside this
+    # borough's usual year-to-year variation for violence: not a finding.
+    assert by_cat["Violence Against the Person"]["p_counting"] < 1e-8
+    assert 0.2 < expected_p["Violence Against the Person"] < 0.5
+    assert by_cat["Violence Against the Person"]["significant"] is False
     assert by_cat["Robbery"]["significant"] is False  # 627 -> 619 is noise
+    assert obj["significant_count"] == 0
+    assert "changed by more than their usual year-to-year variation" in obj["headline"]
+    assert obj["variance_source"] == "data"
+    assert obj["year_variance"]["Theft"]["pairs"] == 8 and obj["year_variance"]["Theft"]["areas"] == 1
+    assert any("2020/21 was under COVID-19 restrictions" in w for w in obj["warnings"])
 
 
 def test_random_counts_against_second_implementation() -> None:

@@ -80,6 +80,16 @@ class Adjust(StrEnum):
     none = "none"
 
 
+class Variance(StrEnum):
+    """Year-level variance added to counting noise in every change test (see ``analysis.yearvar``):
+    ``data`` estimates it from the extract's earlier years (shrunk toward the packaged table), ``packaged``
+    uses the packaged table, ``none`` keeps Poisson counting noise only (not calibrated)."""
+
+    data = "data"
+    packaged = "packaged"
+    none = "none"
+
+
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -191,6 +201,7 @@ def rank(
     price_source: str | None = None,
     top_n: int | None = None,
     sensitivity: bool = False,
+    variance: str | Variance = Variance.data,
     fy_start: int = 4,
 ) -> RankResult:
     """Every offence category in the year ranked by volume, harm and cost; the recommended priorities.
@@ -204,7 +215,8 @@ def rank(
     extract = _extract(data)
     opts, pset = _rank_options(
         area, area_name, year, baseline, level, harm, priorities, w_volume, w_harm, w_cost,
-        weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, fy_start, extract,
+        weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, variance, fy_start,
+        extract,
     )  # fmt: skip
     return RankResult(build_rank(extract, opts, pset))
 
@@ -227,6 +239,7 @@ def _rank_options(
     price_source: str | None,
     top_n: int | None,
     sensitivity: bool,
+    variance: str | Variance,
     fy_start: int,
     extract: Extract,
 ) -> tuple[RankOptions, PrioritySet]:
@@ -255,6 +268,7 @@ def _rank_options(
         uprating=_uprating(price_year, price_index, uprate, price_source),
         top_n=top_n,
         sensitivity=sensitivity,
+        variance=_choice(variance, Variance, "variance"),
     )
     return opts, pset
 
@@ -267,6 +281,7 @@ def baseline(
     year: str | None = None,
     baseline: str | None = None,
     level: str | Level = Level.major,
+    variance: str | Variance = Variance.data,
     fy_start: int = 4,
 ) -> BaselineResult:
     """Each category against the pre-COVID baseline (a year, or a range averaged) and against the count
@@ -281,6 +296,7 @@ def baseline(
             baseline,
             _choice(level, Level, "level"),
             fy_start,
+            _choice(variance, Variance, "variance"),
         )
     )
 
@@ -297,6 +313,7 @@ def compare(
     method: str | Method = Method.exact,
     adjust: str | Adjust = Adjust.holm,
     alpha: float = 0.05,
+    variance: str | Variance = Variance.data,
     fy_start: int = 4,
 ) -> CompareResult:
     """Each category's change between two years of one extract, or the same year in two extracts
@@ -314,6 +331,7 @@ def compare(
         adjust=_choice(adjust, Adjust, "adjust"),
         alpha=alpha,
         start_month=fy_start,
+        variance=_choice(variance, Variance, "variance"),
     )
     other = _extract(against) if against is not None else None
     return CompareResult(build_compare(_extract(data), opts, other))
@@ -460,6 +478,7 @@ def report(
     price_source: str | None = None,
     top_n: int | None = None,
     sensitivity: bool = False,
+    variance: str | Variance = Variance.data,
     fy_start: int = 4,
 ) -> ReportResult:
     """The evidence pack (headline, charts, ranking, priorities, deep dives, data and methods), with the
@@ -472,7 +491,8 @@ def report(
     extract = _extract(data)
     ropts, pset = _rank_options(
         area, area_name, year, baseline, level, harm, priorities, w_volume, w_harm, w_cost,
-        weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, fy_start, extract,
+        weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, variance, fy_start,
+        extract,
     )  # fmt: skip
     result = ReportResult(build_report(extract, ReportOptions(rank=ropts, date=date, title=title), pset))
     if output is not None:

@@ -3,12 +3,15 @@
 Two yardsticks, because they answer different questions:
 
 - ``baseline_count``: the count in the baseline year (or the mean of a baseline range), same months as the
-  year analysed. "Is it above pre-COVID levels?" ``p_value``/``significant`` test the difference with an
-  exact Poisson test (the baseline years' total against the year, exposure ratio 1/years), Holm-adjusted.
+  year analysed. "Is it above pre-COVID levels?" ``p_value``/``significant`` test the difference against
+  counting noise plus the category's usual year-to-year variation (``stats.log_ratio_z`` with year-level
+  variance ``sigma^2 (1 + 1/years)``: the year's own effect and the baseline mean's; ``analysis.yearvar``),
+  the baseline years' total against the year (exposure ratio 1/years), Holm-adjusted.
 - ``expected`` [``expected_low``, ``expected_high``]: the count had the pre-COVID trend and season
   continued, from a Poisson model fitted to the monthly counts of the fit window (the baseline years,
   extended back to three years where the data has them, ending with the last baseline month), with a 95%
-  prediction interval. A count outside the interval is genuinely unusual against the old trend.
+  prediction interval that includes year-level variation (``stats.expected_from_trend``), so about 95 in
+  100 ordinary years fall inside it. A count outside it is outside the old trend's usual range.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ from csp_assess.analysis.select import (
     select_area,
 )
 from csp_assess.analysis.stats import change_test, expected_from_trend
+from csp_assess.analysis.yearvar import (
+    VARIANCE_SOURCES,
+    YearVariance,
+    category_variances,
+    covid_note,
+    summary_words,
+)
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import Extract
 from csp_assess.periods import Period, span_label
@@ -43,7 +53,8 @@ BASELINE_COLUMNS = [
     "expected_low",
     "expected_high",
 ]
-BASELINE_DETAIL = ["major", "vs_expected", "model", "months_fitted", "p_value", "p_adjusted"]
+BASELINE_DETAIL = ["major", "vs_expected", "model", "months_fitted", "year_sd", "p_value", "p_adjusted"]
+EXPECTED_COLUMNS = ["expected", "expected_low", "expected_high", "model", "months_fitted"]
 #: Years of monthly data the expected-count model is fitted to, where the data has them.
 FIT_YEARS = 3
 #: Fewest offences in the fit window for a projection: below this a trend is noise.
@@ -73,8 +84,11 @@ def expected_counts(
     window: tuple[pd.Period, pd.Period],
     period: Period,
     covered: list[pd.Period],
+    variances: dict[object, YearVariance] | None = None,
 ) -> pd.DataFrame:
-    """expected, expected_low, expected_high, model, months_fitted per category (index = keys)."""
+    """expected, expected_low, expected_high, model, months_fitted per category (index = keys).
+
+    With ``variances`` the interval includes each category's year-level variance."""
     start, end = window
     months = pd.PeriodIndex([m for m in covered if start <= m <= end], freq="M")
     sel = counts[(counts["month"] >= start) & (counts["month"] <= end)]
@@ -95,7 +109,8 @@ def expected_counts(
             )
             continue
         try:
-            e = expected_from_trend(series, start, end, list(period.months))
+            var = variances[key if len(key) > 1 else key[0]].sigma2 if variances is not None else 0.0
+            e = expected_from_trend(series, start, end, list(period.months), year_var=var)
         except PeriodError:
             continue
         except (TypeError, OverflowError, ValueError, FloatingPointError):
@@ -112,11 +127,8 @@ def expected_counts(
                 months_fitted=e.months_fitted,
             )
         )
-    if not rows:
-        return pd.DataFrame(
-            columns=keys + ["expected", "expected_low", "expected_high", "model", "months_fitted"]
-        ).set_index(keys)
-    return pd.DataFrame(rows).set_index(keys)
+    # Every column, even when no category could be fitted (e.g. an area with too few offences).
+    return pd.DataFrame(rows, columns=keys + EXPECTED_COLUMNS).set_index(keys)
 
 
 def baseline_table(
@@ -125,7 +137,12 @@ def baseline_table(
     baseline: list[Period],
     level: str,
     covered: list[pd.Period],
+    variances: dict[object, YearVariance] | None = None,
 ) -> pd.DataFrame:
+    """One row per category: the year's count against the baseline and the trend-projected expected count.
+
+    ``variances`` (category key -> year-level variance) puts year-to-year variation into the test and the
+    interval; without it both know counting noise only."""
     keys = _keys(level)
     frame = pd.concat(
         {
@@ -138,10 +155,10 @@ def baseline_table(
     frame["baseline_count"] = frame["baseline_count"].fillna(0.0)
     window = fit_window(baseline, covered)
     if window is not None:
-        exp = expected_counts(crimes, keys, window, period, covered)
+        exp = expected_counts(crimes, keys, window, period, covered, variances)
         frame = frame.join(exp, how="left")
     else:
-        for col in ("expected", "expected_low", "expected_high", "model", "months_fitted"):
+        for col in EXPECTED_COLUMNS:
             frame[col] = np.nan
     frame = frame.reset_index()
     frame.columns = [str(c) for c in frame.columns]
@@ -154,9 +171,25 @@ def baseline_table(
     frame["change_pct"] = ((frame["count"] - old) / old * 100).round(1)
     frame["above_baseline"] = frame["count"] > frame["baseline_count"]
     frame["baseline_count"] = frame["baseline_count"].round(1)
+    sigma2 = None
+    if variances is not None:
+        cat_keys = (
+            list(zip(frame["major"], frame["minor"], strict=True))
+            if level == "minor"
+            else list(frame["major"])
+        )
+        sigma2 = np.array([variances[k].sigma2 for k in cat_keys], dtype=np.float64)
+        frame["year_sd"] = np.sqrt(sigma2).round(3)
+    else:
+        frame["year_sd"] = np.nan
     if years:
         base_sum = (frame["baseline_count"] * years).round()
-        tests = change_test(base_sum.to_numpy(), frame["count"].to_numpy(), ratio=1.0 / years)
+        tests = change_test(
+            base_sum.to_numpy(),
+            frame["count"].to_numpy(),
+            ratio=1.0 / years,
+            year_var=None if sigma2 is None else sigma2 * (1.0 + 1.0 / years),
+        )
         for col in ("p_value", "p_adjusted", "significant"):
             frame[col] = tests[col].to_numpy()
     else:
@@ -197,8 +230,14 @@ def build_baseline(
     baseline: str | None = None,
     level: str = "major",
     start_month: int = 4,
+    variance: str = "data",
 ) -> Result:
-    _keys(level)
+    """Each category against the baseline and the trend-projected expected count.
+
+    ``variance``: where year-level variation comes from (``analysis.yearvar.VARIANCE_SOURCES``)."""
+    keys = _keys(level)
+    if variance not in VARIANCE_SOURCES:
+        raise SelectionError(f"variance must be one of {', '.join(VARIANCE_SOURCES)}, not '{variance}'")
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
     warnings += sel.warnings
@@ -210,12 +249,24 @@ def build_baseline(
     if not base_periods:
         raise PeriodError(f"baseline {base_label} is not in the data, which covers {span_label(covered)}")
     crimes = crime_only(sel.counts)
-    frame = baseline_table(crimes, period, base_periods, level, covered)
+    variances: dict[object, YearVariance] | None = None
+    history: list[str] = []
+    if variance != "none":
+        last_base = max(max(p.months) for p in base_periods)
+        variances, history = category_variances(
+            crime_only(extract.counts), keys, extract.scheme, list(period.months), last_base, variance
+        )
+    frame = baseline_table(crimes, period, base_periods, level, covered, variances)
     live = frame[(frame["count"] > 0) | (frame["baseline_count"] > 0)]
     below = live.loc[live["count"] < live["baseline_count"], "category"].tolist()
     above = live.loc[live["count"] > live["baseline_count"], "category"].tolist()
     kind = "major crime types" if level == "major" else "minor categories"
-    if not below:
+    if live.empty:
+        headline = (
+            f"In {period.label} {sel.label} recorded no offences in the year or the {base_label} baseline: "
+            "nothing to compare."
+        )
+    elif not below:
         headline = f"In {period.label} no {kind} in {sel.label} were below the {base_label} baseline."
     elif not above:
         headline = f"In {period.label} no {kind} in {sel.label} were above the {base_label} baseline."
@@ -240,9 +291,22 @@ def build_baseline(
         notes.append(
             f"Expected counts continue the trend (and season, where 24+ months allow) of {window[0]}–{window[1]}, "
             "with a 95% prediction interval; model per row in 'model'"
+            + (
+                "; the interval includes the category's usual year-to-year variation (year_sd)"
+                if variances is not None
+                else "; the interval allows for counting noise only, not year-to-year variation"
+            )
         )
         if window[1] >= pd.Period("2020-03", freq="M"):
             notes.append("The fit window includes March 2020, when the first lockdown began in its last week")
+    if variances is not None:
+        method = summary_words(list(variances.values()), history)
+        notes.append(method)
+    else:
+        method = "Counting noise only (variance none): year-to-year variation is not allowed for"
+    note = covid_note(period.label, period.months)
+    if note:
+        warnings.append(note)
     total = int(frame["count"].sum())
     base_total = float(frame["baseline_count"].sum())
     meta: dict[str, object] = {
@@ -256,6 +320,12 @@ def build_baseline(
         "baseline_total": round(base_total, 1),
         "change_pct": round((total - base_total) / base_total * 100, 1) if base_total else None,
         "fit_window": f"{window[0]}/{window[1]}" if window else None,
+        "variance_source": variance,
+        "variance_method": method,
+        "history_pairs": history,
+        "year_variance": None
+        if variances is None
+        else {" / ".join(k) if isinstance(k, tuple) else str(k): v.to_dict() for k, v in variances.items()},
         "headline": headline,
         "below_baseline": sorted(below),
     }

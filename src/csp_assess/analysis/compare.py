@@ -8,9 +8,13 @@ Two uses:
   crimes re-recorded, not independent samples, so there the test only scales each revision against the
   noise a year-on-year change would carry; it says so in the output.
 
-Tests (``analysis.stats.change_test``): exact conditional binomial test (default) or variance-stabilised z,
-adjusted with Holm (default) or Benjamini-Hochberg across the categories tested. A change is flagged only
-when the adjusted p-value is below alpha *and* the two counts add up to at least 10.
+Test (``analysis.stats.change_test``): by default the over-dispersed log-ratio z, which adds each category's
+usual year-to-year variation (``analysis.yearvar``: estimated from the extract's earlier years of the same
+months, pooled over its areas, shrunk toward a packaged table) to counting noise, because recorded crime
+varies from year to year far more than Poisson noise. ``variance="none"`` keeps counting noise only (the
+exact conditional binomial test or the variance-stabilised z of ``method``). Adjusted with Holm (default) or
+Benjamini-Hochberg across the categories tested. A change is flagged only when the adjusted p-value is
+below alpha *and* the two counts add up to at least 10.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ import pandas as pd
 
 from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
 from csp_assess.analysis.stats import DEFAULT_MIN_COUNT, change_test
+from csp_assess.analysis.yearvar import (
+    VARIANCE_SOURCES,
+    YearVariance,
+    category_variances,
+    covid_note,
+    summary_words,
+    usual_range,
+)
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import Extract
 from csp_assess.periods import Period, parse_year, span_label
@@ -38,12 +50,17 @@ COMPARE_COLUMNS = [
     "p_adjusted",
     "significant",
 ]
-COMPARE_DETAIL = ["major"]
+COMPARE_DETAIL = ["major", "usual_range", "year_sd", "p_counting"]
 METHOD_NAMES = {
     "exact": "exact conditional Poisson (binomial) test",
     "z": "variance-stabilised Poisson z test",
 }
 ADJUST_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
+OVERDISPERSED_NAME = "over-dispersed log-ratio z test (counting noise plus usual year-to-year variation)"
+
+
+def _key_label(key: object) -> str:
+    return " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
 @dataclass
@@ -56,16 +73,37 @@ class CompareOptions:
     adjust: str = "holm"
     alpha: float = 0.05
     start_month: int = 4
+    variance: str = "data"  # year-level variance: data | packaged | none (see analysis.yearvar)
 
 
 def compare_table(
-    from_counts: pd.Series, to_counts: pd.Series, level: str, method: str, adjust: str, alpha: float
+    from_counts: pd.Series,
+    to_counts: pd.Series,
+    level: str,
+    method: str,
+    adjust: str,
+    alpha: float,
+    variances: dict[object, YearVariance] | None = None,
 ) -> pd.DataFrame:
-    """One row per category in either period, with the change and its adjusted test."""
+    """One row per category in either period, with the change and its adjusted test.
+
+    ``variances`` (category key -> year-level variance) switches on the over-dispersed test; without it the
+    test knows counting noise only.
+    """
     idx = from_counts.index.union(to_counts.index)
     a = from_counts.reindex(idx).fillna(0).astype("int64")
     b = to_counts.reindex(idx).fillna(0).astype("int64")
-    tests = change_test(a, b, method=method, adjust=adjust, alpha=alpha)  # type: ignore[arg-type]
+    sigma2 = None
+    if variances is not None:
+        sigma2 = pd.Series([variances[k].sigma2 for k in idx], index=idx, dtype="float64")
+    tests = change_test(
+        a,
+        b,
+        method=method,  # type: ignore[arg-type]
+        adjust=adjust,  # type: ignore[arg-type]
+        alpha=alpha,
+        year_var=None if sigma2 is None else 2.0 * sigma2,
+    )
     frame = pd.DataFrame(
         {
             "from_count": a.to_numpy(),
@@ -76,6 +114,16 @@ def compare_table(
             "significant": tests["significant"].to_numpy(),
         }
     )
+    if sigma2 is not None:
+        frame["year_sd"] = np.sqrt(sigma2.to_numpy()).round(3)
+        frame["usual_range"] = [
+            usual_range(float(x), float(s)) for x, s in zip(a.to_numpy(), sigma2.to_numpy(), strict=True)
+        ]
+        frame["p_counting"] = tests["p_counting"].to_numpy()
+    else:
+        frame["year_sd"] = np.nan
+        frame["usual_range"] = None
+        frame["p_counting"] = tests["p_value"].to_numpy()
     if isinstance(idx, pd.MultiIndex):
         frame["major"] = idx.get_level_values(0)
         frame["category"] = idx.get_level_values(1) if level == "minor" else idx.get_level_values(0)
@@ -96,6 +144,10 @@ def _validate(opts: CompareOptions) -> None:
         raise SelectionError(f"{{method}} must be exact or z, not '{opts.method}'", params=["method"])
     if opts.adjust not in ADJUST_NAMES:
         raise SelectionError(f"{{adjust}} must be holm, bh or none, not '{opts.adjust}'", params=["adjust"])
+    if opts.variance not in VARIANCE_SOURCES:
+        raise SelectionError(
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'", params=["variance"]
+        )
 
 
 def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None = None) -> Result:
@@ -106,6 +158,8 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     warnings += sel.warnings
     notes = [reconciliation(extract)]
     sources = [source_record(s) for s in extract.sources]
+    variances: dict[object, YearVariance] | None = None
+    history: list[str] = []
     if other is None:
         covered = extract.months_covered
         to_period, w = resolve_year(opts.to_year, covered, opts.start_month)
@@ -130,6 +184,19 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         to_label = to_period.label
         mode = "years"
         title_what = f"{from_label} to {to_label}"
+        for lab, per in ((from_label, from_period), (to_label, to_period)):
+            note = covid_note(lab, per.months)
+            if note:
+                warnings.append(note)
+        if opts.variance != "none":
+            variances, history = category_variances(
+                crime_only(extract.counts),
+                keys,
+                extract.scheme,
+                list(to_period.months),
+                max(from_period.months),
+                opts.variance,
+            )
     else:
         other_sel = select_area(other, opts.area if opts.area is not None else sel.label)
         warnings += [f"--against: {w}" for w in list(other.warnings) + other_sel.warnings]
@@ -155,15 +222,25 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
             "year-on-year noise?), not evidence of a real change in crime"
         )
         sources += [dict(source_record(s), role="against") for s in other.sources]
-    frame = compare_table(a, b, opts.level, opts.method, opts.adjust, opts.alpha)
+    frame = compare_table(a, b, opts.level, opts.method, opts.adjust, opts.alpha, variances)
     from_total, to_total = int(frame["from_count"].sum()), int(frame["to_count"].sum())
     n_sig = int(frame["significant"].sum())
     tested = int(((frame["from_count"] + frame["to_count"]) >= DEFAULT_MIN_COUNT).sum())
+    test_name = OVERDISPERSED_NAME if variances is not None else METHOD_NAMES[opts.method]
     rule = (
-        f"{METHOD_NAMES[opts.method]}, {ADJUST_NAMES[opts.adjust]} adjustment over {tested} categories with "
+        f"{test_name}, {ADJUST_NAMES[opts.adjust]} adjustment over {tested} categories with "
         f"{DEFAULT_MIN_COUNT}+ offences, alpha {opts.alpha}"
     )
-    headline = f"{sel.label}, {title_what}: {n_sig} of {len(frame)} categories changed beyond noise ({rule})."
+    if variances is not None:
+        what = "changed by more than their usual year-to-year variation"
+        used = [variances[k] for k in a.index.union(b.index)]
+        method = summary_words(used, history)
+        notes.append(method)
+        notes.append("usual_range: the change a category shows in 95% of ordinary years at its earlier level")
+    else:
+        what = "changed by more than counting noise (year-to-year variation not allowed for)"
+        method = "Counting noise only: year-to-year variation is not allowed for"
+    headline = f"{sel.label}, {title_what}: {n_sig} of {len(frame)} categories {what} ({rule})."
     notes.append(
         f"Categories with under {DEFAULT_MIN_COUNT} offences in the two periods together are never flagged"
     )
@@ -184,6 +261,13 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         "change_pct": round(total_change / from_total * 100, 1) if from_total else None,
         "significant_count": n_sig,
         "categories_tested": tested,
+        "test": test_name,
+        "variance_source": opts.variance if variances is not None else "none",
+        "variance_method": method,
+        "history_pairs": history,
+        "year_variance": None
+        if variances is None
+        else {_key_label(k): v.to_dict() for k, v in variances.items() if k in set(a.index.union(b.index))},
         "headline": headline,
     }
     return Result(

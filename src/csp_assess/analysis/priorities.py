@@ -3,17 +3,22 @@
 Rules (``Rules`` holds the numbers):
 1. A priority with no measure in this extract is ``not measurable`` and says what data would measure it.
 2. Mandatory and agreed high-volume priorities ``remain``. They are flagged for review (status
-   ``remain (review)``) when they fell significantly on last year *and* are low harm (their share of the
-   year's harm is below their share of its volume, i.e. each offence is less harmful than the average).
+   ``remain (review)``) when they fell on last year by more than their usual year-to-year variation *and*
+   are low harm (their share of the year's harm is below their share of its volume, i.e. each offence is
+   less harmful than the average).
 3. Local priorities ``remain`` while they are rising, above the pre-COVID baseline, or in the top N by score;
    otherwise their status is ``review``.
-4. Categories outside the set that rank in the top N by composite score, or rose significantly above the
-   pre-COVID baseline, are proposed as ``candidate``s.
-"Significantly" means an exact conditional Poisson test (two-sided) whose p-value, Holm-adjusted across the
-family tested together (the priorities' changes on last year; the candidates' changes on the baseline), is
-below the rules' alpha, with at least 10 offences in the two periods combined (``stats.change_test``). So a
-change on a small count is never called a rise or fall on its percentage alone, and testing forty categories
-does not turn up two "significant" ones by chance.
+4. Categories outside the set that rank in the top N by composite score, or rose above the pre-COVID
+   baseline by more than their usual year-to-year variation, are proposed as ``candidate``s, provided they
+   hold at least the rules' minimum share of the year's volume or harm (a handful of offences is no priority).
+"Rising"/"falling"/"above the baseline by more than usual variation" means the over-dispersed change test
+(``stats.log_ratio_z``: counting noise plus the measure's year-level variance, estimated from earlier years
+of the extract pooled over its areas, ``analysis.yearvar``), Holm-adjusted across the family tested together
+(the distinct priority measures' changes on last year, each measure once however many priorities share it;
+the candidates' changes on the baseline), below the rules' alpha, with at least 10 offences in the two
+periods combined. The JSON holds both ``p_value`` (raw) and ``p_adjusted``.
+Drug and weapon possession offences are counted as police activity indicators: they rise when police
+search more, so their reasons say so and they are never read as a crime-level signal.
 """
 
 from __future__ import annotations
@@ -24,12 +29,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csp_assess.analysis.ranking import ACTIVITY_NOTE, is_activity_indicator
 from csp_assess.analysis.select import baseline_total, in_period, period_total
-from csp_assess.analysis.stats import change_test, exact_poisson_test
+from csp_assess.analysis.stats import change_test
+from csp_assess.analysis.yearvar import (
+    YearVariance,
+    category_variances,
+    covid_note,
+    default_for,
+    measure_variances,
+    usual_range,
+)
+from csp_assess.model import ASB_MAJOR
 from csp_assess.periods import Period
-from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
+from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet, Rules
 
 PRIORITY_COLUMNS = ["name", "class", "status", "measure", "proxy", "count", "change_pct", "reason"]
+UNCHANGED = "within usual range"
 
 
 def _norm(s: str) -> str:
@@ -44,16 +60,6 @@ def measure_mask(counts: pd.DataFrame, measure: Measure) -> pd.Series:
     major_hits = [m for m in counts["major"].unique() if _norm(m) in majors]
     minor_hits = [m for m in counts["minor"].unique() if _norm(m) in minors]
     return counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
-
-
-def direction(a: float, b: float, alpha: float, ratio: float = 1.0) -> tuple[str, float]:
-    """'rising' / 'falling' / 'no significant change' from count a to b, and the p-value."""
-    if math.isnan(a) or math.isnan(b):
-        return "unknown", float("nan")
-    p = float(np.asarray(exact_poisson_test(round(a), round(b), ratio)).item())
-    if p < alpha:
-        return ("rising" if b > a else "falling"), p
-    return "no significant change", p
 
 
 def _fmt_change(new: float, old: float, label: str) -> str:
@@ -77,17 +83,25 @@ def evaluate(
     ranked: pd.DataFrame,
     level: str,
     weights: pd.DataFrame,
+    all_counts: pd.DataFrame | None = None,
+    variance: str = "data",
 ) -> pd.DataFrame:
-    """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents."""
+    """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents.
+
+    ``all_counts`` (every area's rows; default ``counts``) is where the usual year-to-year variation of each
+    measure is estimated; ``variance`` says from what (``analysis.yearvar.VARIANCE_SOURCES``).
+    """
     rules = pset.rules
+    every = counts if all_counts is None else all_counts
     year_total = ranked["count"].sum()
     harm_total = ranked["harm"].sum(skipna=True)
     measured_cats: set[str] = set()
     prepared = [
-        _prepare(pdef, scheme, counts, period, previous, baseline, measured_cats, level)
+        _prepare(pdef, scheme, counts, every, period, previous, baseline, measured_cats, level)
         for pdef in pset.priorities
     ]
-    tests = _year_tests(prepared, rules.alpha)
+    names = [pdef.name for pdef in pset.priorities]
+    tests = _year_tests(prepared, names, rules.alpha, every, scheme, period, previous, variance)
     harm_weight = dict(
         zip(zip(weights["major"], weights["minor"], strict=True), weights["harm_weight"], strict=True)
     )
@@ -113,11 +127,17 @@ def evaluate(
         )
     rows.extend(
         _candidates(
-            ranked, measured_cats, rules.candidate_top_n, rules.alpha, baseline_label, period, len(baseline)
+            ranked,
+            measured_cats,
+            rules,
+            baseline_label,
+            period,
+            baseline,
+            _candidate_variances(every, scheme, level, period, baseline, variance),
+            scheme,
         )
     )
-    out = pd.DataFrame(rows)
-    return out
+    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -127,6 +147,8 @@ class _Prepared:
     measure: Measure | None
     why_not: str = ""
     sel: pd.DataFrame | None = None
+    every: pd.Series | None = None  # the measure's rows in every area
+    signature: tuple[tuple[str, str], ...] = ()  # the categories it selects, to test a measure once
     count: float = float("nan")
     prev: float = float("nan")
     base_n: float = float("nan")
@@ -136,6 +158,7 @@ def _prepare(
     pdef: PriorityDef,
     scheme: str,
     counts: pd.DataFrame,
+    every: pd.DataFrame,
     period: Period,
     previous: Period | None,
     baseline: list[Period],
@@ -155,41 +178,89 @@ def _prepare(
         return _Prepared(measure, f"its categories ({measure.describe()}) are not in this extract")
     for col in ("minor", "major"):
         measured_cats.update(_norm(v) for v in sel[col].unique())
+    mask = measure_mask(every, measure)
+    signature = tuple(sorted(set(zip(every.loc[mask, "major"], every.loc[mask, "minor"], strict=True))))
     return _Prepared(
         measure,
         sel=sel,
+        every=mask,
+        signature=signature,
         count=period_total(sel, period),
         prev=period_total(sel, previous) if previous else float("nan"),
         base_n=baseline_total(sel, baseline) if baseline else float("nan"),
     )
 
 
-def _year_tests(prepared: list[_Prepared], alpha: float) -> list[tuple[str, float]]:
-    """Direction on last year and Holm-adjusted p for every measurable priority, tested as one family."""
-    out: list[tuple[str, float]] = [("unknown", float("nan"))] * len(prepared)
+@dataclass
+class _Test:
+    """A priority's change on last year: direction, raw and Holm-adjusted p, and what it was tested against."""
+
+    direction: str = "unknown"
+    p_value: float = float("nan")
+    p_adjusted: float = float("nan")
+    variance: YearVariance | None = None
+    same_as: str = ""  # the priority whose identical measure carried the test
+
+
+def _year_tests(
+    prepared: list[_Prepared],
+    names: list[str],
+    alpha: float,
+    every: pd.DataFrame,
+    scheme: str,
+    period: Period,
+    previous: Period | None,
+    variance: str,
+) -> list[_Test]:
+    """Direction on last year for every measurable priority: one Holm family of the *distinct* measures.
+
+    Two priorities counted by the same categories (VAWG's proxy is all sexual offences in the old Met
+    categories) are one measure: tested once, so the family is not padded and one change is not two findings.
+    """
+    out = [_Test() for _ in prepared]
     idx = [i for i, p in enumerate(prepared) if p.sel is not None and not math.isnan(p.prev)]
-    if not idx:
+    if not idx or previous is None:
         return out
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    for i in idx:
+        first.setdefault(prepared[i].signature, i)
+    uniq = list(first.values())
+    masks = {str(i): prepared[i].every for i in uniq}
+    variances: dict[str, YearVariance] = {}
+    if variance != "none":
+        variances, _ = measure_variances(
+            every,
+            {k: m for k, m in masks.items() if m is not None},
+            scheme,
+            list(period.months),
+            max(previous.months),
+            variance,
+        )
     res = change_test(
-        [prepared[i].prev for i in idx], [prepared[i].count for i in idx], adjust="holm", alpha=alpha
+        [prepared[i].prev for i in uniq],
+        [prepared[i].count for i in uniq],
+        adjust="holm",
+        alpha=alpha,
+        year_var=None if not variances else [2.0 * variances[str(i)].sigma2 for i in uniq],
     )
-    sig_flags = res["significant"].to_numpy(dtype=bool)
-    p_adjusted = res["p_adjusted"].to_numpy(dtype=float)
-    for j, i in enumerate(idx):
-        sig = bool(sig_flags[j])
-        p_adj = float(p_adjusted[j])
-        if sig:
-            d = "rising" if prepared[i].count > prepared[i].prev else "falling"
-        else:
-            d = "no significant change"
-        out[i] = (d, p_adj)
+    by_first: dict[int, _Test] = {}
+    for j, i in enumerate(uniq):
+        sig = bool(res["significant"].iloc[j])
+        d = ("rising" if prepared[i].count > prepared[i].prev else "falling") if sig else UNCHANGED
+        by_first[i] = _Test(
+            d, float(res["p_value"].iloc[j]), float(res["p_adjusted"].iloc[j]), variances.get(str(i))
+        )
+    for i in idx:
+        j = first[prepared[i].signature]
+        t = by_first[j]
+        out[i] = _Test(t.direction, t.p_value, t.p_adjusted, t.variance, "" if j == i else names[j])
     return out
 
 
 def _one(
     pdef: PriorityDef,
     prep: _Prepared,
-    test: tuple[str, float],
+    test: _Test,
     period: Period,
     previous: Period | None,
     baseline_label: str,
@@ -209,14 +280,18 @@ def _one(
         "measure": "",
         "proxy": False,
         "proxy_note": "",
+        "activity_indicator": False,
         "count": None,
         "previous_count": None,
         "change_pct": None,
+        "usual_range": None,
         "baseline_count": None,
         "baseline_change_pct": None,
         "harm": None,
         "direction": "",
         "p_value": None,
+        "p_adjusted": None,
+        "year_sd": None,
         "reason": "",
     }
     measure, sel = prep.measure, prep.sel
@@ -232,31 +307,44 @@ def _one(
         ranked_norm.isin({_norm(c) for c in sel["minor" if level == "minor" else "major"].unique()})
     ]
     harm = _harm_of(sel, period, harm_weight)
-    dir_prev, p = test
+    dir_prev = test.direction
     vol_share = count / year_total * 100 if year_total else 0.0
     harm_share = harm / harm_total * 100 if harm_total and not math.isnan(harm) else float("nan")
     low_harm = not math.isnan(harm_share) and harm_share < vol_share
     best_rank = int(cats["rank"].min()) if len(cats) else None
-    facts = f"{count:,.0f} in {period.label}, {_fmt_change(count, prev, previous.fy.label if previous else 'last year')}"
+    activity = all(is_activity_indicator(str(a), str(b)) for a, b in prep.signature)
+    prev_label = previous.fy.label if previous else "last year"
+    facts = f"{count:,.0f} in {period.label}, {_fmt_change(count, prev, prev_label)}"
+    usual = (
+        usual_range(prev, test.variance.sigma2)
+        if test.variance is not None and not math.isnan(prev)
+        else None
+    )
+    if usual:
+        facts += f" (usual year-to-year range {usual})"
     facts += f", {_fmt_change(count, base_n, baseline_label)}"
-    sig = f"(Holm-adjusted p{_p(p)})"
+    sig = f"(Holm-adjusted p{_p(test.p_adjusted)})"
+    unusual = "by more than its usual year-to-year variation"
+    if activity:
+        unusual += f" ({ACTIVITY_NOTE})"
     if pdef.klass in ("mandatory", "high-volume"):
         kind = "mandatory" if pdef.klass == "mandatory" else "agreed high-volume"
         if dir_prev == "falling" and low_harm:
             status = "remain (review)"
             why = (
-                f"{kind} priority, stays; flagged: falling significantly on last year {sig} and lower harm "
+                f"{kind} priority, stays; flagged: fell on last year {unusual} {sig} and lower harm "
                 f"per offence than average ({harm_share:.1f}% of harm vs {vol_share:.1f}% of volume)"
             )
         else:
             status = "remain"
             why = f"{kind} priority ({pdef.set_by})" if pdef.set_by else f"{kind} priority"
             if dir_prev in ("rising", "falling"):
-                why += f"; {dir_prev} significantly on last year {sig}"
+                verb = "rose" if dir_prev == "rising" else "fell"
+                why += f"; {verb} on last year {unusual} {sig}"
     else:
         reasons = []
         if dir_prev == "rising":
-            reasons.append(f"rising significantly on last year {sig}")
+            reasons.append(f"rose on last year {unusual} {sig}")
         if not math.isnan(base_n) and count > base_n:
             reasons.append(f"above the {baseline_label} baseline")
         if best_rank is not None and best_rank <= top_n:
@@ -267,26 +355,38 @@ def _one(
         else:
             status = "review"
             why = (
-                f"local priority{who}; not rising significantly on last year, not above the "
-                f"{baseline_label} baseline and not in the top {top_n} by composite score: consider whether "
+                f"local priority{who}; no rise on last year beyond its usual year-to-year variation, not above "
+                f"the {baseline_label} baseline and not in the top {top_n} by composite score: consider whether "
                 "it is still a priority"
             )
+    extra = ""
+    if test.same_as:
+        extra += f". Counted by the same categories as {test.same_as}: one measure, tested once (one finding, not two)"
+    if activity:
+        extra += f". Activity indicator: {ACTIVITY_NOTE}"
+    covid = covid_note(prev_label, previous.months) if previous is not None else None
+    if covid:
+        extra += f". {covid}"
     base.update(
         status=status,
         measure=measure.describe(),
         proxy=bool(measure.proxy),
         proxy_note=measure.proxy or "",
+        activity_indicator=activity,
         count=int(count),
         previous_count=None if math.isnan(prev) else int(prev),
         change_pct=None if math.isnan(prev) or prev == 0 else round((count - prev) / prev * 100, 1),
+        usual_range=usual,
         baseline_count=None if math.isnan(base_n) else round(base_n, 1),
         baseline_change_pct=None
         if math.isnan(base_n) or base_n == 0
         else round((count - base_n) / base_n * 100, 1),
         harm=None if math.isnan(harm) else round(harm, 2),
         direction=dir_prev,
-        p_value=None if math.isnan(p) else round(p, 4),
-        reason=f"{why}. {facts}" + (f". Proxy: {measure.proxy}" if measure.proxy else ""),
+        p_value=None if math.isnan(test.p_value) else round(test.p_value, 4),
+        p_adjusted=None if math.isnan(test.p_adjusted) else round(test.p_adjusted, 4),
+        year_sd=None if test.variance is None else round(test.variance.sd, 3),
+        reason=f"{why}. {facts}" + (f". Proxy: {measure.proxy}" if measure.proxy else "") + extra,
     )
     return base
 
@@ -319,40 +419,79 @@ def _harm_of(sel: pd.DataFrame, period: Period, harm_weight: dict[tuple[str, str
     return float(np.where(np.isnan(products), 0.0, products).sum())
 
 
+def _candidate_variances(
+    every: pd.DataFrame,
+    scheme: str,
+    level: str,
+    period: Period,
+    baseline: list[Period],
+    variance: str,
+) -> dict[object, YearVariance] | None:
+    """Year-level variance per ranked category (keyed by its name), for the test against the baseline."""
+    if variance == "none" or not baseline:
+        return None
+    crimes = every[every["major"] != ASB_MAJOR]
+    key = "minor" if level == "minor" else "major"
+    last = max(max(p.months) for p in baseline)
+    out, _ = category_variances(crimes, [key], scheme, list(period.months), last, variance)
+    return out
+
+
+def _sigma2(variances: dict[object, YearVariance], category: object, scheme: str, level: str) -> float:
+    """A ranked category's year-level variance (the packaged or generic default if it had no rows)."""
+    hit = variances.get(category)
+    return hit.sigma2 if hit is not None else default_for(scheme, level, str(category)).sigma2
+
+
 def _candidates(
     ranked: pd.DataFrame,
     measured: set[str],
-    top_n: int,
-    alpha: float,
+    rules: Rules,
     baseline_label: str,
     period: Period,
-    baseline_years: int,
+    baseline: list[Period],
+    variances: dict[object, YearVariance] | None,
+    scheme: str = "custom",
 ) -> list[dict[str, object]]:
-    """Categories outside the set: top N by score, or significantly above the baseline (Holm across them)."""
+    """Categories outside the set: top N by score, or above the baseline by more than usual variation (Holm
+    across them), and holding at least the rules' minimum share of the year's volume or harm."""
+    top_n, alpha, years = rules.candidate_top_n, rules.alpha, len(baseline)
+    level = "minor" if (ranked["category"] != ranked["major"]).any() else "major"
     outside = ranked[~ranked["category"].map(lambda c: _norm(str(c)) in measured)]
-    above: dict[int, float] = {}
-    tested = outside[outside["baseline_count"].notna()] if baseline_years else outside.iloc[0:0]
+    above: dict[int, tuple[float, float]] = {}
+    tested = outside[outside["baseline_count"].notna()] if years else outside.iloc[0:0]
     if len(tested):
-        # The baseline is a mean over ``baseline_years`` years: test its total against one year's count,
-        # with the exposure ratio 1 / years.
-        totals = (tested["baseline_count"].astype(float) * baseline_years).round()
+        # The baseline is a mean over ``years`` years: test its total against one year's count, with the
+        # exposure ratio 1 / years and year-level variance sigma^2 (1 + 1/years): the year's own effect
+        # plus that of the baseline mean.
+        totals = (tested["baseline_count"].astype(float) * years).round()
+        year_var = None
+        if variances is not None:
+            year_var = [
+                _sigma2(variances, c, scheme, level) * (1.0 + 1.0 / years) for c in tested["category"]
+            ]
         res = change_test(
             totals,
             tested["count"].astype(float),
             adjust="holm",
             alpha=alpha,
-            ratio=1.0 / baseline_years,
+            ratio=1.0 / years,
+            year_var=year_var,
         )
         counts_now = tested["count"].to_numpy(dtype=float)
         means = tested["baseline_count"].to_numpy(dtype=float)
         flags = res["significant"].to_numpy(dtype=bool)
         p_adj = res["p_adjusted"].to_numpy(dtype=float)
+        p_raw = res["p_value"].to_numpy(dtype=float)
         for j, i in enumerate(tested.index):
             if flags[j] and counts_now[j] > means[j]:
-                above[int(i)] = float(p_adj[j])
+                above[int(i)] = (float(p_raw[j]), float(p_adj[j]))
     family = len(tested)
     rows: list[dict[str, object]] = []
     for i, r in zip(outside.index, outside.to_dict("records"), strict=True):
+        vol, harm_sh = float(r["volume_share"]), float(r["harm_share"]) if pd.notna(r["harm_share"]) else 0.0
+        if max(vol, harm_sh) < rules.candidate_min_share_pct:
+            continue  # too small a part of the year's crime or harm to be a partnership priority
         reasons = []
         if int(r["rank"]) <= top_n:
             reasons.append(
@@ -361,11 +500,18 @@ def _candidates(
         b = float(r["baseline_count"]) if pd.notna(r["baseline_count"]) else float("nan")
         if i in above:
             reasons.append(
-                f"significantly above the {baseline_label} baseline ({r['baseline_change_pct']:+.1f}%, "
-                f"Holm-adjusted p{_p(above[i])} across {family} categories tested)"
+                f"above the {baseline_label} baseline by more than its usual year-to-year variation "
+                f"({r['baseline_change_pct']:+.1f}%, Holm-adjusted p{_p(above[i][1])} across {family} "
+                "categories tested)"
             )
         if not reasons:
             continue
+        activity = is_activity_indicator(str(r["major"]), str(r["category"]))
+        reason = "not in the priority set; " + "; ".join(reasons) + f" in {period.label}"
+        reason += f" ({vol:.1f}% of volume, {harm_sh:.1f}% of harm)"
+        if activity:
+            reason += f". Activity indicator: {ACTIVITY_NOTE}"
+        var = variances.get(r["category"]) if variances is not None else None
         rows.append(
             {
                 "name": str(r["category"]),
@@ -375,17 +521,21 @@ def _candidates(
                 "measure": str(r["category"]),
                 "proxy": False,
                 "proxy_note": "",
+                "activity_indicator": activity,
                 "count": int(r["count"]),
                 "previous_count": None if pd.isna(r["previous_count"]) else int(r["previous_count"]),
                 "change_pct": None if pd.isna(r["change_pct"]) else float(r["change_pct"]),
+                "usual_range": None,
                 "baseline_count": None if math.isnan(b) else round(b, 1),
                 "baseline_change_pct": None
                 if pd.isna(r["baseline_change_pct"])
                 else float(r["baseline_change_pct"]),
                 "harm": None if pd.isna(r["harm"]) else float(r["harm"]),
                 "direction": "rising on baseline" if i in above else "",
-                "p_value": round(above[i], 4) if i in above else None,
-                "reason": "not in the priority set; " + "; ".join(reasons) + f" in {period.label}",
+                "p_value": round(above[i][0], 4) if i in above else None,
+                "p_adjusted": round(above[i][1], 4) if i in above else None,
+                "year_sd": None if var is None else round(var.sd, 3),
+                "reason": reason,
             }
         )
     return rows

@@ -2,9 +2,11 @@
 
 For the latest complete financial quarter (Q1 = the first three months of the financial year), each
 priority's count against the same quarter a year earlier and the same quarter of the plan's start year.
-Direction of travel is ``rising``/``falling`` only when the change is beyond noise: an exact conditional
-Poisson test, Holm-adjusted across the priorities measured, with at least 10 offences in the two quarters
-together; otherwise ``no significant change``.
+Direction of travel is ``rising``/``falling`` only when the change is larger than the measure's usual
+year-to-year variation for that quarter (``stats.log_ratio_z`` with the year-level variance of the same
+quarter in earlier years, pooled over the extract's areas; ``analysis.yearvar``), Holm-adjusted across the
+distinct measures (two priorities counted by the same categories are tested once), with at least 10 offences
+in the two quarters together; otherwise ``within usual range``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.select import AreaArg, select_area
 from csp_assess.analysis.stats import change_test
+from csp_assess.analysis.yearvar import YearVariance, covid_note, measure_variances, summary_words
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, parse_year, span_label, year_of
@@ -46,8 +49,10 @@ QUARTERLY_DETAIL = [
     "plan_p_value",
     "plan_p_adjusted",
     "plan_significant",
+    "year_sd",
     "note",
 ]
+WITHIN = "within usual range"
 
 
 def quarter_months(fy: FinancialYear, q: int) -> list[pd.Period]:
@@ -72,7 +77,7 @@ def _direction(change: float, significant: bool, available: bool) -> str:
     if not available:
         return "unknown"
     if not significant:
-        return "no significant change"
+        return WITHIN
     return "rising" if change > 0 else "falling"
 
 
@@ -120,6 +125,8 @@ def build_quarterly(
         return int(counts.loc[mask & counts["month"].isin(ms), "count"].sum())
 
     rows: list[dict[str, object]] = []
+    all_masks: dict[str, pd.Series] = {}  # measure key (first priority using it) -> rows, every area
+    by_signature: dict[tuple[tuple[str, str], ...], str] = {}
     for pdef in pset.priorities:
         measure = pdef.measure_for(extract.scheme)
         row: dict[str, object] = {
@@ -137,10 +144,22 @@ def build_quarterly(
             rows.append(row)
             continue
         mask = measure_mask(counts, measure)
+        every = measure_mask(extract.counts, measure)
+        signature = tuple(
+            sorted(
+                set(zip(extract.counts.loc[every, "major"], extract.counts.loc[every, "minor"], strict=True))
+            )
+        )
+        key = by_signature.setdefault(signature, pdef.name)
+        all_masks.setdefault(key, every)
+        notes_row = [f"proxy: {measure.proxy}"] if measure.proxy else []
+        if key != pdef.name:
+            notes_row.append(f"same categories as {key}: tested once")
         row.update(
             measure=measure.describe(),
+            measure_key=key,
             proxy=bool(measure.proxy),
-            note=f"proxy: {measure.proxy}" if measure.proxy else "",
+            note="; ".join(notes_row),
             count=total(mask, months),
             year_ago_count=total(mask, ago_months) if ago_ok else None,
             plan_start_count=total(mask, plan_months) if plan_ok else None,
@@ -157,18 +176,34 @@ def build_quarterly(
     if "direction" not in frame.columns:
         frame["direction"] = None
     frame["plan_direction"] = None
+    variances: dict[str, YearVariance] = {}
+    history: list[str] = []
+    if all_masks and (ago_ok or plan_ok):
+        last = max(ago_months) if ago_ok else max(plan_months)
+        variances, history = measure_variances(extract.counts, all_masks, extract.scheme, months, last)
+    if "measure_key" not in frame.columns:
+        frame["measure_key"] = None
+    frame["year_sd"] = [
+        round(variances[k].sd, 3) if isinstance(k, str) and k in variances else np.nan
+        for k in frame["measure_key"]
+    ]
     for prefix, col, ok in (("", "year_ago_count", ago_ok), ("plan_", "plan_start_count", plan_ok)):
         frame[f"{prefix}change"] = (frame["count"] - frame[col]).astype("Int64") if ok else pd.NA
         frame[f"{prefix}change_pct"] = [_pct(c, p) for c, p in zip(frame["count"], frame[col], strict=True)]
         frame[f"{prefix}change_pct"] = frame[f"{prefix}change_pct"].astype("float64")
         for c in ("p_value", "p_adjusted", "significant"):
             frame[f"{prefix}{c}"] = None
-        if ok and measured.any():
-            sub = frame[measured]
-            tests = change_test(sub[col].to_numpy(), sub["count"].to_numpy(), alpha=alpha)
-            frame.loc[measured, f"{prefix}p_value"] = tests["p_value"].to_numpy()
-            frame.loc[measured, f"{prefix}p_adjusted"] = tests["p_adjusted"].to_numpy()
-            frame.loc[measured, f"{prefix}significant"] = tests["significant"].to_numpy()
+        if ok and measured.any() and variances:
+            # One test per distinct measure: the first priority using it carries the counts for all.
+            sub = frame[measured].drop_duplicates("measure_key").set_index("measure_key")
+            sigma2 = np.array([variances[str(k)].sigma2 for k in sub.index], dtype=np.float64)
+            tests = change_test(
+                sub[col].to_numpy(), sub["count"].to_numpy(), alpha=alpha, year_var=2.0 * sigma2
+            ).set_axis(sub.index)
+            keys = frame.loc[measured, "measure_key"]
+            frame.loc[measured, f"{prefix}p_value"] = tests["p_value"].reindex(keys).to_numpy()
+            frame.loc[measured, f"{prefix}p_adjusted"] = tests["p_adjusted"].reindex(keys).to_numpy()
+            frame.loc[measured, f"{prefix}significant"] = tests["significant"].reindex(keys).to_numpy()
         dir_col = f"{prefix}direction"
         frame.loc[measured, dir_col] = [
             _direction(float(c) - float(p) if ok else 0.0, bool(s) if ok else False, ok)
@@ -184,12 +219,22 @@ def build_quarterly(
         frame[col] = frame[col].astype("Int64")
     for col in ("p_value", "p_adjusted", "plan_p_value", "plan_p_adjusted"):
         frame[col] = frame[col].astype("float64")
-    n_measured = int(measured.sum())
+    n_tested = int(frame.loc[measured, "measure_key"].nunique())
     notes = [
         reconciliation(extract),
-        f"Direction of travel: exact Poisson test, Holm-adjusted over the {n_measured} measured priorities, "
-        f"alpha {alpha}; under 10 offences in the two quarters together is never called a change",
+        f"Direction of travel: rising or falling only when the change is larger than the measure's usual "
+        f"year-to-year variation for this quarter (over-dispersed log-ratio z, Holm-adjusted over the {n_tested} "
+        f"distinct measures, alpha {alpha}); under 10 offences in the two quarters together is never called a "
+        "change. The change on the plan start uses the same year-to-year variance, which understates drift over "
+        "several years",
     ]
+    method = summary_words(list(variances.values()), history) if variances else "No change tested"
+    if variances:
+        notes.append(method)
+    for lab, ms, ok in ((quarter_label(fy, q), months, True), (quarter_label(ago_fy, q), ago_months, ago_ok)):
+        note = covid_note(lab, ms) if ok else None
+        if note:
+            warnings.append(note)
     label = quarter_label(fy, q)
     title = f"{sel.label}: priorities, {label}, against a year earlier" + (
         f" and the plan start ({plan_fy.label})" if plan_fy is not None else ""
@@ -203,6 +248,9 @@ def build_quarterly(
         "plan_start_quarter": quarter_label(plan_fy, q) if plan_fy is not None and plan_ok else None,
         "alpha": alpha,
         "priorities_source": pset.source,
+        "history_pairs": history,
+        "variance_method": method,
+        "year_variance": {k: v.to_dict() for k, v in variances.items()},
     }
     return Result(
         command="quarterly",

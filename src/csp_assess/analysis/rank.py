@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
-from csp_assess.analysis.ranking import DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
+from csp_assess.analysis.ranking import ACTIVITY_NOTE, DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
 from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import (
     AreaArg,
@@ -19,6 +19,7 @@ from csp_assess.analysis.select import (
     resolve_year,
     select_area,
 )
+from csp_assess.analysis.yearvar import VARIANCE_SOURCES
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.reference.prices import NO_UPRATING, Uprating
@@ -48,6 +49,9 @@ class RankOptions:
     uprating: Uprating = NO_UPRATING
     top_n: int | None = None  # overrides the priorities file's [rules] candidate_top_n
     sensitivity: bool = False
+    variance: str = (
+        "data"  # year-level variance for the change tests: data | packaged | none (analysis.yearvar)
+    )
 
 
 def resolve_weights(
@@ -84,6 +88,10 @@ def resolve_weights(
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
     if opts.level not in ("minor", "major"):
         raise SelectionError(f"{{level}} must be minor or major, not '{opts.level}'", params=["level"])
+    if opts.variance not in VARIANCE_SOURCES:
+        raise SelectionError(
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'", params=["variance"]
+        )
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
     warnings += sel.warnings
@@ -118,9 +126,23 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         ranked,
         opts.level,
         weights,
+        all_counts=extract.counts,
+        variance=opts.variance,
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
     notes = [reconciliation(extract)]
+    variance_method = (
+        "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
+        "year-to-year variation, estimated from the extract's earlier years"
+        + (f" pooled over its {len(extract.areas)} areas" if len(extract.areas) > 1 else "")
+        + " and shrunk toward the packaged table, or a generic sd of 15% for categories it lacks (year_sd per row; the default alone when there is no history)"
+        if opts.variance != "none"
+        else "Change tests allow for counting noise only (variance none): real year-to-year variation is larger"
+    )
+    notes.append(variance_method)
+    activity = ranked.loc[ranked["indicator"] == "police activity", "category"].tolist()
+    if activity:
+        notes.append(f"Police activity indicators, not crime levels: {', '.join(activity)} ({ACTIVITY_NOTE})")
     if len(asb):
         n = int(asb[asb["month"].isin(list(period.months))]["count"].sum())
         notes.append(f"Anti-social behaviour: {n:,} incidents in {period.label}, kept out of crime totals")
@@ -141,6 +163,9 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "weights_file": opts.weights_file,
         "candidate_top_n": pset.rules.candidate_top_n,
         "alpha": pset.rules.alpha,
+        "candidate_min_share_pct": pset.rules.candidate_min_share_pct,
+        "variance_source": opts.variance,
+        "variance_method": variance_method,
         "total": total,
         "previous_total": int(prev_total) if prev_total is not None else None,
         "priorities_source": pset.source,

@@ -9,6 +9,34 @@ from csp_assess.analysis.scoring import ScoreWeights, composite_score
 from csp_assess.analysis.select import baseline_counts, period_counts
 from csp_assess.periods import Period
 
+#: Why possession offences are not read as crime levels (used in the ranking and in priority reasons).
+ACTIVITY_NOTE = (
+    "drug and weapon possession offences are mostly found by police searches, so they measure police "
+    "activity as much as crime"
+)
+_ACTIVITY_NAMES = {
+    "possession of drugs",
+    "possession of weapons",
+    "possession of article with blade or point",
+    "possession of other weapon",
+    "possession of firearms offences",
+    "possession of firearm with intent",
+    "offensive weapon",
+    "drugs",
+}
+
+
+def is_activity_indicator(major: str, category: str) -> bool:
+    """Drug or weapon possession: counts driven by police activity (stop and search), not crime levels.
+
+    Matched on the minor (or major) name, case-insensitively: police.uk's "Drugs" and "Possession of weapons",
+    the Met's "Possession of Drugs", the possession minors of "Possession of Weapons", and the pre-2019
+    "Offensive Weapon". A whole major such as "Drug Offences" is not (trafficking is crime found otherwise too).
+    """
+    name = " ".join(str(category).split()).lower()
+    return name in _ACTIVITY_NAMES
+
+
 RANK_COLUMNS = [
     "rank",
     "major",
@@ -32,6 +60,7 @@ DETAIL_COLUMNS = [
     "unit_cost_gbp",
     "cost_status",
     "weight_note",
+    "indicator",
 ]
 
 
@@ -97,6 +126,10 @@ def rank_categories(
         ["score", "count", "major", "category"], ascending=[False, False, True, True], kind="mergesort"
     ).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
+    frame["indicator"] = [
+        "police activity" if is_activity_indicator(m, c) else "crime level"
+        for m, c in zip(frame["major"], frame["category"], strict=True)
+    ]
     # Whole offences; <NA> when the year is not in the data.
     for col in ("previous_count", "change"):
         frame[col] = frame[col].round().astype("Int64")

@@ -59,6 +59,9 @@ __all__ = [
     "exact_poisson_test",
     "expected_from_trend",
     "holm",
+    "log_ratio_z",
+    "estimate_year_variance",
+    "shrink_year_variance",
     "poisson_glm_irls",
     "poisson_z",
     "two_sided_p_from_z",
@@ -104,6 +107,119 @@ def two_sided_p_from_z(z: ArrayLike) -> FloatArray:
     """Two-sided normal p-value ``2 * P(Z > |z|)``, computed with the survival function for accuracy."""
     z_ = np.asarray(z, dtype=np.float64)
     return np.asarray(_special().erfc(np.abs(z_) / math.sqrt(2.0)), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# 1b. Over-dispersed change test: counting noise plus year-level variation
+# --------------------------------------------------------------------------------------------------
+
+
+def log_ratio_z(a: ArrayLike, b: ArrayLike, ratio: float = 1.0, year_var: ArrayLike = 0.0) -> FloatArray:
+    """z for a change from ``a`` to ``b`` against counting noise *and* year-level variation.
+
+    ``z = (log((b + 1/2) / (a + 1/2)) - log(ratio)) / sqrt(1/(a + 1/2) + 1/(b + 1/2) + year_var)``.
+
+    Why: recorded crime varies from year to year far more than Poisson counting noise. With a year-level
+    effect of variance sigma^2 on the log scale, the log of a ratio of two years' counts has variance
+    ``1/a + 1/b`` (counting) plus ``2 sigma^2`` (one effect per year), so ``year_var`` is ``2 sigma^2`` for
+    year against year (``sigma^2 (1 + 1/k)`` against the mean of ``k`` years). The half-counts keep zero
+    counts finite. ``year_var = 0`` gives the plain log-ratio Poisson z. ``ratio`` is exposure(b) / exposure(a).
+    """
+    if not ratio > 0:
+        raise ValueError("ratio must be positive")
+    a_ = _counts(a, "a")
+    b_ = _counts(b, "b")
+    tau = np.asarray(year_var, dtype=np.float64)
+    if np.any(tau < 0):
+        raise ValueError("year_var must be non-negative")
+    d = np.log((b_ + 0.5) / (a_ + 0.5)) - math.log(ratio)
+    return np.asarray(d / np.sqrt(1.0 / (a_ + 0.5) + 1.0 / (b_ + 0.5) + tau), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class YearVarianceFit:
+    """Year-level variance ``sigma2`` (log scale, per year) estimated from ``pairs`` year-on-year changes."""
+
+    sigma2: float
+    pairs: int
+
+
+#: Pairs with fewer offences than this (earlier + later) are left out of the variance estimate: their
+#: change is almost all counting noise and says little about year-level variation.
+MIN_PAIR_COUNT = 10
+
+
+#: Median of a chi-square variable with one degree of freedom: the robust estimator's target.
+CHI2_1_MEDIAN = 0.454936423119572
+
+
+def estimate_year_variance(
+    a: ArrayLike, b: ArrayLike, min_count: int = MIN_PAIR_COUNT, robust: bool = True
+) -> YearVarianceFit:
+    """Moment estimate of the year-level variance sigma^2 from year-on-year pairs of counts (a -> b).
+
+    Each pair gives ``d = log((b + 1/2) / (a + 1/2))`` with counting variance ``v = 1/(a + 1/2) + 1/(b + 1/2)``.
+    Under "no change beyond usual variation", ``E[d^2] = v + tau`` with ``tau = 2 sigma^2``. ``tau`` solves
+    ``sum(d^2 / (v + tau)) = n`` (the generalised Q / Paule-Mandel equation, uncentred because a change of
+    level *is* year-to-year variation), and is 0 when ``sum(d^2 / v) <= n``. Weighting by ``1/(v + tau)`` keeps
+    a few small, noisy pairs from swamping the estimate. With equal ``v`` it is ``mean(d^2) - v``.
+
+    ``robust`` (the default) solves ``median(d^2 / (v + tau)) = 0.4549`` (the median of chi-square(1))
+    instead: a recording change that multiplies a category sixfold in one year (racially aggravated public
+    order in 2012/13) is a real change, not *usual* variation, and one such pair would otherwise set the
+    "usual" range for every later year. With equal ``v`` it is ``median(d^2) / 0.4549 - v``.
+    Pairs under ``min_count`` offences and NaN pairs are skipped; no usable pair gives sigma2 NaN, pairs 0.
+    """
+    a_ = np.atleast_1d(_counts(a, "a")).ravel()
+    b_ = np.atleast_1d(_counts(b, "b")).ravel()
+    if a_.shape != b_.shape:
+        raise ValueError("a and b must be the same length")
+    ok = ~np.isnan(a_) & ~np.isnan(b_) & ((a_ + b_) >= min_count)
+    a_, b_ = a_[ok], b_[ok]
+    n = int(a_.size)
+    if n == 0:
+        return YearVarianceFit(float("nan"), 0)
+    d2 = np.log((b_ + 0.5) / (a_ + 0.5)) ** 2
+    v = 1.0 / (a_ + 0.5) + 1.0 / (b_ + 0.5)
+
+    def q(tau: float) -> float:
+        if robust:
+            return float(np.median(d2 / (v + tau))) - CHI2_1_MEDIAN
+        return float(np.sum(d2 / (v + tau))) - n
+
+    if q(0.0) <= 0:
+        return YearVarianceFit(0.0, n)
+    hi = max(float(d2.max()), 1e-6)
+    while q(hi) > 0:  # q falls below zero as tau grows, so this ends
+        hi *= 2.0
+    lo = 0.0
+    for _ in range(200):  # bisection: q is strictly decreasing in tau
+        mid = (lo + hi) / 2.0
+        if q(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * max(hi, 1e-12):
+            break
+    return YearVarianceFit((lo + hi) / 4.0, n)  # tau / 2
+
+
+#: Weight of the prior (packaged) variance, in year-on-year pairs. A moment estimate from n pairs has a
+#: relative standard error of roughly sqrt(2 / n): with 8 pairs (one area, eight years) it is +-50%, so
+#: the packaged value still carries weight; with 33 areas x 5 pairs the data dominate.
+PRIOR_PAIRS = 8
+
+
+def shrink_year_variance(
+    sigma2_data: float, pairs: int, sigma2_prior: float, prior_pairs: int = PRIOR_PAIRS
+) -> float:
+    """Precision-style shrinkage: ``(prior_pairs * prior + pairs * data) / (prior_pairs + pairs)``.
+
+    No usable pairs (``pairs == 0`` or NaN data) gives the prior unchanged.
+    """
+    if pairs <= 0 or math.isnan(sigma2_data):
+        return sigma2_prior
+    return (prior_pairs * sigma2_prior + pairs * sigma2_data) / (prior_pairs + pairs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -224,6 +340,7 @@ def change_test(
     alpha: float = 0.05,
     min_count: int = DEFAULT_MIN_COUNT,
     ratio: float = 1.0,
+    year_var: ArrayLike | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Test each category's change from ``from_counts`` to ``to_counts``, adjusted for many comparisons.
 
@@ -243,6 +360,11 @@ def change_test(
     ``method="z"`` p-values use the two-sample-calibrated z (``z / sqrt(1 + ratio)``), because the raw
     analyst's z has null variance 2 and would flag about 1 in 6 unchanged categories at the 5% level.
     ``ratio`` is exposure(to) / exposure(from), for unequal periods.
+
+    ``year_var`` (a number or one per row; a Series is aligned like the counts) switches to the over-dispersed
+    test, ``log_ratio_z`` with that extra log-scale variance, whatever ``method`` says: the exact and z tests
+    know only counting noise, which on real recorded crime flags a third of unchanged categories. The result
+    then also holds ``p_counting``, the counting-noise-only p-value of ``method``, for comparison.
     """
     if method not in ("exact", "z"):
         raise ValueError(f"unknown method {method!r}; use 'exact' or 'z'")
@@ -276,6 +398,18 @@ def change_test(
         p = exact_poisson_test(a, b, ratio=ratio)
     else:
         p = two_sided_p_from_z(poisson_z(a, b, ratio=ratio, two_sample=True))
+    extra: dict[str, FloatArray] = {}
+    if year_var is not None:
+        if isinstance(year_var, pd.Series):
+            tau = year_var.reindex(index).to_numpy(dtype=np.float64)
+        else:
+            tau = np.broadcast_to(np.asarray(year_var, dtype=np.float64), a.shape).copy()
+        if np.any(np.isnan(tau)):
+            raise ValueError("year_var has no value for some rows")
+        extra["p_counting"] = p
+        z = log_ratio_z(np.nan_to_num(a), np.nan_to_num(b), ratio=ratio, year_var=tau)
+        z = np.where(np.isnan(a) | np.isnan(b), np.nan, z)
+        p = two_sided_p_from_z(z)
 
     eligible = ~np.isnan(p) & ((a + b) >= min_count)
     p_family = np.where(eligible, p, np.nan)
@@ -288,7 +422,7 @@ def change_test(
     significant = eligible & (np.nan_to_num(p_adj, nan=1.0) < alpha)
 
     return pd.DataFrame(
-        {"z": z, "p_value": p, "p_adjusted": p_adj, "significant": significant.astype(bool)},
+        {"z": z, "p_value": p, "p_adjusted": p_adj, "significant": significant.astype(bool), **extra},
         index=index,
     )
 
@@ -343,6 +477,22 @@ def poisson_glm_irls(X: FloatArray, y: FloatArray, max_iter: int = 100, tol: flo
     xtwx = X.T @ (X * mu[:, None])
     cov = np.asarray(np.linalg.pinv(xtwx), dtype=np.float64)
     return GLMFit(coef=coef, cov_unscaled=cov, fitted=mu, iterations=it, converged=converged)
+
+
+def _fit_year_leverage(
+    X: FloatArray, mu: FloatArray, months: pd.PeriodIndex, start: pd.Period, g: FloatArray
+) -> float:
+    """``|g' A Z|^2``: how much the fit window's year-level effects (variance 1 each) move the log forecast.
+
+    Years are 12-month blocks counted from ``start``. For a mean over k whole years this is 1/k; a trend
+    extrapolated a year beyond three fit years gives about 2.3 (the leverage of a point one step past the end).
+    """
+    block = np.array([(m - start).n // 12 for m in months], dtype=np.int64)
+    Z = np.zeros((len(months), int(block.max()) + 1), dtype=np.float64)
+    Z[np.arange(len(months)), block] = 1.0
+    xtwx_inv = np.linalg.pinv(X.T @ (X * mu[:, None]))
+    effect = g @ xtwx_inv @ (X.T @ (mu[:, None] * Z))  # d log(expected) / d(year effect), per fit year
+    return float(effect @ effect)
 
 
 @dataclass(frozen=True)
@@ -446,6 +596,7 @@ def expected_from_trend(
     fit_end: pd.Period | str,
     target_months: Iterable[pd.Period | str],
     level: float = 0.95,
+    year_var: float = 0.0,
 ) -> Expected:
     """Expected count over ``target_months`` had the pre-COVID trend and season continued.
 
@@ -454,7 +605,14 @@ def expected_from_trend(
     months (or a calendar month with no crimes at all) it drops the season; under 12 it also drops the
     trend and uses the mean. NaN months are skipped. The prediction interval covers both parameter
     uncertainty (delta method, lognormal on the mean) and count noise (Poisson, or quasi-Poisson when
-    the data are overdispersed), so a later count outside it is genuinely unusual.
+    the data are overdispersed).
+
+    ``year_var`` is the category's year-level variance sigma^2 (log scale; ``analysis.yearvar``). Month-to-month
+    scatter does not show it: a whole year sits above or below the trend together. It widens the interval
+    twice: the target year has its own effect (sigma^2), and the fit years' effects move the fitted trend
+    (sigma^2 times ``|g' A Z|^2``, where ``A = (X'WX)^-1 X'W`` maps working responses to coefficients, ``Z``
+    maps months to their fit year and ``g`` is the gradient of the log expected total). With ``year_var`` 0
+    the interval is the counting-noise one.
     """
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
@@ -520,5 +678,11 @@ def expected_from_trend(
     grad = (mu_t[:, None] * Xt).sum(axis=0)  # d(expected)/d(coef)
     var_expected = float(dispersion * grad @ fit.cov_unscaled @ grad)
     se_log = math.sqrt(max(var_expected, 0.0)) / expected
+    if year_var < 0:
+        raise ValueError("year_var must be non-negative")
+    if year_var > 0:
+        se_log = math.sqrt(
+            se_log**2 + year_var * (1.0 + _fit_year_leverage(X, fit.fitted, months, start, grad / expected))
+        )
     low, high = _mixture_quantiles(math.log(expected), se_log, dispersion, (lo_q, hi_q))
     return Expected(expected, low, high, model, n, dispersion)

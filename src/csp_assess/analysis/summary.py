@@ -22,6 +22,14 @@ import pandas as pd
 from csp_assess.analysis.rates import RateContext, borough_context, per_thousand, population_for
 from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
 from csp_assess.analysis.stats import change_test
+from csp_assess.analysis.yearvar import (
+    YearVariance,
+    category_variances,
+    covid_note,
+    summary_words,
+    total_variance,
+    usual_range,
+)
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period, month_label, months_present, parse_year, span_label, year_of
@@ -29,7 +37,7 @@ from csp_assess.result import Result, Table, reconciliation, source_record
 
 PERIOD_KINDS = ("year", "ytd", "rolling12")
 BY_MAJOR_COLUMNS = ["category", "count", "previous_count", "change", "change_pct", "significant"]
-BY_MAJOR_DETAIL = ["z", "p_value", "p_adjusted", "share_pct"]
+BY_MAJOR_DETAIL = ["z", "p_value", "p_adjusted", "usual_range", "year_sd", "share_pct"]
 ASB_COLUMNS = ["category", "count", "previous_count", "change", "change_pct"]
 #: A year to date shorter than this is flagged as unreliable.
 SHORT_YTD_MONTHS = 6
@@ -121,8 +129,13 @@ def pct(new: float, old: float | None) -> float | None:
     return round((new - old) / old * 100.0, 1)
 
 
-def change_frame(current: pd.Series, previous: pd.Series | None) -> pd.DataFrame:
-    """category, count, previous_count, change, change_pct (+ the Poisson test columns) from two Series."""
+def change_frame(
+    current: pd.Series, previous: pd.Series | None, variances: dict[object, YearVariance] | None = None
+) -> pd.DataFrame:
+    """category, count, previous_count, change, change_pct (+ the test columns) from two Series.
+
+    With ``variances`` (category -> year-level variance) the test allows for usual year-to-year variation
+    and the frame shows each category's ``usual_range``; without it the test knows counting noise only."""
     idx = current.index.union(previous.index) if previous is not None else current.index
     frame = pd.DataFrame({"category": list(idx)})
     frame["count"] = current.reindex(idx).fillna(0).astype("int64").to_numpy()
@@ -133,12 +146,25 @@ def change_frame(current: pd.Series, previous: pd.Series | None) -> pd.DataFrame
         frame["change_pct"] = [
             pct(c, p) for c, p in zip(frame["count"], frame["previous_count"], strict=True)
         ]
-        tests = change_test(frame["previous_count"], frame["count"]).reset_index(drop=True)
+        sigma2 = (
+            np.array([variances[k].sigma2 for k in idx], dtype=np.float64) if variances is not None else None
+        )
+        tests = change_test(
+            frame["previous_count"], frame["count"], year_var=None if sigma2 is None else 2.0 * sigma2
+        ).reset_index(drop=True)
         for col in ("z", "p_value", "p_adjusted", "significant"):
             frame[col] = tests[col].to_numpy()
         frame["z"] = frame["z"].round(2)
+        if sigma2 is not None:
+            frame["year_sd"] = np.sqrt(sigma2).round(3)
+            frame["usual_range"] = [
+                usual_range(p, v) for p, v in zip(frame["previous_count"], sigma2, strict=True)
+            ]
     else:
         for col in ("previous_count", "change", "change_pct", "z", "p_value", "p_adjusted", "significant"):
+            frame[col] = None
+    for col in ("year_sd", "usual_range"):  # None: no year-level variance given (counting noise only)
+        if col not in frame.columns:
             frame[col] = None
     frame["change_pct"] = frame["change_pct"].astype("float64")
     return frame
@@ -169,7 +195,17 @@ def build_summary(
     crimes = crime_only(sel.counts)
     current = period_counts(crimes, window.period, ["major"])
     previous = period_counts(crimes, window.previous, ["major"]) if window.previous else None
-    by_major = change_frame(current, previous)
+    variances: dict[object, YearVariance] | None = None
+    total_var: YearVariance | None = None
+    history: list[str] = []
+    if window.previous is not None:
+        all_crimes = crime_only(extract.counts)
+        last = max(window.previous.months)
+        variances, history = category_variances(
+            all_crimes, ["major"], extract.scheme, list(window.period.months), last
+        )
+        total_var, _ = total_variance(all_crimes, extract.scheme, list(window.period.months), last)
+    by_major = change_frame(current, previous, variances)
     total = int(by_major["count"].sum())
     by_major["share_pct"] = (by_major["count"] / total * 100).round(1) if total else np.nan
     by_major = by_major.sort_values(["count", "category"], ascending=[False, True], kind="mergesort")
@@ -178,7 +214,13 @@ def build_summary(
     change = total - prev_total if prev_total is not None else None
     change_pct = pct(total, prev_total) if prev_total is not None else None
     total_test = (
-        change_test(np.array([prev_total]), np.array([total])).iloc[0] if prev_total is not None else None
+        change_test(
+            np.array([prev_total]),
+            np.array([total]),
+            year_var=None if total_var is None else 2.0 * total_var.sigma2,
+        ).iloc[0]
+        if prev_total is not None
+        else None
     )
 
     if prev_total is not None and change is not None:
@@ -189,6 +231,18 @@ def build_summary(
     else:
         headline = f"In {window.label} there were {total:,} offences in {sel.label}."
     notes = [reconciliation(extract)]
+    method = None
+    if variances is not None and total_var is not None:
+        method = (
+            summary_words([variances[k] for k in by_major["category"]], history)
+            + f"; all crime: year-level sd {total_var.sd:.1%}. 'significant' = a change larger than that usual "
+            "variation (Holm-adjusted across the major categories, alpha 0.05, 10+ offences)"
+        )
+        notes.append(method)
+    for lab, per in ((window.label, window.period), (window.previous_label, window.previous)):
+        note = covid_note(lab, per.months) if per is not None and lab else None
+        if note:
+            warnings.append(note)
     if not window.complete_year:
         notes.append(
             f"{window.label} is not a complete financial year: it is compared with the same months a year "
@@ -226,6 +280,15 @@ def build_summary(
         "change_pct": change_pct,
         "change_z": round(float(total_test["z"]), 2) if total_test is not None else None,
         "change_p_value": float(total_test["p_value"]) if total_test is not None else None,
+        "change_unusual": bool(total_test["significant"]) if total_test is not None else None,
+        "total_usual_range": usual_range(prev_total, total_var.sigma2)
+        if total_var is not None and prev_total is not None
+        else None,
+        "history_pairs": history,
+        "variance_method": method,
+        "year_variance": None
+        if variances is None or total_var is None
+        else {"All crime": total_var.to_dict(), **{str(k): v.to_dict() for k, v in variances.items()}},
         "headline": headline,
         "asb_incidents": asb_meta,
     }

@@ -16,6 +16,7 @@ import pandas as pd
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
+from csp_assess.analysis.yearvar import breakdown_variances
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period, span_label, year_of
@@ -26,7 +27,7 @@ from csp_assess.result import Result, Table, reconciliation, source_record
 SERIES_COLUMNS = ["period", "count", "previous_count", "change", "change_pct", "complete"]
 SERIES_DETAIL = ["months", "first_month", "last_month"]
 BREAKDOWN_COLUMNS = ["category", "count", "previous_count", "change", "change_pct", "significant"]
-BREAKDOWN_DETAIL = ["share_pct", "z", "p_value", "p_adjusted"]
+BREAKDOWN_DETAIL = ["share_pct", "z", "p_value", "p_adjusted", "usual_range", "year_sd"]
 BY_STEPS = ("month", "quarter", "year")
 
 
@@ -164,6 +165,9 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
     minor = change_frame(
         in_year.groupby("minor")["count"].sum(),
         in_prev.groupby("minor")["count"].sum() if in_prev is not None else None,
+        breakdown_variances(extract.counts, rows, "minor", extract.scheme, period.months, max(prev.months))
+        if prev
+        else None,
     )
     year_total = int(minor["count"].sum())
     minor["share_pct"] = (minor["count"] / year_total * 100).round(1) if year_total else None
@@ -179,6 +183,11 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         sub = change_frame(
             in_year.groupby("subarea")["count"].sum(),
             in_prev.groupby("subarea")["count"].sum() if in_prev is not None else None,
+            breakdown_variances(
+                extract.counts, rows, "subarea", extract.scheme, period.months, max(prev.months)
+            )
+            if prev
+            else None,
         )
         sub["share_pct"] = (sub["count"] / year_total * 100).round(1) if year_total else None
         sub = sub.sort_values(["count", "category"], ascending=[False, True], kind="mergesort")

@@ -12,8 +12,18 @@ from typing import Annotated
 import typer
 
 from csp_assess import api
-from csp_assess.api import Adjust, Level, Method, PeriodKind, Step
-from csp_assess.cli.options import Inputs, LevelOpt, Output, PrioritiesOpt, Scope, Weighting, Where, command
+from csp_assess.api import Adjust, Level, Method, PeriodKind, Step, Variance
+from csp_assess.cli.options import (
+    Inputs,
+    LevelOpt,
+    Output,
+    PrioritiesOpt,
+    Scope,
+    VarianceOpt,
+    Weighting,
+    Where,
+    command,
+)
 from csp_assess.cli.output import emit
 
 app = typer.Typer()
@@ -83,6 +93,7 @@ def baseline(
         ),
     ] = None,
     level: LevelOpt = Level.major,
+    variance: VarianceOpt = Variance.data,
 ) -> None:
     """Each category against the pre-COVID baseline, and against a count projected from its pre-COVID trend.
 
@@ -94,7 +105,9 @@ def baseline(
 
     Example: csp-assess baseline data/sample_offences.csv --baseline 2017/18-2019/20 --level minor
     """
-    emit(api.baseline(inputs.load(), **scope.kwargs(), baseline=baseline, level=level), out)
+    emit(
+        api.baseline(inputs.load(), **scope.kwargs(), baseline=baseline, level=level, variance=variance), out
+    )
 
 
 @command(app)
@@ -126,6 +139,7 @@ def compare(
         Adjust, typer.Option("--adjust", help="Correction for testing many categories: holm, bh or none.")
     ] = Adjust.holm,
     alpha: AlphaOpt = 0.05,
+    variance: VarianceOpt = Variance.data,
 ) -> None:
     """Change in each category between two years, with a test adjusted for many categories.
 
@@ -149,6 +163,7 @@ def compare(
         method=method,
         adjust=adjust,
         alpha=alpha,
+        variance=variance,
         **kw,
     )
     emit(result, out)

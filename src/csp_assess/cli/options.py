@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from csp_assess.api import HarmIndex, Level
+from csp_assess.api import HarmIndex, Level, Variance
 
 FilesArg = Annotated[
     list[Path],
@@ -32,6 +32,15 @@ PrioritiesOpt = Annotated[
     ),
 ]
 LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Minor or major categories.")]
+VarianceOpt = Annotated[
+    Variance,
+    typer.Option(
+        "--variance",
+        help="Year-level variance in the change tests: data (estimated from the extract's earlier years, "
+        "shrunk toward the packaged table), packaged (the packaged table) or none (counting noise only: "
+        "flags far too often on real data).",
+    ),
+]
 HarmOpt = Annotated[HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")]
 WeightsFileOpt = Annotated[
     Path | None,
@@ -177,6 +186,7 @@ class Weighting:
     price_source: str | None
     top_n: int | None
     sensitivity: bool
+    variance: Variance
 
     def kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -331,6 +341,7 @@ GROUPS: dict[type, tuple[list[inspect.Parameter], Callable[[dict[str, Any]], Any
                 ],
                 False,
             ),
+            _p("variance", VarianceOpt, Variance.data),
         ],
         lambda kw: Weighting(**{f.name: kw.pop(f.name) for f in fields(Weighting)}),
     ),

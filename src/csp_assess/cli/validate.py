@@ -36,9 +36,7 @@ def validate(
     fmt = format_of(out)
     path = target(out)
     shown = None if (all_rejects or path is not None) else TABLE_REJECTS
-    result = api.validate(
-        files, mapping=build_mapping(map_, map_file), max_rejects=shown
-    )
+    result = api.validate(files, mapping=build_mapping(map_, map_file), max_rejects=shown)
     if fmt == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         if path is None:

@@ -52,6 +52,8 @@ class Rules:
 
     candidate_top_n: int = 5
     alpha: float = 0.05
+    #: A candidate must hold at least this share (%) of the year's offences or of its harm.
+    candidate_min_share_pct: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,10 @@ def _parse_rules(raw: Any, text: str, source: str) -> Rules:
                 return i
         return line
 
-    extra = sorted(set(raw) - {"candidate_top_n", "alpha"})
+    extra = sorted(set(raw) - {"candidate_top_n", "alpha", "candidate_min_share_pct"})
     if extra:
         raise ConfigError(
-            f"[rules]: unknown key '{extra[0]}' (allowed: candidate_top_n, alpha)",
+            f"[rules]: unknown key '{extra[0]}' (allowed: candidate_top_n, alpha, candidate_min_share_pct)",
             file=source,
             line=at(extra[0]),
         )
@@ -260,7 +262,14 @@ def _parse_rules(raw: Any, text: str, source: str) -> Rules:
         raise ConfigError(
             f"[rules]: key 'alpha' must be between 0 and 1, not {alpha!r}", file=source, line=at("alpha")
         )
-    return Rules(top_n, float(alpha))
+    share = raw.get("candidate_min_share_pct", Rules.candidate_min_share_pct)
+    if isinstance(share, bool) or not isinstance(share, float | int) or not 0 <= share <= 100:
+        raise ConfigError(
+            f"[rules]: key 'candidate_min_share_pct' must be a percentage from 0 to 100, not {share!r}",
+            file=source,
+            line=at("candidate_min_share_pct"),
+        )
+    return Rules(top_n, float(alpha), float(share))
 
 
 def load_priorities(path: str | Path | None = None, cwd: Path | None = None) -> PrioritySet:

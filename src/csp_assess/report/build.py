@@ -34,6 +34,7 @@ from csp_assess.analysis.select import (
 from csp_assess.analysis.stats import expected_from_trend
 from csp_assess.analysis.summary import build_summary
 from csp_assess.analysis.trend import TrendOptions, build_trend
+from csp_assess.analysis.yearvar import total_variance
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, Period, month_gaps, month_label, span_label, year_of
@@ -48,9 +49,11 @@ DEEP_DIVE_YEARS = 6
 STANDARD_CAVEATS = [
     "Police recorded crime counts what is reported to and recorded by the police: a change can reflect "
     "reporting, recording practice or police activity (e.g. drugs and weapons possession) as well as crime.",
-    "A change is called significant only when an exact Poisson test, adjusted for the many categories "
-    "tested at once (Holm), says so and the two counts add up to at least 10; percentages on small counts "
-    "are shown but not relied on.",
+    "A change is called larger than usual only when it exceeds the category's usual year-to-year variation "
+    "(estimated from earlier years of the data; counting noise alone understates it several-fold), adjusted "
+    "for the many categories tested at once (Holm), and the two counts add up to at least 10; percentages "
+    "on small counts are shown but not relied on. Drug and weapon possession counts measure police "
+    "activity as much as crime.",
     "2020/21 was shaped by COVID-19 restrictions: the pre-COVID baseline, not last year alone, is the "
     "fairer comparison for most offences.",
     "Harm weights and unit costs are national averages for each offence group, not the harm or cost of the "
@@ -232,14 +235,25 @@ def _monthly(counts: pd.DataFrame, covered: list[pd.Period]) -> pd.Series:
 
 
 def _expected(
-    monthly: pd.Series, baseline: list[Period], covered: list[pd.Period], period: Period
+    monthly: pd.Series,
+    baseline: list[Period],
+    covered: list[pd.Period],
+    period: Period,
+    extract: Extract | None = None,
 ) -> tuple[float | None, float | None, float | None, str | None]:
-    """All crime's expected count for the year, fitted over the same window as the baseline command."""
+    """All crime's expected count for the year, fitted over the same window as the baseline command, with
+    an interval that includes all crime's year-level variance (estimated from ``extract``'s earlier years)."""
     window = fit_window(baseline, covered)
     if window is None or monthly.empty:
         return None, None, None, None
+    year_var = 0.0
+    if extract is not None:
+        var, _ = total_variance(crime_only(extract.counts), extract.scheme, list(period.months), window[1])
+        year_var = var.sigma2
     try:
-        exp = expected_from_trend(monthly.dropna(), window[0], window[1], list(period.months))
+        exp = expected_from_trend(
+            monthly.dropna(), window[0], window[1], list(period.months), year_var=year_var
+        )
     except PeriodError:
         return None, None, None, None
     return exp.expected, exp.low, exp.high, exp.model
@@ -432,7 +446,7 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
     total = int(sm["total"])
     prev_total = sm.get("previous_total")
     baseline_total = bm.get("baseline_total")
-    expected, low, high, model = _expected(monthly, baseline, covered, period)
+    expected, low, high, model = _expected(monthly, baseline, covered, period, extract)
     headline = Headline(
         area=sel.label,
         year=period.label,

@@ -214,9 +214,9 @@ def _cards(data: ReportData) -> str:
     if h.previous_total is not None:
         sig = h.change_significant
         note = (
-            "a real change, beyond chance (exact Poisson test)"
+            "larger than usual year-to-year variation"
             if sig
-            else "within chance variation (exact Poisson test)"
+            else "within usual year-to-year variation"
             if sig is False
             else ""
         )
@@ -347,7 +347,10 @@ def render_html(data: ReportData) -> str:
             data.by_major, heads, ["category", "count", "previous_count", "change", "change_pct", "share_pct"]
         )
     )
-    add('<p class="small">Change is tested with an exact Poisson test, Holm-adjusted across categories.</p>')
+    add(
+        '<p class="small">A change is flagged only when it is larger than the category&#8217;s usual '
+        "year-to-year variation (Holm-adjusted across categories).</p>"
+    )
     add("</section>")
 
     if data.baseline_table is not None:
@@ -377,8 +380,8 @@ def render_html(data: ReportData) -> str:
     add('<section id="priorities"><h2>Recommended priorities</h2>')
     add(
         f"<p>Priorities from {escape(str(r.get('priorities_source', '')))}, each with the rule that set its "
-        "recommendation; candidates are categories outside the set that rank highly or rose significantly "
-        "above the pre-COVID baseline.</p>"
+        "recommendation; candidates are categories outside the set that rank highly or rose above the "
+        "pre-COVID baseline by more than their usual year-to-year variation.</p>"
     )
     add(table_html(data.rank.tables["priorities"].frame, PRIORITY_SHOWN, heads, row_class="priority"))
     add("</section>")
