@@ -13,7 +13,17 @@ import typer
 
 from csp_assess import api
 from csp_assess.api import Adjust, Level, Method, PeriodKind, Step
-from csp_assess.cli.options import Inputs, LevelOpt, Output, PrioritiesOpt, Scope, Weighting, Where, command
+from csp_assess.cli.options import (
+    Inputs,
+    LevelOpt,
+    Output,
+    PrioritiesOpt,
+    Scope,
+    TemplateOpt,
+    Weighting,
+    Where,
+    command,
+)
 from csp_assess.cli.output import emit
 
 app = typer.Typer()
@@ -173,6 +183,7 @@ def trend(
     ] = Step.month,
     top: Annotated[int, typer.Option("--top", min=1, help="How many wards/LSOAs to list.")] = 10,
     priorities: PrioritiesOpt = None,
+    template: TemplateOpt = None,
 ) -> None:
     """Deep dive: the series with a sparkline, the minor categories and, for ward or LSOA data, the top areas.
 
@@ -190,6 +201,7 @@ def trend(
         category=category,
         priority=priority,
         priorities=priorities,
+        template=template,
         by=by,
         top=top,
     )

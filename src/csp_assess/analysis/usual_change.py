@@ -1,0 +1,38 @@
+"""The one place the matrix and the plan call the change test, so the test can be swapped in one line.
+
+The trend score of the scoring matrix and the RAG status of the plan both ask "did this change by more
+than usual?". They ask it here, through ``stats.change_test``, so when the calibrated test (year-level
+variance) replaces it, both follow, and so does the wording they print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from csp_assess.analysis.stats import change_test
+
+# How a change flagged by the test is described in notes and reasons.
+BEYOND = "beyond usual variation"
+RULE = (
+    "exact conditional Poisson test of the two counts, Holm-adjusted across the issues tested together, "
+    "p < alpha, with at least 10 offences in the two periods combined"
+)
+
+
+def unusual_changes(
+    before: Sequence[float], after: Sequence[float], alpha: float, ratio: float = 1.0
+) -> pd.DataFrame:
+    """``p_adjusted`` and ``significant`` for each pair; NaN pairs are left out of the family."""
+    a = np.asarray(before, dtype=float)
+    b = np.asarray(after, dtype=float)
+    out = pd.DataFrame({"p_adjusted": np.nan, "significant": False}, index=range(len(a)))
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.any():
+        res = change_test(a[ok], b[ok], adjust="holm", alpha=alpha, ratio=ratio)
+        out.loc[ok, "p_adjusted"] = res["p_adjusted"].to_numpy()
+        out.loc[ok, "significant"] = res["significant"].to_numpy(dtype=bool)
+    out["significant"] = out["significant"].astype(bool)
+    return out
