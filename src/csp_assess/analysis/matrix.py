@@ -369,6 +369,7 @@ def add_matrix(result: Result, computed: Computed, scoring: ScoringFile | None) 
     result.notes.extend(matrix_notes(computed, weights))
     result.warnings.extend(computed.warnings + warnings)
     result.meta["scoring_file"] = scoring.source if scoring else None
+    result.primary = "matrix"  # with a matrix, it is what the command is for: CSV writes it
 
 
 def matrix_candidates(result: Result) -> list[str]:

@@ -17,6 +17,7 @@ from csp_assess.cli.options import (
     Inputs,
     LevelOpt,
     Output,
+    PopulationOpt,
     PrioritiesOpt,
     Scope,
     TemplateOpt,
@@ -24,7 +25,7 @@ from csp_assess.cli.options import (
     Where,
     command,
 )
-from csp_assess.cli.output import emit
+from csp_assess.cli.output import emit, write_matrix_chart
 
 app = typer.Typer()
 
@@ -32,7 +33,26 @@ AlphaOpt = Annotated[float, typer.Option("--alpha", min=0.0001, max=0.5, help="S
 
 
 @command(app)
-def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> None:
+def rank(
+    inputs: Inputs,
+    scope: Scope,
+    weighting: Weighting,
+    out: Output,
+    scoring: Annotated[
+        Path | None,
+        typer.Option(
+            "--scoring",
+            help="Scoring-matrix file filled in at a workshop (write one with priorities --write-scoring): "
+            "adds the matrix (every dimension, the weighted total, the order); changed computed scores are "
+            "shown as overrides.",
+        ),
+    ] = None,
+    population: PopulationOpt = None,
+    matrix_chart: Annotated[
+        Path | None,
+        typer.Option("--matrix-chart", help="With --scoring: write the impact-against-likelihood chart (SVG)."),
+    ] = None,
+) -> None:
     """Rank offence categories by volume, harm and cost, and recommend priorities.
 
     Example: csp-assess rank data/sample_offences.csv --year 2021/22 --format json
@@ -40,8 +60,17 @@ def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> Non
     Example: csp-assess rank data/sample_offences.csv --weights my_weights.csv --sensitivity --top-n 10
 
     Example: csp-assess rank leics/ --area Blaby --area "Oadby and Wigston" --area-name "Blaby and Oadby"
+
+    Example: csp-assess rank data/sample_offences.csv --scoring workshop.toml --matrix-chart matrix.svg
     """
-    emit(api.rank(inputs.load(), **scope.kwargs(), **weighting.kwargs()), out)
+    if matrix_chart is not None and scoring is None:
+        raise typer.BadParameter("--matrix-chart needs --scoring")
+    result = api.rank(
+        inputs.load(), **scope.kwargs(), **weighting.kwargs(), scoring=scoring, population=population
+    )
+    emit(result, out)
+    if matrix_chart is not None:
+        write_matrix_chart(result.result, matrix_chart)
 
 
 @command(app)
@@ -59,13 +88,7 @@ def summary(
             "latest month against the 12 before. Partial periods are always labelled partial.",
         ),
     ] = PeriodKind.year,
-    population: Annotated[
-        str | None,
-        typer.Option(
-            "--population",
-            help="Residents for rates per 1,000: a number for the area, or a CSV file with columns area,population.",
-        ),
-    ] = None,
+    population: PopulationOpt = None,
 ) -> None:
     """Headline: total offences, change on the previous year, and the same by major category.
 

@@ -39,6 +39,13 @@ TemplateOpt = Annotated[
         "mopac; list them with: csp-assess priorities --list-templates.",
     ),
 ]
+PopulationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--population",
+        help="Residents for rates per 1,000: a number for the area, or a CSV file with columns area,population.",
+    ),
+]
 LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Minor or major categories.")]
 HarmOpt = Annotated[HarmIndex, typer.Option("--harm", help="Harm index for the harm column.")]
 WeightsFileOpt = Annotated[
