@@ -91,7 +91,7 @@ def computed_issues(
     candidates: list[str],
     population: float | None,
 ) -> Computed:
-    """Each priority of the set, then each top-N or candidate category not already listed, with shares,
+    """Each priority of the set, then each top-N or candidate category no priority counts, with shares,
     the trend test (one family, through ``usual_change``) and the 1-5 computed scores."""
     sel = select_area(extract, opts.area)
     covered = extract.months_covered
@@ -112,6 +112,7 @@ def computed_issues(
     months = set(period.months)
     prev_months = set(previous.months) if previous else set()
     rows: list[dict[str, Any]] = []
+    measured: set[str] = set()
     for pdef in pset.priorities:
         measure = pdef.measure_for(extract.scheme)
         row: dict[str, Any] = {"issue": pdef.name, "kind": "priority", "class": pdef.klass}
@@ -133,8 +134,10 @@ def computed_issues(
         )
         if not len(s):
             row["note"] = f"its categories ({measure.describe()}) are not in this extract"
+        measured.update(_norm(v) for col in ("major", "minor") for v in s[col].unique())
         rows.append(row)
-    listed = {_norm(r["issue"]) for r in rows}
+    # A category a priority already counts is that priority's issue, not a second one.
+    listed = {_norm(r["issue"]) for r in rows} | measured
     for r in ranked.to_dict("records"):
         if r["category"] not in candidates or _norm(r["category"]) in listed:
             continue
