@@ -22,6 +22,7 @@ from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import AreaArg, as_areas
 from csp_assess.errors import SelectionError
 from csp_assess.model import Extract
+from csp_assess.periods import parse_year
 from csp_assess.reference.prices import Uprating, resolve_uprating
 from csp_assess.reference.priorities import PrioritySet, load_priorities
 from csp_assess.results import (
@@ -441,26 +442,47 @@ def quarterly(
     priorities: PrioritySet | PathLike | None = None,
     template: str | None = None,
     plan_start: str | None = None,
+    plan: PathLike | None = None,
+    previous_plan: PathLike | None = None,
     area: AreaArg = None,
     area_name: str | None = None,
     alpha: float = 0.05,
     fy_start: int = 4,
 ) -> QuarterlyResult:
-    """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start."""
+    """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start.
+
+    ``plan``: a plan file (start year, priorities, targets); adds a ``plan`` table of progress with a RAG
+    status by a stated rule, and sets the plan start and (unless given) the priority set. ``previous_plan``:
+    last year's plan file; adds a ``decisions`` table (kept, added, dropped, target changed).
+    """
     from csp_assess.analysis.quarterly import build_quarterly
+    from csp_assess.reference.plan import read_plan
 
     if not 0 < alpha < 1:
         raise SelectionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
-    return QuarterlyResult(
-        build_quarterly(
-            _extract(data),
-            _priorities(priorities, template),
-            as_areas(area, area_name),
-            plan_start,
-            alpha,
-            fy_start,
-        )
-    )
+    if previous_plan is not None and plan is None:
+        raise SelectionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
+    the_plan = read_plan(plan, fy_start) if plan is not None else None
+    last_plan = read_plan(previous_plan, fy_start) if previous_plan is not None else None
+    if the_plan is not None:
+        if plan_start is not None and parse_year(plan_start, fy_start) != the_plan.start_year:
+            raise SelectionError(
+                f"{{plan_start}} {plan_start} differs from the plan's start_year {the_plan.start_year.label}: "
+                "give one",
+                params=["plan_start"],
+            )
+        plan_start = the_plan.start_year.label
+        if priorities is None and template is None:
+            priorities, template = the_plan.priorities_file, the_plan.template
+    extract = _extract(data)
+    pset = _priorities(priorities, template)
+    areas = as_areas(area, area_name)
+    result = build_quarterly(extract, pset, areas, plan_start, alpha, fy_start)
+    if the_plan is not None:
+        from csp_assess.analysis.plan_progress import add_plan
+
+        add_plan(result, extract, pset, the_plan, last_plan, areas, alpha, fy_start)
+    return QuarterlyResult(result)
 
 
 def validate(

@@ -239,18 +239,41 @@ def quarterly(
     plan_start: Annotated[
         str | None, typer.Option("--plan-start", help="First financial year of the plan, e.g. 2023/24.")
     ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan file (TOML: start year, priorities, targets): adds progress against each target with "
+            "a RAG status by the stated rule; sets --plan-start and, unless given, the priority set.",
+        ),
+    ] = None,
+    previous_plan: Annotated[
+        Path | None,
+        typer.Option("--previous-plan", help="Last year's plan file: adds the decision log (needs --plan)."),
+    ] = None,
     priorities: PrioritiesOpt = None,
+    template: TemplateOpt = None,
     alpha: AlphaOpt = 0.05,
 ) -> None:
     """Quarterly oversight: each priority's latest complete quarter against a year earlier and the plan start.
 
     Quarters are financial (Q1 = the first three months of the financial year); the latest complete
-    quarter in the data is reported.
+    quarter in the data is reported. With --plan, progress is the 12 months to the end of that quarter
+    against each target's year, and the RAG rule is printed beneath.
 
     Example: csp-assess quarterly data/sample_offences.csv --plan-start 2020/21
+
+    Example: csp-assess quarterly data/sample_offences.csv --plan plan-2023.toml --previous-plan plan-2022.toml
     """
     kw = where.kwargs()
-    emit(
-        api.quarterly(inputs.load(), priorities=priorities, plan_start=plan_start, alpha=alpha, **kw),
-        out,
+    result = api.quarterly(
+        inputs.load(),
+        priorities=priorities,
+        template=template,
+        plan_start=plan_start,
+        plan=plan,
+        previous_plan=previous_plan,
+        alpha=alpha,
+        **kw,
     )
+    emit(result, out)

@@ -8,13 +8,12 @@ line and the key) because a typo in a hand-edited score would otherwise silently
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from csp_assess.errors import ConfigError
+from csp_assess.reference.tomlfile import block_lines, key_line, toml_loads
 
 # The 1-5 scales, stated once: the file's comments, the methods notes and the scoring all read these.
 SHARE_BANDS = (1.0, 2.5, 5.0, 10.0)  # % of the year's crimes / harm / cost: 1 below 1%, ..., 5 at 10% or more
@@ -96,50 +95,19 @@ class ScoringFile:
     population: float | None = None
 
 
-def _block_lines(text: str, header: str) -> list[int]:
-    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf"^[ \t]*{header}", text, flags=re.M)]
-
-
-def _key_line(text: str, start: int | None, key: str) -> int | None:
-    """Line of ``key = ...`` inside the block that starts at line ``start`` (else the block's line)."""
-    if start is None:
-        return None
-    lines = text.splitlines()
-    pat = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
-    for i in range(start, len(lines)):  # start is 1-based, so index start is the line after the header
-        if re.match(r"^\s*\[", lines[i]):
-            break
-        if pat.match(lines[i]):
-            return i + 1
-    return start
-
-
-def _toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = getattr(err, "msg", str(err))
-        line = getattr(err, "lineno", None)
-        m = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
-        if m:
-            line = line or int(m.group(1))
-            msg = msg[: m.start()]
-        raise ConfigError(f"invalid TOML: {msg}", file=source, line=line) from err
-
-
 def parse_scoring(text: str, source: str) -> ScoringFile:
     """Parse and check a scoring file; every error names the line and the key."""
-    data = _toml(text, source)
+    data = toml_loads(text, source)
     extra = sorted(set(data) - {"matrix", "weights", "issue"})
     if extra:
         raise ConfigError(
             f"unknown key '{extra[0]}' (expected [matrix], [weights] and [[issue]] tables)",
             file=source,
-            line=_key_line(text, 0, extra[0]) if not isinstance(data[extra[0]], dict | list) else None,
+            line=key_line(text, 0, extra[0]) if not isinstance(data[extra[0]], dict | list) else None,
         )
     out = ScoringFile(source, [], _parse_weights(data.get("weights", {}), text, source))
     matrix = data.get("matrix", {})
-    mline = (_block_lines(text, r"\[matrix\]") or [None])[0]
+    mline = (block_lines(text, r"\[matrix\]") or [None])[0]
     if not isinstance(matrix, dict):
         raise ConfigError("[matrix] must be a table", file=source, line=mline)
     for key in matrix:
@@ -147,27 +115,27 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
             raise ConfigError(
                 f"[matrix]: unknown key '{key}' (allowed: {', '.join(MATRIX_KEYS)})",
                 file=source,
-                line=_key_line(text, mline, key),
+                line=key_line(text, mline, key),
             )
     pop = matrix.get("population")
     if pop is not None and (isinstance(pop, bool) or not isinstance(pop, int | float) or pop <= 0):
         raise ConfigError(
             f"[matrix]: key 'population' must be a number above 0, not {pop!r}",
             file=source,
-            line=_key_line(text, mline, "population"),
+            line=key_line(text, mline, "population"),
         )
     out.area, out.year = matrix.get("area"), matrix.get("year")
     out.population = float(pop) if pop is not None else None
     raw = data.get("issue", [])
     if not isinstance(raw, list) or not raw:
         raise ConfigError("no [[issue]] tables: list at least one issue", file=source)
-    starts = _block_lines(text, r"\[\[issue\]\]")
+    starts = block_lines(text, r"\[\[issue\]\]")
     seen: set[str] = set()
     for i, item in enumerate(raw):
         issue = _parse_issue(item, text, source, starts[i] if i < len(starts) else None)
         if issue.name.casefold() in seen:
             raise ConfigError(
-                f"issue '{issue.name}' is listed twice", file=source, line=_key_line(text, issue.line, "name")
+                f"issue '{issue.name}' is listed twice", file=source, line=key_line(text, issue.line, "name")
             )
         seen.add(issue.name.casefold())
         out.issues.append(issue)
@@ -175,12 +143,12 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
 
 
 def _parse_weights(raw: Any, text: str, source: str) -> dict[str, float]:
-    line = (_block_lines(text, r"\[weights\]") or [None])[0]
+    line = (block_lines(text, r"\[weights\]") or [None])[0]
     if not isinstance(raw, dict):
         raise ConfigError("[weights] must be a table", file=source, line=line)
     weights = dict.fromkeys(DIMENSION_KEYS, 1.0)
     for key, value in raw.items():
-        at = _key_line(text, line, key)
+        at = key_line(text, line, key)
         if key not in DIMENSION_KEYS:
             raise ConfigError(
                 f"[weights]: unknown key '{key}' (one of {', '.join(DIMENSION_KEYS)})", file=source, line=at
@@ -202,22 +170,22 @@ def _parse_issue(item: Any, text: str, source: str, line: int | None) -> IssueSc
             raise ConfigError(
                 f"[[issue]]: unknown key '{key}' (allowed: {', '.join(ISSUE_TEXT_KEYS + DIMENSION_KEYS)})",
                 file=source,
-                line=_key_line(text, line, key),
+                line=key_line(text, line, key),
             )
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError("[[issue]] needs a 'name' string", file=source, line=_key_line(text, line, "name"))
+        raise ConfigError("[[issue]] needs a 'name' string", file=source, line=key_line(text, line, "name"))
     kind = item.get("kind", "added")
     if kind not in KINDS:
         raise ConfigError(
             f"issue '{name}': key 'kind' must be one of {', '.join(KINDS)}, not {kind!r}",
             file=source,
-            line=_key_line(text, line, "kind"),
+            line=key_line(text, line, "kind"),
         )
     for key in ("measure", "horizon"):
         if not isinstance(item.get(key, ""), str):
             raise ConfigError(
-                f"issue '{name}': key '{key}' must be a string", file=source, line=_key_line(text, line, key)
+                f"issue '{name}': key '{key}' must be a string", file=source, line=key_line(text, line, key)
             )
     scores: dict[str, int | None] = {}
     for key in DIMENSION_KEYS:
@@ -231,7 +199,7 @@ def _parse_issue(item: Any, text: str, source: str, line: int | None) -> IssueSc
                 f"issue '{name}': key '{key}' must be a whole number from 1 to 5, or \"\" if not scored, "
                 f"not {value!r}",
                 file=source,
-                line=_key_line(text, line, key),
+                line=key_line(text, line, key),
             )
     return IssueScores(name.strip(), kind, line, scores, item.get("horizon", ""), item.get("measure", ""))
 
