@@ -22,11 +22,11 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.conftest import FIXTURES
 
 import csp_assess as ca
 from csp_assess import api
 from csp_assess.errors import ConfigError
-from tests.conftest import FIXTURES
 
 DATA = FIXTURES / "matrix" / "three_categories.csv"
 PSET = FIXTURES / "matrix" / "burglary_priority.toml"
@@ -106,7 +106,9 @@ def test_workshop_scores_change_the_order_as_hand_calculated(tmp_path: Path) -> 
     m = ca.rank(DATA, priorities=PSET, scoring=path).rows
     assert list(m["issue"]) == ["Violence with Injury", "Burglary at home", "Other Theft"]
     totals = dict(zip(m["issue"], m["total"], strict=True))
-    assert totals == pytest.approx({"Burglary at home": 3.0, "Violence with Injury": 4.44, "Other Theft": 2.88})
+    assert totals == pytest.approx(
+        {"Burglary at home": 3.0, "Violence with Injury": 4.44, "Other Theft": 2.88}
+    )
     assert list(m["computed_order"]) == [2, 1, 3]  # the computed order is still shown beside it
 
 
@@ -178,7 +180,11 @@ def test_population_scores_the_rate(tmp_path: Path) -> None:
     path = _write(tmp_path, population=100_000)
     m = ca.rank(DATA, priorities=PSET, scoring=path).rows.set_index("issue")
     assert dict(m["rate"]) == {"Burglary at home": 4, "Violence with Injury": 2, "Other Theft": 5}
-    assert dict(m["rate_per_1000"]) == {"Burglary at home": 6.0, "Violence with Injury": 2.4, "Other Theft": 90.0}
+    assert dict(m["rate_per_1000"]) == {
+        "Burglary at home": 6.0,
+        "Violence with Injury": 2.4,
+        "Other Theft": 90.0,
+    }
 
 
 def test_write_scoring_cli_refuses_to_overwrite(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from scipy.stats import binomtest
-
 from tests.conftest import SAMPLE
 
 PLAN = """\
@@ -98,7 +97,9 @@ def _count(name: str, months: list[str]) -> int:
     with SAMPLE.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             for major, minor in MEASURES[name]:
-                if (major is None or row["MajorText"] == major) and (minor is None or row["MinorText"] == minor):
+                if (major is None or row["MajorText"] == major) and (
+                    minor is None or row["MinorText"] == minor
+                ):
                     total += sum(int(row[m]) for m in months)
     return total
 
@@ -156,7 +157,10 @@ def test_rag_statuses_follow_the_stated_rule(plan_files: tuple[Path, Path], cli)
         "Gun Crime": False,
     }
     assert now["Knife Crime"] <= base["Knife Crime"] * 0.95
-    assert now["Non-Domestic Abuse Violence With Injury"] > base["Non-Domestic Abuse Violence With Injury"] * 0.95
+    assert (
+        now["Non-Domestic Abuse Violence With Injury"]
+        > base["Non-Domestic Abuse Violence With Injury"] * 0.95
+    )
     assert {name: r["rag"] for name, r in rows.items()} == {
         "Robbery of Personal Property": "green",
         "Non-Domestic Abuse Violence With Injury": "amber",
@@ -189,11 +193,27 @@ def _line(text: str, starts: str) -> int:
 @pytest.mark.parametrize(
     ("change", "message", "line_of"),
     [
-        (("target = -10\n", "target = -110\n"), "priority 'Robbery of Personal Property': key 'target' must be a % change above -100", "target = -110"),
+        (
+            ("target = -10\n", "target = -110\n"),
+            "priority 'Robbery of Personal Property': key 'target' must be a % change above -100",
+            "target = -110",
+        ),
         (("target = -5\n", "targt = -5\n"), "[[priority]]: unknown key 'targt'", "targt"),
-        (('start_year = "2019/20"', 'start_year = "2019/21"'), "[plan]: key 'start_year': year '2019/21' does not run over two consecutive years", "start_year"),
-        (('name = "Gun Crime"', 'name = "Gun Crme"'), "priority 'Gun Crme': key 'name' is not a priority of packaged MOPAC priorities", 'name = "Gun Crme"'),
-        (("target = 0\n", "target = 5\naim = \"reduce\"\n"), "priority 'Violence Against Women and Girls': key 'target' (+5%) goes against aim = \"reduce\"", "target = 5"),
+        (
+            ('start_year = "2019/20"', 'start_year = "2019/21"'),
+            "[plan]: key 'start_year': year '2019/21' does not run over two consecutive years",
+            "start_year",
+        ),
+        (
+            ('name = "Gun Crime"', 'name = "Gun Crme"'),
+            "priority 'Gun Crme': key 'name' is not a priority of packaged MOPAC priorities",
+            'name = "Gun Crme"',
+        ),
+        (
+            ("target = 0\n", 'target = 5\naim = "reduce"\n'),
+            "priority 'Violence Against Women and Girls': key 'target' (+5%) goes against aim = \"reduce\"",
+            "target = 5",
+        ),
     ],
 )
 def test_a_malformed_plan_is_one_line_naming_file_line_and_key(

@@ -6,9 +6,10 @@ import csv
 import json
 from pathlib import Path
 
+from tests.conftest import SAMPLE, shared
+
 import csp_assess as ca
 from csp_assess.reference.priorities import parse_priorities
-from tests.conftest import SAMPLE, shared
 
 TEMPLATE = "police-crime-plan"
 
@@ -57,7 +58,9 @@ def _charnwood_2021_22(folder: Path) -> dict[str, int]:
 
 def test_leicestershire_charnwood_measures_what_police_uk_allows(cli) -> None:  # type: ignore[no-untyped-def]
     folder = shared("police_uk_leicestershire")
-    run = cli("rank", folder, "--template", TEMPLATE, "--area", "Charnwood", "--year", "2021/22", "-f", "json")
+    run = cli(
+        "rank", folder, "--template", TEMPLATE, "--area", "Charnwood", "--year", "2021/22", "-f", "json"
+    )
     assert run.code == 0, run.err
     doc = json.loads(run.out)
     assert doc["priorities_source"] == f"packaged template {TEMPLATE}"
@@ -66,7 +69,10 @@ def test_leicestershire_charnwood_measures_what_police_uk_allows(cli) -> None:  
     # police.uk crime types can measure these (with proxies labelled), counted by hand from the rows:
     want = {
         "Serious Violence": raw["Violence and sexual offences"] + raw["Possession of weapons"],
-        "Neighbourhood Crime": raw["Burglary"] + raw["Robbery"] + raw["Theft from the person"] + raw["Vehicle crime"],
+        "Neighbourhood Crime": raw["Burglary"]
+        + raw["Robbery"]
+        + raw["Theft from the person"]
+        + raw["Vehicle crime"],
         "Anti-Social Behaviour": raw["Anti-social behaviour"],
         "Drugs and Exploitation": raw["Drugs"],
     }

@@ -117,7 +117,9 @@ def computed_issues(
         measure = pdef.measure_for(extract.scheme)
         row: dict[str, Any] = {"issue": pdef.name, "kind": "priority", "class": pdef.klass}
         if measure is None or measure.not_measurable:
-            why = measure.not_measurable if measure and measure.not_measurable else "no measure for this layout"
+            why = (
+                measure.not_measurable if measure and measure.not_measurable else "no measure for this layout"
+            )
             rows.append({**row, "measure": "", "note": f"not measurable from this extract: {why}"})
             continue
         s = counts[measure_mask(counts, measure)]
@@ -127,7 +129,9 @@ def computed_issues(
             measure=measure.describe(),
             note=f"proxy: {measure.proxy}" if measure.proxy else "",
             count=float(now["count"].sum()),
-            previous_count=float(s.loc[s["month"].isin(prev_months), "count"].sum()) if previous else math.nan,
+            previous_count=float(s.loc[s["month"].isin(prev_months), "count"].sum())
+            if previous
+            else math.nan,
             harm=math.nan if asb_only else _sum_weighted(now, harm_w),
             cost=math.nan if asb_only else _sum_weighted(now, cost_w),
             asb=asb_only,
@@ -158,9 +162,8 @@ def computed_issues(
         )
     frame = pd.DataFrame(rows)
     for col in ("count", "previous_count", "harm", "cost"):
-        frame[col] = pd.to_numeric(frame.get(col), errors="coerce") if col in frame else math.nan
-    frame["asb"] = frame.get("asb", False)
-    frame["asb"] = frame["asb"].fillna(False).astype(bool)
+        frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else math.nan
+    frame["asb"] = frame["asb"].fillna(False).astype(bool) if "asb" in frame else False
     _score(frame, totals, period, population, pset.rules.alpha)
     return Computed(
         frame, sel.label, period.label, previous.label if previous else None, population, pset.rules.alpha
@@ -171,7 +174,9 @@ def _share(value: float, total: float) -> float:
     return value / total * 100.0 if total and not math.isnan(value) else math.nan
 
 
-def _score(frame: pd.DataFrame, totals: dict[str, float], period: Period, pop: float | None, alpha: float) -> None:
+def _score(
+    frame: pd.DataFrame, totals: dict[str, float], period: Period, pop: float | None, alpha: float
+) -> None:
     """Fill the shares, rate, trend test and the 1-5 computed scores (with a short 'why' for each)."""
     crime = ~frame["asb"]
     for key, col in (("volume", "count"), ("harm", "harm"), ("cost", "cost")):
@@ -185,7 +190,9 @@ def _score(frame: pd.DataFrame, totals: dict[str, float], period: Period, pop: f
     sig = tests["significant"].to_numpy(dtype=bool)
     prev = frame["previous_count"].to_numpy(dtype=float)
     now = frame["count"].to_numpy(dtype=float)
-    frame["change_pct"] = np.where(prev > 0, np.round((now - prev) / np.where(prev > 0, prev, 1) * 100, 1), np.nan)
+    frame["change_pct"] = np.where(
+        prev > 0, np.round((now - prev) / np.where(prev > 0, prev, 1) * 100, 1), np.nan
+    )
     for key in ("volume", "harm", "cost"):
         frame[key] = [band(v, SHARE_BANDS) for v in frame[f"{key}_share"]]
         frame[f"{key}_why"] = [
@@ -193,7 +200,9 @@ def _score(frame: pd.DataFrame, totals: dict[str, float], period: Period, pop: f
             for v in frame[f"{key}_share"]
         ]
     frame["rate"] = [band(v, RATE_BANDS) for v in frame["rate_per_1000"]]
-    frame["rate_why"] = [f"{v:.2f} per 1,000 residents" if not math.isnan(v) else "" for v in frame["rate_per_1000"]]
+    frame["rate_why"] = [
+        f"{v:.2f} per 1,000 residents" if not math.isnan(v) else "" for v in frame["rate_per_1000"]
+    ]
     trend: list[int | None] = []
     why: list[str] = []
     for a, b, s, pct in zip(prev, now, sig, frame["change_pct"], strict=True):
@@ -243,7 +252,9 @@ def weighted_total(scores: dict[str, int | None], weights: dict[str, float]) -> 
 
 def _order(totals: list[float], names: list[str]) -> list[int]:
     """1 = highest total; ties broken by name, so the order is the same on every run."""
-    idx = sorted(range(len(totals)), key=lambda i: (-(totals[i] if not math.isnan(totals[i]) else -1), names[i]))
+    idx = sorted(
+        range(len(totals)), key=lambda i: (-(totals[i] if not math.isnan(totals[i]) else -1), names[i])
+    )
     out = [0] * len(totals)
     for pos, i in enumerate(idx, start=1):
         out[i] = pos
@@ -253,7 +264,10 @@ def _order(totals: list[float], names: list[str]) -> list[int]:
 def build_matrix(computed: Computed, scoring: ScoringFile | None) -> tuple[pd.DataFrame, list[str]]:
     """The matrix: the file's issues (or the computed ones), every dimension, the totals and the order."""
     weights = scoring.weights if scoring else dict.fromkeys(DIMENSION_KEYS, 1.0)
-    by_name = {_norm(r["issue"]): r for r in computed.frame.to_dict("records")}
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in computed.frame.to_dict("records")
+    ]
+    by_name = {_norm(r["issue"]): r for r in records}
     warnings: list[str] = []
     rows: list[dict[str, Any]] = []
     entries = scoring.issues if scoring else []
@@ -269,14 +283,27 @@ def build_matrix(computed: Computed, scoring: ScoringFile | None) -> tuple[pd.Da
                 if scores[key] != c:
                     shown = "empty" if scores[key] is None else str(scores[key])
                     overrides.append(f"{key} {shown} (computed {'none' if c is None else c})")
-        note = comp.get("note", "") if comp else "not computed from this extract: scores as entered in the file"
-        rows.append(_row(issue.name, comp["kind"] if comp else issue.kind, scores, comp, weights, overrides, note, issue.horizon))
+        note = (
+            comp.get("note", "") if comp else "not computed from this extract: scores as entered in the file"
+        )
+        rows.append(
+            _row(
+                issue.name,
+                comp["kind"] if comp else issue.kind,
+                scores,
+                comp,
+                weights,
+                overrides,
+                note,
+                issue.horizon,
+            )
+        )
         if overrides:
             warnings.append(
                 f"{issue.name}: computed score overridden in {scoring.source if scoring else ''}: "
                 + "; ".join(overrides)
             )
-    missing = [r for r in computed.frame.to_dict("records") if _norm(r["issue"]) not in seen]
+    missing = [r for r in records if _norm(r["issue"]) not in seen]
     if scoring and missing:
         warnings.append(
             f"{len(missing)} candidate issue(s) not in {scoring.source}, scored on computed dimensions only: "
@@ -290,7 +317,9 @@ def build_matrix(computed: Computed, scoring: ScoringFile | None) -> tuple[pd.Da
         for label, value in (("area", computed.area), ("year", computed.year)):
             given = getattr(scoring, label)
             if given is not None and given != value:
-                warnings.append(f"{scoring.source} was written for {label} {given}, this matrix is for {value}")
+                warnings.append(
+                    f"{scoring.source} was written for {label} {given}, this matrix is for {value}"
+                )
     frame = pd.DataFrame(rows)
     names = frame["issue"].tolist()
     frame["order"] = _order(frame["total"].tolist(), names)
@@ -311,9 +340,7 @@ def _row(
     note: str,
     horizon: str,
 ) -> dict[str, Any]:
-    computed_scores = {
-        k: (None if comp is None or pd.isna(comp[k]) else int(comp[k])) for k in COMPUTED_KEYS
-    }
+    computed_scores = {k: (None if comp is None or pd.isna(comp[k]) else int(comp[k])) for k in COMPUTED_KEYS}
     axis = {d.key: d.axis for d in DIMENSIONS}
     c = comp or {}
     return {
@@ -354,7 +381,9 @@ def matrix_notes(computed: Computed, weights: dict[str, float]) -> list[str]:
         notes.append("Rate: not scored (no population given)")
     else:
         notes.append(f"Rate: per 1,000 of a population of {computed.population:,.0f}")
-    notes.append("Anti-social behaviour incidents are not crimes: no crime, harm or cost share is scored for them")
+    notes.append(
+        "Anti-social behaviour incidents are not crimes: no crime, harm or cost share is scored for them"
+    )
     notes.append(f"Matrix weights: {', '.join(f'{k} {weights[k]:g}' for k in DIMENSION_KEYS)}")
     notes.append(f"Matrix {TOTAL_RULE}; computed_total and computed_order use the computed scores alone")
     notes.append(f"Matrix {CHART_RULE}")

@@ -32,8 +32,26 @@ from csp_assess.reference.plan import Plan
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table
 
-PLAN_COLUMNS = ["priority", "target", "target_year_count", "latest_12m_count", "change_pct", "target_count", "rag", "reason"]
-PLAN_DETAIL = ["target_year", "latest_12m", "aim", "target_pct", "p_adjusted", "beyond_usual", "measure", "note"]
+PLAN_COLUMNS = [
+    "priority",
+    "target",
+    "target_year_count",
+    "latest_12m_count",
+    "change_pct",
+    "target_count",
+    "rag",
+    "reason",
+]
+PLAN_DETAIL = [
+    "target_year",
+    "latest_12m",
+    "aim",
+    "target_pct",
+    "p_adjusted",
+    "beyond_usual",
+    "measure",
+    "note",
+]
 DECISION_COLUMNS = ["priority", "decision", "previous_target", "target", "reason"]
 RAG_RULE = (
     "RAG: red = moved against the plan's aim " + BEYOND + "; green = target met and (for a target of a "
@@ -59,7 +77,7 @@ def _rag(aim: str, target_pct: float | None, base: float, now: float, beyond: bo
         why = "no increase target met" if target_pct == 0 else f"target met: {moved} {BEYOND}"
         return "green", why
     if met:
-        return "amber", f"target met on the count, but the change is within usual variation"
+        return "amber", "target met on the count, but the change is within usual variation"
     return "amber", f"target not yet met ({now:,.0f} against a target of {target:,.0f})"
 
 
@@ -96,13 +114,24 @@ def plan_progress(
         }
         measure = pdef.measure_for(extract.scheme)
         if measure is None or measure.not_measurable:
-            why = measure.not_measurable if measure and measure.not_measurable else "no measure for this layout"
-            rows.append({**row, "rag": "not measurable", "reason": f"not measurable from this extract: {why}"})
+            why = (
+                measure.not_measurable if measure and measure.not_measurable else "no measure for this layout"
+            )
+            rows.append(
+                {**row, "rag": "not measurable", "reason": f"not measurable from this extract: {why}"}
+            )
             continue
         year_ok = all(m in have for m in pp.target_year.months)
         if not (year_ok and latest_ok):
             missing = pp.target_year.label if not year_ok else f"the 12 months to {end}"
-            rows.append({**row, "rag": "no data", "reason": f"{missing} is not fully in the data", "measure": measure.describe()})
+            rows.append(
+                {
+                    **row,
+                    "rag": "no data",
+                    "reason": f"{missing} is not fully in the data",
+                    "measure": measure.describe(),
+                }
+            )
             continue
         mask = measure_mask(sel.counts, measure)
         counts = sel.counts[mask]
@@ -128,14 +157,22 @@ def plan_progress(
     frame["beyond_usual"] = False
     if tested.any():
         res = unusual_changes(
-            frame.loc[tested, "target_year_count"].to_numpy(), frame.loc[tested, "latest_12m_count"].to_numpy(), alpha
+            frame.loc[tested, "target_year_count"].to_numpy(),
+            frame.loc[tested, "latest_12m_count"].to_numpy(),
+            alpha,
         )
         frame.loc[tested, "p_adjusted"] = res["p_adjusted"].to_numpy()
         frame.loc[tested, "beyond_usual"] = res["significant"].to_numpy(dtype=bool)
         for i in frame.index[tested]:
             r = frame.loc[i]
             tp = None if pd.isna(r["target_pct"]) else float(r["target_pct"])
-            status, why = _rag(str(r["aim"]), tp, float(r["target_year_count"]), float(r["latest_12m_count"]), bool(r["beyond_usual"]))
+            status, why = _rag(
+                str(r["aim"]),
+                tp,
+                float(r["target_year_count"]),
+                float(r["latest_12m_count"]),
+                bool(r["beyond_usual"]),
+            )
             frame.loc[i, "rag"] = status
             frame.loc[i, "reason"] = why
     for col in ("target_year_count", "latest_12m_count"):
@@ -198,7 +235,9 @@ def add_plan(
 ) -> None:
     """Put the plan's progress (and the decision log, given the previous plan) on a quarterly result."""
     frame, notes, warnings = plan_progress(extract, pset, plan, area, alpha, start_month)
-    result.tables["plan"] = Table(frame, PLAN_COLUMNS, f"Progress against the plan ({plan.source})", PLAN_DETAIL)
+    result.tables["plan"] = Table(
+        frame, PLAN_COLUMNS, f"Progress against the plan ({plan.source})", PLAN_DETAIL
+    )
     if previous is not None:
         result.tables["decisions"] = Table(
             decision_log(previous, plan),

@@ -7,10 +7,9 @@ variance) replaces it, both follow, and so does the wording they print.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from csp_assess.analysis.stats import change_test
 
@@ -22,9 +21,7 @@ RULE = (
 )
 
 
-def unusual_changes(
-    before: Sequence[float], after: Sequence[float], alpha: float, ratio: float = 1.0
-) -> pd.DataFrame:
+def unusual_changes(before: ArrayLike, after: ArrayLike, alpha: float, ratio: float = 1.0) -> pd.DataFrame:
     """``p_adjusted`` and ``significant`` for each pair; NaN pairs are left out of the family."""
     a = np.asarray(before, dtype=float)
     b = np.asarray(after, dtype=float)

@@ -50,7 +50,9 @@ def rank(
     population: PopulationOpt = None,
     matrix_chart: Annotated[
         Path | None,
-        typer.Option("--matrix-chart", help="With --scoring: write the impact-against-likelihood chart (SVG)."),
+        typer.Option(
+            "--matrix-chart", help="With --scoring: write the impact-against-likelihood chart (SVG)."
+        ),
     ] = None,
 ) -> None:
     """Rank offence categories by volume, harm and cost, and recommend priorities.

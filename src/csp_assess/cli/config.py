@@ -116,8 +116,11 @@ def priorities(
             **weighting.kwargs(),
         )
         emit(result, out)
-        print(f"Wrote the scoring matrix to {write_scoring}; fill in the workshop scores and pass "
-              "rank --scoring", file=sys.stderr)
+        print(
+            f"Wrote the scoring matrix to {write_scoring}; fill in the workshop scores and pass "
+            "rank --scoring",
+            file=sys.stderr,
+        )
         return
     emit(api.priorities(weighting.priorities, template=weighting.template, scheme=scheme), out)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from csp_assess.errors import ConfigError, PeriodError
 from csp_assess.periods import FinancialYear, parse_year
-from csp_assess.reference.tomlfile import block_lines, key_line, toml_loads
+from csp_assess.reference.tomlfile import block_lines, first_line, key_line, toml_loads
 
 PLAN_KEYS = ("name", "start_year", "template", "priorities")
 PRIORITY_KEYS = ("name", "target", "target_year", "aim", "reason")
@@ -70,7 +70,7 @@ class Plan:
 
 def _year(value: Any, where: str, source: str, line: int | None, start_month: int) -> FinancialYear:
     if not isinstance(value, str):
-        raise ConfigError(f"{where} must be a financial year such as \"2022/23\"", file=source, line=line)
+        raise ConfigError(f'{where} must be a financial year such as "2022/23"', file=source, line=line)
     try:
         return parse_year(value, start_month)
     except PeriodError as err:
@@ -80,7 +80,7 @@ def _year(value: Any, where: str, source: str, line: int | None, start_month: in
 def parse_plan(text: str, source: str, start_month: int = 4, base: Path | None = None) -> Plan:
     """Parse and check a plan file (``base``: the folder a relative ``priorities`` path is read from)."""
     data = toml_loads(text, source)
-    head_line = (block_lines(text, r"\[plan\]") or [None])[0]
+    head_line = first_line(block_lines(text, r"\[plan\]"))
     head = data.get("plan")
     if not isinstance(head, dict):
         raise ConfigError("no [plan] table: give at least start_year", file=source, line=head_line)
@@ -92,14 +92,26 @@ def parse_plan(text: str, source: str, start_month: int = 4, base: Path | None =
                 line=key_line(text, head_line, key),
             )
     if "start_year" not in head:
-        raise ConfigError("[plan]: key 'start_year' is missing (e.g. start_year = \"2022/23\")", file=source, line=head_line)
-    start = _year(head["start_year"], "[plan]: key 'start_year'", source, key_line(text, head_line, "start_year"), start_month)
+        raise ConfigError(
+            "[plan]: key 'start_year' is missing (e.g. start_year = \"2022/23\")", file=source, line=head_line
+        )
+    start = _year(
+        head["start_year"],
+        "[plan]: key 'start_year'",
+        source,
+        key_line(text, head_line, "start_year"),
+        start_month,
+    )
     for key in ("name", "template", "priorities"):
         if key in head and not isinstance(head[key], str):
-            raise ConfigError(f"[plan]: key '{key}' must be a string", file=source, line=key_line(text, head_line, key))
+            raise ConfigError(
+                f"[plan]: key '{key}' must be a string", file=source, line=key_line(text, head_line, key)
+            )
     if "template" in head and "priorities" in head:
         raise ConfigError(
-            "[plan]: give 'template' or 'priorities', not both", file=source, line=key_line(text, head_line, "priorities")
+            "[plan]: give 'template' or 'priorities', not both",
+            file=source,
+            line=key_line(text, head_line, "priorities"),
         )
     pfile = None
     if "priorities" in head:
@@ -133,10 +145,15 @@ def _priority(item: Any, text: str, source: str, line: int | None, start: Financ
             )
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError("[[priority]] needs a 'name' string", file=source, line=key_line(text, line, "name"))
+        raise ConfigError(
+            "[[priority]] needs a 'name' string", file=source, line=key_line(text, line, "name")
+        )
     target = item.get("target")
     if target is not None and (
-        isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target) or target <= -100
+        isinstance(target, bool)
+        or not isinstance(target, int | float)
+        or not math.isfinite(target)
+        or target <= -100
     ):
         raise ConfigError(
             f"priority '{name}': key 'target' must be a % change above -100 (e.g. -5 to reduce by 5%), not {target!r}",
@@ -146,12 +163,18 @@ def _priority(item: Any, text: str, source: str, line: int | None, start: Financ
     year = start
     if "target_year" in item:
         year = _year(
-            item["target_year"], f"priority '{name}': key 'target_year'", source, key_line(text, line, "target_year"), start.start_month
+            item["target_year"],
+            f"priority '{name}': key 'target_year'",
+            source,
+            key_line(text, line, "target_year"),
+            start.start_month,
         )
     aim = item.get("aim", "increase" if target is not None and target > 0 else "reduce")
     if aim not in AIMS:
         raise ConfigError(
-            f"priority '{name}': key 'aim' must be reduce or increase, not {aim!r}", file=source, line=key_line(text, line, "aim")
+            f"priority '{name}': key 'aim' must be reduce or increase, not {aim!r}",
+            file=source,
+            line=key_line(text, line, "aim"),
         )
     if target is not None and ((aim == "reduce" and target > 0) or (aim == "increase" and target < 0)):
         raise ConfigError(
@@ -161,7 +184,11 @@ def _priority(item: Any, text: str, source: str, line: int | None, start: Financ
         )
     reason = item.get("reason", "")
     if not isinstance(reason, str):
-        raise ConfigError(f"priority '{name}': key 'reason' must be a string", file=source, line=key_line(text, line, "reason"))
+        raise ConfigError(
+            f"priority '{name}': key 'reason' must be a string",
+            file=source,
+            line=key_line(text, line, "reason"),
+        )
     name_at = key_line(text, line, "name")
     return PlanPriority(name.strip(), None if target is None else float(target), year, aim, reason, name_at)
 
@@ -175,4 +202,3 @@ def read_plan(path: str | Path, start_month: int = 4) -> Plan:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read plan file ({err})", file=str(p)) from err
     return parse_plan(text, str(p), start_month, p.parent)
-

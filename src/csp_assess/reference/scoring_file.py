@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from csp_assess.errors import ConfigError
-from csp_assess.reference.tomlfile import block_lines, key_line, toml_loads
+from csp_assess.reference.tomlfile import block_lines, first_line, key_line, toml_loads
 
 # The 1-5 scales, stated once: the file's comments, the methods notes and the scoring all read these.
 SHARE_BANDS = (1.0, 2.5, 5.0, 10.0)  # % of the year's crimes / harm / cost: 1 below 1%, ..., 5 at 10% or more
@@ -107,7 +107,7 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
         )
     out = ScoringFile(source, [], _parse_weights(data.get("weights", {}), text, source))
     matrix = data.get("matrix", {})
-    mline = (block_lines(text, r"\[matrix\]") or [None])[0]
+    mline = first_line(block_lines(text, r"\[matrix\]"))
     if not isinstance(matrix, dict):
         raise ConfigError("[matrix] must be a table", file=source, line=mline)
     for key in matrix:
@@ -143,7 +143,7 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
 
 
 def _parse_weights(raw: Any, text: str, source: str) -> dict[str, float]:
-    line = (block_lines(text, r"\[weights\]") or [None])[0]
+    line = first_line(block_lines(text, r"\[weights\]"))
     if not isinstance(raw, dict):
         raise ConfigError("[weights] must be a table", file=source, line=line)
     weights = dict.fromkeys(DIMENSION_KEYS, 1.0)
@@ -153,7 +153,12 @@ def _parse_weights(raw: Any, text: str, source: str) -> dict[str, float]:
             raise ConfigError(
                 f"[weights]: unknown key '{key}' (one of {', '.join(DIMENSION_KEYS)})", file=source, line=at
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
             raise ConfigError(
                 f"[weights]: key '{key}' must be a number of 0 or more, not {value!r}", file=source, line=at
             )
@@ -245,7 +250,7 @@ def scoring_text(
         "#                      environmental, legal, organisational): notes, shown beside the issue, not scored",
         f"# {TOTAL_RULE}.",
         f"# The {CHART_RULE}.",
-        "# An issue you add by hand needs name, kind = \"added\" and the scores you give it.",
+        '# An issue you add by hand needs name, kind = "added" and the scores you give it.',
         "",
         "[matrix]",
         f"area = {_q(area)}",

@@ -42,3 +42,8 @@ def toml_loads(text: str, source: str) -> dict[str, Any]:
             line = line or int(m.group(1))
             msg = msg[: m.start()]
         raise ConfigError(f"invalid TOML: {msg}", file=source, line=line) from err
+
+
+def first_line(lines: list[int]) -> int | None:
+    """The first of the header lines found, if any."""
+    return lines[0] if lines else None
