@@ -196,3 +196,31 @@ def test_write_scoring_cli_refuses_to_overwrite(tmp_path: Path, cli) -> None:  #
     assert again.err.strip() == f"Error: file exists; use --force to overwrite it ({target})"
     no_files = cli("priorities", "--write-scoring", tmp_path / "x.toml")
     assert no_files.code == 2
+
+
+def test_report_hooks_return_the_tables_and_a_chart(tmp_path: Path) -> None:
+    from csp_assess.report.sections import matrix_section, plan_section
+
+    path = _write(tmp_path)
+    section = matrix_section(ca.rank(DATA, priorities=PSET, scoring=path).result)
+    assert section is not None and section.svg is not None
+    assert list(section.tables[0].frame["issue"]) == [
+        "Burglary at home",
+        "Violence with Injury",
+        "Other Theft",
+    ]
+    assert any(
+        n.startswith("Matrix scale, volume share: share of the year's recorded crimes") for n in section.notes
+    )
+    assert matrix_section(ca.rank(DATA, priorities=PSET).result) is None
+    assert section.svg == matrix_section(ca.rank(DATA, priorities=PSET, scoring=path).result).svg  # type: ignore[union-attr]
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[plan]\nstart_year = "2020/21"\n\n[[priority]]\nname = "Burglary at home"\n', encoding="utf-8"
+    )
+    progress = plan_section(ca.quarterly(DATA, priorities=PSET, plan=plan).result)
+    assert progress is not None
+    # 2020/21: 300 burglaries; the 12 months to March 2022: 600, a rise beyond usual variation -> red
+    row = progress.tables[0].frame.iloc[0]
+    assert (row["target_year_count"], row["latest_12m_count"], row["rag"]) == (300, 600, "red")
+    assert any(n.startswith("RAG: red = ") for n in progress.notes)

@@ -28,9 +28,11 @@ from csp_assess.api import (
     rank,
     report,
     summary,
+    templates,
     trend,
     validate,
     weights,
+    write_scoring,
 )
 from csp_assess.errors import (
     ConfigError,
@@ -94,7 +96,9 @@ __all__ = [
     "rank",
     "report",
     "summary",
+    "templates",
     "trend",
     "validate",
     "weights",
+    "write_scoring",
 ]

@@ -1,8 +1,8 @@
 """The matrix chart: each issue placed by likelihood (across) and impact (up), as in a risk matrix.
 
 Built on ``charts``' pyplot set-up (Agg, fixed SVG salt) so the SVG is the same on every run. Points are
-numbered by their place in the matrix order and the key beside the plot names them, so labels never
-overlap however many issues sit on the same square.
+labelled with their place in the matrix order and the key beside the plot names them; issues on the
+same point share one marker and one label ("1, 2"), so no number hides another.
 """
 
 from __future__ import annotations
@@ -24,16 +24,27 @@ def matrix_chart(matrix: pd.DataFrame, title: str = "Impact against likelihood (
         ax.axhline(edge, color="#cccccc", lw=0.6)
     ax.axvspan(3.5, 5.4, ymin=(3.5 - 0.6) / 4.8, ymax=1, color="#f6e3cf", lw=0, zorder=0)
     lines = []
+    at: dict[tuple[float, float], list[int]] = {}
     for r in matrix.sort_values("order").to_dict("records"):
         x, y = float(r["likelihood"]), float(r["impact"])
         n = int(r["order"])
         if math.isnan(x) or math.isnan(y):
             lines.append(f"{n}. {r['issue']} (not placed: no score)")
             continue
-        ax.scatter([x], [y], s=150, color=SERIES, zorder=3)
-        ax.annotate(str(n), (x, y), ha="center", va="center", fontsize=7, color="white", zorder=4)
-        total = r["total"]
-        lines.append(f"{n}. {r['issue']} (total {total:.2f})")
+        at.setdefault((x, y), []).append(n)
+        lines.append(f"{n}. {r['issue']} (total {r['total']:.2f})")
+    # Issues on the same point share one marker, labelled with every number beside it.
+    for (x, y), ns in sorted(at.items()):
+        ax.scatter([x], [y], s=40, color=SERIES, zorder=3)
+        ax.annotate(
+            ", ".join(map(str, ns)),
+            (x, y),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=INK,
+            zorder=4,
+        )
     ax.set_xlim(0.6, 5.4)
     ax.set_ylim(0.6, 5.4)
     ax.set_xticks([1, 2, 3, 4, 5])
