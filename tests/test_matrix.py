@@ -224,3 +224,47 @@ def test_report_hooks_return_the_tables_and_a_chart(tmp_path: Path) -> None:
     row = progress.tables[0].frame.iloc[0]
     assert (row["target_year_count"], row["latest_12m_count"], row["rag"]) == (300, 600, "red")
     assert any(n.startswith("RAG: red = ") for n in progress.notes)
+
+
+def test_csv_scoring_file_round_trip_and_errors(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import csv as csvmod
+
+    path = _write(tmp_path, "scoring.csv", population=100_000)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("name,"))
+    rows = list(csvmod.DictReader(lines[start:]))
+    by = {r["name"]: r for r in rows}
+    assert by["weights"]["kind"] == "weights" and by["population"]["measure"] == "100000"
+    # with the rate (6.0, 90.0 and 2.4 per 1,000 -> 4, 5, 2) the computed totals are
+    #   Burglary at home (4+5+5+5+4)/5 = 4.6; Other Theft (5+4+1+5)/4 = 3.75; VWI (2+5+5+3+2)/5 = 3.4
+    assert [by[n][k] for n in ("Burglary at home", "Other Theft") for k in ("rate", "trend")] == [
+        "4",
+        "5",
+        "5",
+        "1",
+    ]
+    by["Violence with Injury"]["public_concern"] = "5"
+    by["Violence with Injury"]["capacity"] = "5"
+    by["Burglary at home"]["capacity"] = "1"
+    by["weights"]["capacity"] = "4"
+    out = tmp_path / "filled.csv"
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        fh.write("\n".join(lines[:start]) + "\n")
+        writer = csvmod.DictWriter(fh, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    # capacity weight 4:  Burglary (23 + 4x1)/(5+4) = 3.0;  VWI (17 + 5 + 4x5)/(5+1+4) = 4.2;  Theft 3.75
+    m = ca.rank(DATA, priorities=PSET, scoring=out).rows
+    assert list(m["issue"]) == ["Violence with Injury", "Other Theft", "Burglary at home"]
+    assert list(m["total"]) == pytest.approx([4.2, 3.75, 3.0])
+    text = out.read_text(encoding="utf-8-sig").replace(
+        ",Other Theft,5,4,,1,5,,", ",Other Theft,5,4,,1,5,high,", 1
+    )
+    bad_line = next(i for i, ln in enumerate(text.splitlines(), start=1) if ",high," in ln)
+    out.write_text(text, encoding="utf-8-sig")
+    run = cli("rank", DATA, "--priorities", PSET, "--scoring", out)
+    assert run.code == 1
+    assert run.err.strip() == (
+        "Error: issue 'Other Theft': column 'public_concern' must be a whole number from 1 to 5, or empty if "
+        f"not scored, not 'high' ({out}:{bad_line})"
+    )

@@ -244,6 +244,7 @@ def write_scoring(
 ) -> RankResult:
     """Write the scoring-matrix file for a workshop: every candidate issue (each priority, each top-ranked
     or candidate category) with its computed 1-5 scores filled in and the workshop dimensions empty.
+    A ``path`` ending .csv gets the CSV form (for a spreadsheet), anything else commented TOML.
 
     ``options`` are ``rank``'s keywords (area, year, priorities, template, weights...); the returned
     ranking carries the computed matrix as its ``matrix`` table. Refuses to overwrite unless ``force``.
@@ -251,6 +252,7 @@ def write_scoring(
     from csp_assess.analysis.matrix import add_matrix, matrix_for, scoring_issues
     from csp_assess.analysis.rank import build_rank
     from csp_assess.errors import ConfigError
+    from csp_assess.reference.scoring_csv import scoring_csv
     from csp_assess.reference.scoring_file import scoring_text
 
     target = Path(path)
@@ -260,7 +262,8 @@ def write_scoring(
     opts, pset = _rank_options_from(options, extract)
     result = build_rank(extract, opts, pset)
     computed = matrix_for(result, extract, opts, pset, population)
-    text = scoring_text(
+    as_csv = target.suffix.lower() == ".csv"
+    text = (scoring_csv if as_csv else scoring_text)(
         computed.area,
         computed.year,
         str(result.meta["priorities_source"]),
@@ -268,7 +271,7 @@ def write_scoring(
         scoring_issues(computed),
     )
     try:
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8-sig" if as_csv else "utf-8")
     except OSError as err:
         raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
     add_matrix(result, computed, None)

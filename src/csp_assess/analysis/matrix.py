@@ -224,16 +224,19 @@ def _score(
 
 
 def scoring_issues(computed: Computed) -> list[dict[str, Any]]:
-    """The computed rows as the scoring file writes them."""
+    """The computed rows as the scoring file writes them, each score with what it rests on."""
     out = []
     for r in computed.frame.to_dict("records"):
         item: dict[str, Any] = {"name": r["issue"], "kind": r["kind"], "measure": r.get("measure") or ""}
         for key in COMPUTED_KEYS:
             v = r[key]
             item[key] = None if pd.isna(v) else int(v)
-            item[f"{key}_why"] = r.get(f"{key}_why", "") or ("" if r.get("note", "") == "" else "")
-        if r.get("note", "").startswith(("not measurable", "its categories")):
-            item["volume_why"] = r["note"]
+            item[f"{key}_why"] = r.get(f"{key}_why") or ""
+        note = str(r.get("note") or "")
+        if note.startswith(("not measurable", "its categories")):
+            item["volume_why"] = note
+        elif r.get("asb"):
+            item["volume_why"] = "ASB incidents are not crimes: no crime, harm or cost share"
         out.append(item)
     return out
 

@@ -8,6 +8,7 @@ line and the key) because a typo in a hand-edited score would otherwise silently
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,9 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
         raise ConfigError(
             f"unknown key '{extra[0]}' (expected [matrix], [weights] and [[issue]] tables)",
             file=source,
-            line=key_line(text, 0, extra[0]) if not isinstance(data[extra[0]], dict | list) else None,
+            line=first_line(block_lines(text, rf"\[+\s*{re.escape(extra[0])}\s*\]"))
+            or key_line(text, 0, extra[0])
+            or None,
         )
     out = ScoringFile(source, [], _parse_weights(data.get("weights", {}), text, source))
     matrix = data.get("matrix", {})
@@ -210,6 +213,7 @@ def _parse_issue(item: Any, text: str, source: str, line: int | None) -> IssueSc
 
 
 def read_scoring(path: str | Path) -> ScoringFile:
+    """A scoring file: CSV when its name ends .csv, else TOML."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -217,6 +221,10 @@ def read_scoring(path: str | Path) -> ScoringFile:
         raise ConfigError("scoring file not found", file=str(p)) from err
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read scoring file ({err})", file=str(p)) from err
+    if p.suffix.lower() == ".csv":
+        from csp_assess.reference.scoring_csv import parse_scoring_csv
+
+        return parse_scoring_csv(text, str(p))
     return parse_scoring(text, str(p))
 
 
