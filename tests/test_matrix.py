@@ -268,3 +268,27 @@ def test_csv_scoring_file_round_trip_and_errors(tmp_path: Path, cli) -> None:  #
         "Error: issue 'Other Theft': column 'public_concern' must be a whole number from 1 to 5, or empty if "
         f"not scored, not 'high' ({out}:{bad_line})"
     )
+
+
+def test_an_issue_added_by_hand_and_a_file_for_another_year(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path)
+    text = path.read_text(encoding="utf-8").replace('year = "2021/22"', 'year = "2020/21"', 1)
+    text += '\n[[issue]]\nname = "Modern slavery"\nkind = "added"\nvulnerability = 5\npublic_concern = 4\n'
+    path.write_text(text, encoding="utf-8")
+    r = ca.rank(DATA, priorities=PSET, scoring=path)
+    # Modern slavery: (4 + 5) / 2 = 4.5, below Burglary at home's 4.75 and above Violence with Injury's 3.75
+    assert list(r.rows["issue"]) == [
+        "Burglary at home",
+        "Modern slavery",
+        "Violence with Injury",
+        "Other Theft",
+    ]
+    added = r.rows.set_index("issue").loc["Modern slavery"]
+    assert added["total"] == 4.5 and added["kind"] == "added" and added["overrides"] == ""
+    assert "scores as entered in the file" in added["note"]
+    assert f"{path} was written for year 2020/21, this matrix is for 2021/22" in r.warnings
+    run = cli("rank", DATA, "--priorities", PSET, "--scoring", path, "-f", "json")
+    assert run.code == 0
+    import json
+
+    assert json.loads(run.out) == json.loads(json.dumps(r.to_dict()))
