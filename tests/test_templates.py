@@ -88,3 +88,19 @@ def test_leicestershire_charnwood_measures_what_police_uk_allows(cli) -> None:  
         assert rows[name]["status"] == "not measurable"
         assert says in rows[name]["reason"]
     assert len(rows) == 6
+
+
+def test_every_command_with_priorities_takes_a_template(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    trend = cli("trend", SAMPLE, "--template", TEMPLATE, "--priority", "Neighbourhood Crime", "--by", "year")
+    assert trend.code == 0, trend.err
+    quarterly = cli("quarterly", SAMPLE, "--template", TEMPLATE, "-f", "json")
+    assert [r["priority"] for r in json.loads(quarterly.out)["rows"]][:3] == [
+        "Serious Violence",
+        "Violence Against Women and Girls (incl. Domestic Abuse)",
+        "Neighbourhood Crime",
+    ]
+    report = cli("report", SAMPLE, "--template", TEMPLATE, "--output", tmp_path / "pack.md")
+    assert report.code == 0, report.err
+    assert "Neighbourhood Crime" in (tmp_path / "pack.md").read_text(encoding="utf-8")
+    listed = cli("priorities", "--template", TEMPLATE, "--scheme", "police-uk", "-f", "json")
+    assert json.loads(listed.out)["priorities_source"] == f"packaged template {TEMPLATE}"

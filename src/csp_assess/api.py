@@ -223,6 +223,10 @@ def rank(
         area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,
         weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, fy_start, extract,
     )  # fmt: skip
+    if population is not None and scoring is None:
+        raise SelectionError(
+            "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
+        )
     result = build_rank(extract, opts, pset)
     if scoring is not None:
         from csp_assess.analysis.matrix import add_matrix, matrix_for
