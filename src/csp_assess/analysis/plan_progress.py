@@ -95,6 +95,7 @@ def plan_progress(
     by_name = {p.name.casefold(): p for p in pset.priorities}
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
+    overlap: dict[str, list[str]] = {}
     for pp in plan.priorities:
         pdef = by_name.get(pp.name.casefold())
         if pdef is None:
@@ -133,6 +134,8 @@ def plan_progress(
                 }
             )
             continue
+        if set(pp.target_year.months) & set(latest):
+            overlap.setdefault(pp.target_year.label, []).append(pdef.name)
         mask = measure_mask(sel.counts, measure)
         counts = sel.counts[mask]
         base = float(counts.loc[counts["month"].isin(pp.target_year.months), "count"].sum())
@@ -147,6 +150,11 @@ def plan_progress(
                 "change_pct": round((now - base) / base * 100, 1) if base else math.nan,
                 "target_count": round(base * (1 + pp.target / 100), 1) if pp.target is not None else math.nan,
             }
+        )
+    for label, names in overlap.items():
+        warnings.append(
+            f"the 12 months to {span_label([end])} overlap the target year {label} ({', '.join(names)}): the "
+            "shared months dilute the change, so progress is understated"
         )
     frame = pd.DataFrame(rows)
     for col in ("target_year_count", "latest_12m_count", "change_pct", "target_count", "measure", "note"):
