@@ -255,3 +255,16 @@ def test_plan_template_sets_the_priority_set(tmp_path: Path) -> None:
     assert r.meta["priorities_source"] == "packaged template police-crime-plan"
     row = r.table("plan").iloc[0]
     assert row["priority"] == "Neighbourhood Crime" and row["rag"] in ("green", "amber", "red")
+
+
+def test_a_target_year_before_the_data_is_no_data(tmp_path: Path) -> None:
+    import csp_assess as ca
+
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        '[plan]\nstart_year = "2019/20"\n\n[[priority]]\nname = "Knife Crime"\ntarget = -5\n'
+        'target_year = "2009/10"\n',
+        encoding="utf-8",
+    )
+    row = ca.quarterly(SAMPLE, plan=path).table("plan").iloc[0]  # the sample starts in April 2010
+    assert (row["rag"], row["reason"]) == ("no data", "2009/10 is not fully in the data")

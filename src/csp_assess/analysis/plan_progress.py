@@ -56,7 +56,8 @@ DECISION_COLUMNS = ["priority", "decision", "previous_target", "target", "reason
 RAG_RULE = (
     "RAG: red = moved against the plan's aim " + BEYOND + "; green = target met and (for a target of a "
     "change, or no numeric target) moved in the aim's direction " + BEYOND + ", or a 0% 'no increase' "
-    "target met; amber = anything else (not yet met, or met within usual variation)"
+    "target met; amber = anything else (not yet met, or met within usual variation); no data = the target "
+    "year or the latest 12 months not fully in the data"
 )
 
 
@@ -124,7 +125,7 @@ def plan_progress(
             continue
         year_ok = all(m in have for m in pp.target_year.months)
         if not (year_ok and latest_ok):
-            missing = pp.target_year.label if not year_ok else f"the 12 months to {end}"
+            missing = pp.target_year.label if not year_ok else f"the 12 months to {end.strftime('%b %Y')}"
             rows.append(
                 {
                     **row,
@@ -153,7 +154,7 @@ def plan_progress(
         )
     for label, names in overlap.items():
         warnings.append(
-            f"the 12 months to {span_label([end])} overlap the target year {label} ({', '.join(names)}): the "
+            f"the 12 months to {end.strftime('%b %Y')} overlap the target year {label} ({', '.join(names)}): the "
             "shared months dilute the change, so progress is understated"
         )
     frame = pd.DataFrame(rows)
