@@ -220,7 +220,7 @@ def test_report_hooks_return_the_tables_and_a_chart(tmp_path: Path) -> None:
     )
     progress = plan_section(ca.quarterly(DATA, priorities=PSET, plan=plan).result)
     assert progress is not None
-    # 2020/21: 300 burglaries; the 12 months to March 2022: 600, a rise beyond usual variation -> red
+    # 2020/21: 300 burglaries; the 12 months to March 2022: 600, a rise beyond chance variation -> red
     row = progress.tables[0].frame.iloc[0]
     assert (row["target_year_count"], row["latest_12m_count"], row["rag"]) == (300, 600, "red")
     assert any(n.startswith("RAG: red = ") for n in progress.notes)

@@ -141,11 +141,11 @@ def test_rag_statuses_follow_the_stated_rule(plan_files: tuple[Path, Path], cli)
         assert rows[name]["latest_12m_count"] == now[name], name
         assert rows[name]["beyond_usual"] == beyond[name], name
     # The figures the rule is applied to, by hand:
-    #   Robbery      1,000 -> 576: fell beyond usual variation, below the target 900  -> green
-    #   VWI          2,149 -> 2,068: within usual variation, above the target 2,041.5 -> amber (not met)
-    #   VAWG         562 (2020/21) -> 754: rose beyond usual variation, aim reduce     -> red
-    #   Knife        61 -> 57: at or below the target 57.95, but within usual variation -> amber (met on count)
-    #   Gun          32 -> 36: no numeric target, within usual variation               -> amber
+    #   Robbery      1,000 -> 576: fell beyond chance variation, below the target 900  -> green
+    #   VWI          2,149 -> 2,068: within chance variation, above the target 2,041.5 -> amber (not met)
+    #   VAWG         562 (2020/21) -> 754: rose beyond chance variation, aim reduce     -> red
+    #   Knife        61 -> 57: at or below the target 57.95, but within chance variation -> amber (met on count)
+    #   Gun          32 -> 36: no numeric target, within chance variation               -> amber
     #   ASB          the Met files hold no ASB                                          -> not measurable
     assert (base["Robbery of Personal Property"], now["Robbery of Personal Property"]) == (1000, 576)
     assert (base["Violence Against Women and Girls"], now["Violence Against Women and Girls"]) == (562, 754)
@@ -183,7 +183,7 @@ def test_rag_statuses_follow_the_stated_rule(plan_files: tuple[Path, Path], cli)
         "Arson": ("dropped", "reduce (no numeric target)", ""),
     }
     table = cli("quarterly", SAMPLE, "--plan", plan)
-    assert "RAG: red = moved against the plan's aim beyond usual variation" in table.out.replace("\n", " ")
+    assert "RAG: red = moved against the plan's aim beyond chance variation" in table.out.replace("\n", " ")
 
 
 def _line(text: str, starts: str) -> int:

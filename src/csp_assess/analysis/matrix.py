@@ -2,7 +2,7 @@
 
 Partnerships do not choose priorities on volume, harm and cost alone: a board workshop adds public
 concern, vulnerability, capacity and risk (MoRiLE-style scoring). So the matrix has two halves. The
-computed half (volume, harm and cost shares, the trend against usual variation, the rate where a
+computed half (volume, harm and cost shares, the trend against chance variation, the rate where a
 population is given) comes from the same figures as ``rank``; the workshop half comes from the scoring
 file. A computed score the file changes is used but shown as an override, with the computed value beside
 it, so nobody can quietly move an issue up the list. Scales and rules live in ``reference.scoring_file``.

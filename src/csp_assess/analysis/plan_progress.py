@@ -4,11 +4,11 @@ Progress compares the latest 12 months (to the end of the latest complete quarte
 (12 months each, so no exposure adjustment), for each priority of the plan, counted by the priority set's
 measure. The RAG rule, stated once in ``RAG_RULE`` and printed with the table:
 
-- red: the count moved against the plan's aim by more than usual variation (the change test);
+- red: the count moved against the plan's aim by more than chance variation (the change test);
 - green: the target is met (at or beyond the target count) and, for a target that asks for a change (or
-  no numeric target), the move in the aim's direction is beyond usual variation; a target of 0% ("no
+  no numeric target), the move in the aim's direction is beyond chance variation; a target of 0% ("no
   increase") is green when met, since holding steady needs no significant move;
-- amber: anything else: not yet met, or met by a change within usual variation.
+- amber: anything else: not yet met, or met by a change within chance variation.
 
 Why the test matters: a 6% fall on a few hundred offences is within a year's usual wobble, so calling it
 "target met" would tell the board a priority is done when the data cannot say so.
@@ -56,7 +56,7 @@ DECISION_COLUMNS = ["priority", "decision", "previous_target", "target", "reason
 RAG_RULE = (
     "RAG: red = moved against the plan's aim " + BEYOND + "; green = target met and (for a target of a "
     "change, or no numeric target) moved in the aim's direction " + BEYOND + ", or a 0% 'no increase' "
-    "target met; amber = anything else (not yet met, or met within usual variation); no data = the target "
+    "target met; amber = anything else (not yet met, or met within chance variation); no data = the target "
     "year or the latest 12 months not fully in the data"
 )
 
@@ -71,14 +71,14 @@ def _rag(aim: str, target_pct: float | None, base: float, now: float, beyond: bo
     if target_pct is None:
         if beyond:
             return "green", f"{moved} {BEYOND}, as the plan aims (no numeric target)"
-        return "amber", f"{moved}, within usual variation (no numeric target)"
+        return "amber", f"{moved}, within chance variation (no numeric target)"
     target = base * (1 + target_pct / 100)
     met = now <= target if aim == "reduce" else now >= target
     if met and (target_pct == 0 or beyond):
         why = "no increase target met" if target_pct == 0 else f"target met: {moved} {BEYOND}"
         return "green", why
     if met:
-        return "amber", "target met on the count, but the change is within usual variation"
+        return "amber", "target met on the count, but the change is within chance variation"
     return "amber", f"target not yet met ({now:,.0f} against a target of {target:,.0f})"
 
 

@@ -3,6 +3,10 @@
 The trend score of the scoring matrix and the RAG status of the plan both ask "did this change by more
 than usual?". They ask it here, through ``stats.change_test``, so when the calibrated test (year-level
 variance) replaces it, both follow, and so does the wording they print.
+
+Wording: today's test measures chance (Poisson counting) variation only, so a change it flags is called
+"beyond chance variation", not "unusual". When the calibrated test lands, ``BEYOND`` becomes "larger than
+usual year-to-year variation" (and the trend scale in ``reference.scoring_file`` says the same).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from numpy.typing import ArrayLike
 from csp_assess.analysis.stats import change_test
 
 # How a change flagged by the test is described in notes and reasons.
-BEYOND = "beyond usual variation"
+BEYOND = "beyond chance variation"
 RULE = (
     "exact conditional Poisson test of the two counts, Holm-adjusted across the issues tested together, "
     "p < alpha, with at least 10 offences in the two periods combined"
