@@ -67,6 +67,7 @@ class Computed:
     previous: str | None
     population: float | None
     alpha: float
+    priorities: str = ""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -166,7 +167,13 @@ def computed_issues(
     frame["asb"] = frame["asb"].fillna(False).astype(bool) if "asb" in frame else False
     _score(frame, totals, period, population, pset.rules.alpha)
     return Computed(
-        frame, sel.label, period.label, previous.label if previous else None, population, pset.rules.alpha
+        frame,
+        sel.label,
+        period.label,
+        previous.label if previous else None,
+        population,
+        pset.rules.alpha,
+        pset.source,
     )
 
 
@@ -317,7 +324,11 @@ def build_matrix(computed: Computed, scoring: ScoringFile | None) -> tuple[pd.Da
         scores.update(dict.fromkeys(WORKSHOP_KEYS))
         rows.append(_row(comp["issue"], comp["kind"], scores, comp, weights, [], comp.get("note", ""), ""))
     if scoring:
-        for label, value in (("area", computed.area), ("year", computed.year)):
+        for label, value in (
+            ("area", computed.area),
+            ("year", computed.year),
+            ("priorities", computed.priorities),
+        ):
             given = getattr(scoring, label)
             if given is not None and given != value:
                 warnings.append(

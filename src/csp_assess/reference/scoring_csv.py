@@ -121,6 +121,8 @@ def _matrix_row(out: ScoringFile, key: str, value: str, source: str, line: int) 
         out.area = value or None
     elif key == "year":
         out.year = value or None
+    elif key == "priorities":
+        out.priorities = value or None
 
 
 def _weight(raw: str, key: str, source: str, line: int) -> float:

@@ -94,6 +94,7 @@ class ScoringFile:
     area: str | None = None
     year: str | None = None
     population: float | None = None
+    priorities: str | None = None
 
 
 def parse_scoring(text: str, source: str) -> ScoringFile:
@@ -127,7 +128,7 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
             file=source,
             line=key_line(text, mline, "population"),
         )
-    out.area, out.year = matrix.get("area"), matrix.get("year")
+    out.area, out.year, out.priorities = matrix.get("area"), matrix.get("year"), matrix.get("priorities")
     out.population = float(pop) if pop is not None else None
     raw = data.get("issue", [])
     if not isinstance(raw, list) or not raw:
