@@ -29,9 +29,11 @@ from csp_assess.api import (
     rank,
     report,
     summary,
+    templates,
     trend,
     validate,
     weights,
+    write_scoring,
 )
 from csp_assess.errors import (
     ConfigError,
@@ -96,7 +98,9 @@ __all__ = [
     "rank",
     "report",
     "summary",
+    "templates",
     "trend",
     "validate",
     "weights",
+    "write_scoring",
 ]

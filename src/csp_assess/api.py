@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import AreaArg, as_areas
 from csp_assess.errors import SelectionError
 from csp_assess.model import Extract
+from csp_assess.periods import parse_year
 from csp_assess.reference.prices import Uprating, resolve_uprating
 from csp_assess.reference.priorities import PrioritySet, load_priorities
 from csp_assess.results import (
@@ -39,6 +40,7 @@ from csp_assess.results import (
 
 if TYPE_CHECKING:
     from csp_assess.analysis.rank import RankOptions
+    from csp_assess.reference.templates import Template
 
 PathLike = str | Path
 Data = Extract | PathLike | Sequence[PathLike]
@@ -133,7 +135,16 @@ def _extract(data: Data) -> Extract:
     return data if isinstance(data, Extract) else load(_paths(data))
 
 
-def _priorities(priorities: PrioritySet | PathLike | None) -> PrioritySet:
+def _priorities(priorities: PrioritySet | PathLike | None, template: str | None = None) -> PrioritySet:
+    """The priority set given, else the packaged ``template``, else ./csp-assess.toml or the MOPAC set."""
+    if template is not None:
+        if priorities is not None:
+            raise SelectionError(
+                "give {priorities} or {template}, not both", params=["priorities", "template"]
+            )
+        from csp_assess.reference.templates import load_template
+
+        return load_template(template)
     return priorities if isinstance(priorities, PrioritySet) else load_priorities(priorities)
 
 
@@ -191,6 +202,7 @@ def rank(
     level: str | Level = Level.minor,
     harm: str | HarmIndex = HarmIndex.cchi,
     priorities: PrioritySet | PathLike | None = None,
+    template: str | None = None,
     w_volume: float = 1.0,
     w_harm: float = 1.0,
     w_cost: float = 1.0,
@@ -203,22 +215,100 @@ def rank(
     sensitivity: bool = False,
     variance: str | Variance = Variance.data,
     fy_start: int = 4,
+    scoring: PathLike | None = None,
+    population: str | float | None = None,
 ) -> RankResult:
     """Every offence category in the year ranked by volume, harm and cost; the recommended priorities.
 
     The score is the mean of each category's share (%) of the year's offences, harm and cost, weighted
     by ``w_volume``/``w_harm``/``w_cost``. ``priorities`` is a priority set or a TOML file (default:
-    ./csp-assess.toml if present, else the packaged MOPAC set).
+    ./csp-assess.toml if present, else the packaged MOPAC set; ``template`` a packaged set).
+    ``scoring``: a scoring file (see ``write_scoring``) filled in at a workshop; the result then has a
+    ``matrix`` table (every dimension, the weighted total, the order). ``population`` (residents, or an
+    area,population CSV) scores each issue's rate; by default the scoring file's.
     """
     from csp_assess.analysis.rank import build_rank
 
     extract = _extract(data)
     opts, pset = _rank_options(
-        area, area_name, year, baseline, level, harm, priorities, w_volume, w_harm, w_cost,
+        area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,
         weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, variance, fy_start,
         extract,
     )  # fmt: skip
-    return RankResult(build_rank(extract, opts, pset))
+    if population is not None and scoring is None:
+        raise SelectionError(
+            "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
+        )
+    result = build_rank(extract, opts, pset)
+    if scoring is not None:
+        from csp_assess.analysis.matrix import add_matrix, matrix_for
+        from csp_assess.reference.scoring_file import read_scoring
+
+        sfile = read_scoring(scoring)
+        pop = population if population is not None else sfile.population
+        add_matrix(result, matrix_for(result, extract, opts, pset, pop), sfile)
+    return RankResult(result)
+
+
+def write_scoring(
+    data: Data,
+    path: PathLike,
+    *,
+    population: str | float | None = None,
+    force: bool = False,
+    **options: Any,
+) -> RankResult:
+    """Write the scoring-matrix file for a workshop: every candidate issue (each priority, each top-ranked
+    or candidate category) with its computed 1-5 scores filled in and the workshop dimensions empty.
+    A ``path`` ending .csv gets the CSV form (for a spreadsheet), anything else commented TOML.
+
+    ``options`` are ``rank``'s keywords (area, year, priorities, template, weights...); the returned
+    ranking carries the computed matrix as its ``matrix`` table. Refuses to overwrite unless ``force``.
+    """
+    from csp_assess.analysis.matrix import add_matrix, matrix_for, scoring_issues
+    from csp_assess.analysis.rank import build_rank
+    from csp_assess.errors import ConfigError
+    from csp_assess.reference.scoring_csv import scoring_csv
+    from csp_assess.reference.scoring_file import scoring_text
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise ConfigError("file exists; use {force} to overwrite it", file=str(target), params=["force"])
+    extract = _extract(data)
+    opts, pset = _rank_options_from(options, extract)
+    result = build_rank(extract, opts, pset)
+    computed = matrix_for(result, extract, opts, pset, population)
+    as_csv = target.suffix.lower() == ".csv"
+    text = (scoring_csv if as_csv else scoring_text)(
+        computed.area,
+        computed.year,
+        str(result.meta["priorities_source"]),
+        computed.population,
+        scoring_issues(computed),
+    )
+    try:
+        target.write_text(text, encoding="utf-8-sig" if as_csv else "utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
+    add_matrix(result, computed, None)
+    return RankResult(result)
+
+
+def _rank_options_from(options: Mapping[str, Any], extract: Extract) -> tuple[RankOptions, PrioritySet]:
+    """``_rank_options`` from ``rank``'s keywords given as a mapping (defaults for the rest)."""
+    import inspect
+
+    names = [
+        n
+        for n, p in inspect.signature(rank).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and n not in ("scoring", "population")
+    ]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise TypeError(f"unknown rank option {unknown[0]!r}")
+    defaults = {n: inspect.signature(rank).parameters[n].default for n in names}
+    kw = {**defaults, **options}
+    return _rank_options(**{n: kw[n] for n in names}, extract=extract)
 
 
 def _rank_options(
@@ -229,6 +319,7 @@ def _rank_options(
     level: str | Level,
     harm: str | HarmIndex,
     priorities: PrioritySet | PathLike | None,
+    template: str | None,
     w_volume: float,
     w_harm: float,
     w_cost: float,
@@ -250,7 +341,7 @@ def _rank_options(
     if top_n is not None and top_n < 0:
         raise SelectionError(f"{{top_n}} must be 0 or more, not {top_n}", params=["top_n"])
     weights = _score_weights(w_volume, w_harm, w_cost)
-    pset = _priorities(priorities)
+    pset = _priorities(priorities, template)
     overrides = None
     if weights_file is not None:
         overrides, override_warnings = load_weight_overrides(weights_file)
@@ -343,6 +434,7 @@ def trend(
     category: str | None = None,
     priority: str | None = None,
     priorities: PrioritySet | PathLike | None = None,
+    template: str | None = None,
     by: str | Step = Step.month,
     area: AreaArg = None,
     area_name: str | None = None,
@@ -356,7 +448,7 @@ def trend(
 
     if category and priority:
         raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
-    pset = _priorities(priorities) if priority else None
+    pset = _priorities(priorities, template) if priority else None
     opts = TrendOptions(
         area=as_areas(area, area_name),
         category=category,
@@ -373,22 +465,49 @@ def quarterly(
     data: Data,
     *,
     priorities: PrioritySet | PathLike | None = None,
+    template: str | None = None,
     plan_start: str | None = None,
+    plan: PathLike | None = None,
+    previous_plan: PathLike | None = None,
     area: AreaArg = None,
     area_name: str | None = None,
     alpha: float = 0.05,
     fy_start: int = 4,
 ) -> QuarterlyResult:
-    """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start."""
+    """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start.
+
+    ``plan``: a plan file (start year, priorities, targets); adds a ``plan`` table of progress with a RAG
+    status by a stated rule, and sets the plan start and (unless given) the priority set. ``previous_plan``:
+    last year's plan file; adds a ``decisions`` table (kept, added, dropped, target changed).
+    """
     from csp_assess.analysis.quarterly import build_quarterly
+    from csp_assess.reference.plan import read_plan
 
     if not 0 < alpha < 1:
         raise SelectionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
-    return QuarterlyResult(
-        build_quarterly(
-            _extract(data), _priorities(priorities), as_areas(area, area_name), plan_start, alpha, fy_start
-        )
-    )
+    if previous_plan is not None and plan is None:
+        raise SelectionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
+    the_plan = read_plan(plan, fy_start) if plan is not None else None
+    last_plan = read_plan(previous_plan, fy_start) if previous_plan is not None else None
+    if the_plan is not None:
+        if plan_start is not None and parse_year(plan_start, fy_start) != the_plan.start_year:
+            raise SelectionError(
+                f"{{plan_start}} {plan_start} differs from the plan's start_year {the_plan.start_year.label}: "
+                "give one",
+                params=["plan_start"],
+            )
+        plan_start = the_plan.start_year.label
+        if priorities is None and template is None:
+            priorities, template = the_plan.priorities_file, the_plan.template
+    extract = _extract(data)
+    pset = _priorities(priorities, template)
+    areas = as_areas(area, area_name)
+    result = build_quarterly(extract, pset, areas, plan_start, alpha, fy_start)
+    if the_plan is not None:
+        from csp_assess.analysis.plan_progress import add_plan
+
+        add_plan(result, extract, pset, the_plan, last_plan, areas, alpha, fy_start)
+    return QuarterlyResult(result)
 
 
 def validate(
@@ -445,13 +564,25 @@ def weights(
     )
 
 
+def templates() -> list[Template]:
+    """The packaged priority-set templates (name, description, file), for ``template=``."""
+    from csp_assess.reference.templates import list_templates
+
+    return list_templates()
+
+
 def priorities(
-    priorities: PrioritySet | PathLike | None = None, *, scheme: str | None = None
+    priorities: PrioritySet | PathLike | None = None,
+    *,
+    template: str | None = None,
+    scheme: str | None = None,
 ) -> PrioritiesResult:
-    """The active priority set: each priority's class, who set it, and how each layout measures it."""
+    """The active priority set: each priority's class, who set it, and how each layout measures it.
+
+    ``template`` names a packaged set instead (``templates()`` lists them)."""
     from csp_assess.analysis.configuration import priorities_result
 
-    return PrioritiesResult(priorities_result(_priorities(priorities), scheme))
+    return PrioritiesResult(priorities_result(_priorities(priorities, template), scheme))
 
 
 def report(
@@ -468,6 +599,7 @@ def report(
     level: str | Level = Level.minor,
     harm: str | HarmIndex = HarmIndex.cchi,
     priorities: PrioritySet | PathLike | None = None,
+    template: str | None = None,
     w_volume: float = 1.0,
     w_harm: float = 1.0,
     w_cost: float = 1.0,
@@ -490,7 +622,7 @@ def report(
         report_format(Path(output), format)  # an unknown format fails before the work
     extract = _extract(data)
     ropts, pset = _rank_options(
-        area, area_name, year, baseline, level, harm, priorities, w_volume, w_harm, w_cost,
+        area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,
         weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, variance, fy_start,
         extract,
     )  # fmt: skip

@@ -17,14 +17,16 @@ from csp_assess.cli.options import (
     Inputs,
     LevelOpt,
     Output,
+    PopulationOpt,
     PrioritiesOpt,
     Scope,
+    TemplateOpt,
     VarianceOpt,
     Weighting,
     Where,
     command,
 )
-from csp_assess.cli.output import emit
+from csp_assess.cli.output import emit, write_matrix_chart
 
 app = typer.Typer()
 
@@ -32,7 +34,28 @@ AlphaOpt = Annotated[float, typer.Option("--alpha", min=0.0001, max=0.5, help="S
 
 
 @command(app)
-def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> None:
+def rank(
+    inputs: Inputs,
+    scope: Scope,
+    weighting: Weighting,
+    out: Output,
+    scoring: Annotated[
+        Path | None,
+        typer.Option(
+            "--scoring",
+            help="Scoring-matrix file filled in at a workshop (write one with priorities --write-scoring): "
+            "adds the matrix (every dimension, the weighted total, the order); changed computed scores are "
+            "shown as overrides.",
+        ),
+    ] = None,
+    population: PopulationOpt = None,
+    matrix_chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--matrix-chart", help="With --scoring: write the impact-against-likelihood chart (SVG)."
+        ),
+    ] = None,
+) -> None:
     """Rank offence categories by volume, harm and cost, and recommend priorities.
 
     Example: csp-assess rank data/sample_offences.csv --year 2021/22 --format json
@@ -40,8 +63,17 @@ def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> Non
     Example: csp-assess rank data/sample_offences.csv --weights my_weights.csv --sensitivity --top-n 10
 
     Example: csp-assess rank leics/ --area Blaby --area "Oadby and Wigston" --area-name "Blaby and Oadby"
+
+    Example: csp-assess rank data/sample_offences.csv --scoring workshop.toml --matrix-chart matrix.svg
     """
-    emit(api.rank(inputs.load(), **scope.kwargs(), **weighting.kwargs()), out)
+    if matrix_chart is not None and scoring is None:
+        raise typer.BadParameter("--matrix-chart needs --scoring")
+    result = api.rank(
+        inputs.load(), **scope.kwargs(), **weighting.kwargs(), scoring=scoring, population=population
+    )
+    emit(result, out)
+    if matrix_chart is not None:
+        write_matrix_chart(result.result, matrix_chart)
 
 
 @command(app)
@@ -59,13 +91,7 @@ def summary(
             "latest month against the 12 before. Partial periods are always labelled partial.",
         ),
     ] = PeriodKind.year,
-    population: Annotated[
-        str | None,
-        typer.Option(
-            "--population",
-            help="Residents for rates per 1,000: a number for the area, or a CSV file with columns area,population.",
-        ),
-    ] = None,
+    population: PopulationOpt = None,
 ) -> None:
     """Headline: total offences, change on the previous year, and the same by major category.
 
@@ -188,6 +214,7 @@ def trend(
     ] = Step.month,
     top: Annotated[int, typer.Option("--top", min=1, help="How many wards/LSOAs to list.")] = 10,
     priorities: PrioritiesOpt = None,
+    template: TemplateOpt = None,
 ) -> None:
     """Deep dive: the series with a sparkline, the minor categories and, for ward or LSOA data, the top areas.
 
@@ -205,6 +232,7 @@ def trend(
         category=category,
         priority=priority,
         priorities=priorities,
+        template=template,
         by=by,
         top=top,
     )
@@ -219,18 +247,41 @@ def quarterly(
     plan_start: Annotated[
         str | None, typer.Option("--plan-start", help="First financial year of the plan, e.g. 2023/24.")
     ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan file (TOML: start year, priorities, targets): adds progress against each target with "
+            "a RAG status by the stated rule; sets --plan-start and, unless given, the priority set.",
+        ),
+    ] = None,
+    previous_plan: Annotated[
+        Path | None,
+        typer.Option("--previous-plan", help="Last year's plan file: adds the decision log (needs --plan)."),
+    ] = None,
     priorities: PrioritiesOpt = None,
+    template: TemplateOpt = None,
     alpha: AlphaOpt = 0.05,
 ) -> None:
     """Quarterly oversight: each priority's latest complete quarter against a year earlier and the plan start.
 
     Quarters are financial (Q1 = the first three months of the financial year); the latest complete
-    quarter in the data is reported.
+    quarter in the data is reported. With --plan, progress is the 12 months to the end of that quarter
+    against each target's year, and the RAG rule is printed beneath.
 
     Example: csp-assess quarterly data/sample_offences.csv --plan-start 2020/21
+
+    Example: csp-assess quarterly data/sample_offences.csv --plan plan-2023.toml --previous-plan plan-2022.toml
     """
     kw = where.kwargs()
-    emit(
-        api.quarterly(inputs.load(), priorities=priorities, plan_start=plan_start, alpha=alpha, **kw),
-        out,
+    result = api.quarterly(
+        inputs.load(),
+        priorities=priorities,
+        template=template,
+        plan_start=plan_start,
+        plan=plan,
+        previous_plan=previous_plan,
+        alpha=alpha,
+        **kw,
     )
+    emit(result, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,11 +17,13 @@ from csp_assess.cli.options import (
     MapFileOpt,
     MapOpt,
     Output,
+    PopulationOpt,
     PriceIndexOpt,
     PriceSourceOpt,
     PriceYearOpt,
-    PrioritiesOpt,
+    Scope,
     UprateOpt,
+    Weighting,
     WeightsFileOpt,
     build_mapping,
     command,
@@ -39,37 +42,97 @@ SchemeOpt = Annotated[
 @command(app)
 def priorities(
     out: Output,
-    priorities: PrioritiesOpt = None,
+    scope: Scope,
+    weighting: Weighting,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Extract files (needed with --write-scoring).", show_default=False),
+    ] = None,
     write_default_to: Annotated[
         Path | None,
         typer.Option(
             "--write-default",
-            help="Write the packaged MOPAC set, with comments, to FILE as a starting point and exit.",
+            help="Write the packaged set (MOPAC, or --template), with comments, to FILE as a starting point "
+            "and exit.",
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --write-default file.")] = False,
+    write_scoring: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-scoring",
+            help="Write the scoring-matrix file for a workshop to FILE: every priority and top-ranked or "
+            "candidate category of FILES, computed 1-5 scores filled in, workshop dimensions empty. Read it "
+            "back with rank --scoring.",
+        ),
+    ] = None,
+    population: PopulationOpt = None,
+    list_templates: Annotated[
+        bool, typer.Option("--list-templates", help="List the packaged priority-set templates and exit.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --write-default or --write-scoring file.")
+    ] = False,
     scheme: SchemeOpt = None,
+    map_: MapOpt = None,
+    map_file: MapFileOpt = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the cache of aggregated counts.")
+    ] = False,
 ) -> None:
     """List the active priority set: class, who set it and how each layout measures it.
 
+    With FILES and --write-scoring, write the scoring matrix a workshop fills in (the ranking options
+    --year, --area, --level, --harm, --w-* and --weights apply).
+
     Example: csp-assess priorities --write-default csp-assess.toml
+
+    Example: csp-assess priorities --list-templates
+
+    Example: csp-assess priorities --template police-crime-plan --scheme police-uk
+
+    Example: csp-assess priorities data/sample_offences.csv --year 2021/22 --write-scoring workshop.toml
     """
+    if list_templates:
+        for t in api.templates():
+            typer.echo(f"{t.name}: {t.description}")
+        return
     if write_default_to is not None:
-        write_default(write_default_to, force)
+        write_default(write_default_to, force, weighting.template)
         typer.echo(
-            f"Wrote the packaged MOPAC priorities to {write_default_to}; edit it and pass --priorities"
+            f"Wrote the packaged {weighting.template or 'MOPAC'} priorities to {write_default_to}; "
+            "edit it and pass --priorities"
         )
         return
-    emit(api.priorities(priorities, scheme=scheme), out)
+    if write_scoring is not None:
+        if not files:
+            raise typer.BadParameter("--write-scoring needs extract FILES to compute the scores from")
+        extract = Inputs(files, build_mapping(map_, map_file), not no_cache).load()
+        result = api.write_scoring(
+            extract,
+            write_scoring,
+            population=population,
+            force=force,
+            **scope.kwargs(),
+            **weighting.kwargs(),
+        )
+        emit(result, out)
+        print(
+            f"Wrote the scoring matrix to {write_scoring}; fill in the workshop scores and pass "
+            "rank --scoring",
+            file=sys.stderr,
+        )
+        return
+    emit(api.priorities(weighting.priorities, template=weighting.template, scheme=scheme), out)
 
 
-def write_default(target: Path, force: bool) -> None:
-    from csp_assess.reference.priorities import default_text
+def write_default(target: Path, force: bool, template: str | None = None) -> None:
+    from csp_assess.reference.templates import MOPAC, template_text
 
     if target.exists() and not force:
         raise ConfigError("file exists; use --force to overwrite it", file=str(target))
+    text = template_text(template or MOPAC)
     try:
-        target.write_text(default_text(), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
 

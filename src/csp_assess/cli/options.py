@@ -31,6 +31,21 @@ PrioritiesOpt = Annotated[
         help="Priorities TOML file (default: ./csp-assess.toml if present, else the packaged MOPAC set).",
     ),
 ]
+TemplateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        help="A packaged priority set instead of --priorities, e.g. police-crime-plan (outside London) or "
+        "mopac; list them with: csp-assess priorities --list-templates.",
+    ),
+]
+PopulationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--population",
+        help="Residents for rates per 1,000: a number for the area, or a CSV file with columns area,population.",
+    ),
+]
 LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Minor or major categories.")]
 VarianceOpt = Annotated[
     Variance,
@@ -176,6 +191,7 @@ class Weighting:
     level: Level
     harm: HarmIndex
     priorities: Path | None
+    template: str | None
     w_volume: float
     w_harm: float
     w_cost: float
@@ -302,6 +318,7 @@ GROUPS: dict[type, tuple[list[inspect.Parameter], Callable[[dict[str, Any]], Any
             ),
             _p("harm", HarmOpt, HarmIndex.cchi),
             _p("priorities", PrioritiesOpt, None),
+            _p("template", TemplateOpt, None),
             _p(
                 "w_volume",
                 Annotated[float, typer.Option("--w-volume", min=0, help="Score weight of volume.")],

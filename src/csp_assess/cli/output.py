@@ -54,3 +54,15 @@ def emit(result: AssessmentResult | Result, out: Output) -> None:
     render(result.result if isinstance(result, AssessmentResult) else result, fmt, path)
     if path is not None:
         print(f"Wrote {path} ({fmt})", file=sys.stderr)
+
+
+def write_matrix_chart(result: Result, path: Path) -> None:
+    """The matrix chart of a ranking with a scoring file, as SVG."""
+    from csp_assess.render import write_text
+    from csp_assess.report.sections import matrix_section
+
+    section = matrix_section(result)
+    if section is None or section.svg is None:
+        raise typer.BadParameter("--matrix-chart needs --scoring")
+    write_text(path, section.svg, "utf-8")
+    print(f"Wrote {path} (svg)", file=sys.stderr)

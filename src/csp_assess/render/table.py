@@ -28,6 +28,13 @@ HEADERS = {
     "measure": "Measure",
     "proxy": "Proxy",
     "reason": "Reason",
+    # the prioritisation matrix (analysis.matrix): short, so the issue names keep their width
+    "issue": "Issue",
+    "public_concern": "Concern",
+    "vulnerability": "Vuln",
+    "capacity": "Capacity",
+    "reputational_risk": "Risk",
+    "likelihood": "Likelihood",
 }
 NARROW_SKIP = {"major"}
 
@@ -63,7 +70,7 @@ def render_table(result: Result, console: Console) -> None:
                 overflow="fold",
                 no_wrap=numeric,
                 max_width=70 if c == "reason" else None,
-                min_width=18 if c in ("category", "name") else None,
+                min_width=18 if c in ("category", "name", "issue") else None,
             )
         for row in table.frame[cols].itertuples(index=False):
             cells = [human(v, c) for c, v in zip(cols, row, strict=True)]
