@@ -14,6 +14,7 @@ HEADERS = {
     "previous_count": "Prev",
     "change": "Change",
     "change_pct": "Change %",
+    "contribution_pct": "Share of change %",
     "baseline_count": "Baseline",
     "baseline_change_pct": "vs base %",
     "harm": "Harm",
