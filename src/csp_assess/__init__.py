@@ -98,3 +98,9 @@ __all__ = [
     "validate",
     "weights",
 ]
+
+# Partnership evidence beyond the crime counts (issue 15), kept together so the list above stays as it was.
+from csp_assess.api import load_stops, stops  # noqa: E402
+from csp_assess.results import StopsResult  # noqa: E402
+
+__all__ += ["StopsResult", "load_stops", "stops"]

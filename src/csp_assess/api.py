@@ -39,6 +39,8 @@ from csp_assess.results import (
 
 if TYPE_CHECKING:
     from csp_assess.analysis.rank import RankOptions
+    from csp_assess.load.stop_search import StopSearchData
+    from csp_assess.results import StopsResult
 
 PathLike = str | Path
 Data = Extract | PathLike | Sequence[PathLike]
@@ -478,3 +480,76 @@ def report(
     if output is not None:
         result.write(output, format)
     return result
+
+
+# Partnership evidence beyond the crime counts: stop and search (issue 15).
+
+
+def _split_stop_search(paths: Sequence[PathLike]) -> tuple[list[Path], list[Path]]:
+    """(stop-and-search files, crime files) among ``paths`` (folders expanded; a police.uk zip can be both)."""
+    import zipfile
+
+    from csp_assess.load import expand_paths
+    from csp_assess.load.stop_search import is_stop_search_file, is_stop_search_member
+
+    stops: list[Path] = []
+    crime: list[Path] = []
+    for f in expand_paths(paths):
+        if f.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(f) as zf:
+                    names = zf.namelist()
+            except zipfile.BadZipFile:
+                names = []
+            if any(is_stop_search_member(n) for n in names):
+                stops.append(f)
+            if not names or any(not is_stop_search_member(n) and n.lower().endswith(".csv") for n in names):
+                crime.append(f)
+        elif is_stop_search_file(f):
+            stops.append(f)
+        else:
+            crime.append(f)
+    return stops, crime
+
+
+def load_stops(paths: PathLike | Sequence[PathLike]) -> StopSearchData:
+    """Read police.uk stop-and-search files (or folders or zips holding them) into counts by UK month.
+
+    ``Date`` is a UTC timestamp; each search is assigned to its month in UK local time (Europe/London).
+    Other files among ``paths`` are ignored here (``stops`` loads them as crime files).
+    """
+    from csp_assess.errors import InputError
+    from csp_assess.load.stop_search import combine_stop_search, read_stop_search
+
+    files, _ = _split_stop_search(_paths(paths))
+    if not files:
+        raise InputError("no police.uk stop-and-search files among the files given (*-stop-and-search.csv)")
+    return combine_stop_search([ld for f in files for ld in read_stop_search(f)])
+
+
+def stops(
+    data: StopSearchData | PathLike | Sequence[PathLike],
+    *,
+    crime: Data | None = None,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    force: str | None = None,
+    year: str | None = None,
+    fy_start: int = 4,
+) -> StopsResult:
+    """Stop and search by month, legislation, object of search and outcome, with the share whose outcome
+    was linked to the object; beside drug and weapon possession offences by month when crime files are
+    given (in ``crime``, or among the paths). Searches are by force and never added to crime totals."""
+    from csp_assess.analysis.stop_search import build_stops
+    from csp_assess.load.stop_search import StopSearchData as _Data
+    from csp_assess.results import StopsResult
+
+    if isinstance(data, _Data):
+        stop_data = data
+    else:
+        stop_files, crime_files = _split_stop_search(_paths(data))
+        stop_data = load_stops(stop_files) if stop_files else load_stops([])
+        if crime is None and crime_files:
+            crime = crime_files
+    extract = _extract(crime) if crime is not None else None
+    return StopsResult(build_stops(stop_data, extract, as_areas(area, area_name), force, year, fy_start))

@@ -345,7 +345,9 @@ def render_html(data: ReportData) -> str:
     add('<section id="categories"><h2>Offences by major category</h2>')
     add(
         _table(
-            data.by_major, heads, ["category", "count", "previous_count", "change", "change_pct", "contribution_pct", "share_pct"]
+            data.by_major,
+            heads,
+            ["category", "count", "previous_count", "change", "change_pct", "contribution_pct", "share_pct"],
         )
     )
     add('<p class="small">Change is tested with an exact Poisson test, Holm-adjusted across categories.</p>')
