@@ -40,7 +40,7 @@ from csp_assess.results import (
 if TYPE_CHECKING:
     from csp_assess.analysis.rank import RankOptions
     from csp_assess.load.stop_search import StopSearchData
-    from csp_assess.results import StopsResult
+    from csp_assess.results import OutcomesResult, StopsResult
 
 PathLike = str | Path
 Data = Extract | PathLike | Sequence[PathLike]
@@ -553,3 +553,26 @@ def stops(
             crime = crime_files
     extract = _extract(crime) if crime is not None else None
     return StopsResult(build_stops(stop_data, extract, as_areas(area, area_name), force, year, fy_start))
+
+
+def outcomes(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    year: str | None = None,
+    priorities: PrioritySet | PathLike | None = None,
+    fy_start: int = 4,
+) -> OutcomesResult:
+    """Shares of an area's crimes by police.uk last outcome (charged or summonsed, no suspect identified,
+    under investigation, ...) per category, month and priority. Read by a projection reader (pyarrow, five
+    columns) from the street files; recent months' outcomes are not final, and every output says so."""
+    from csp_assess.analysis.outcomes import build_outcomes
+    from csp_assess.load.outcomes import read_outcomes
+    from csp_assess.results import OutcomesResult
+
+    _, files = _split_stop_search(_paths(paths))  # stop-and-search files among them carry no outcomes
+    data = read_outcomes(files)
+    return OutcomesResult(
+        build_outcomes(data, as_areas(area, area_name), year, fy_start, _priorities(priorities))
+    )

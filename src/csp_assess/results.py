@@ -205,3 +205,7 @@ class StopsResult(AssessmentResult):
     @property
     def searches(self) -> int:
         return int(self.result.meta["searches"])
+
+
+class OutcomesResult(AssessmentResult):
+    """police.uk last outcomes of an area's crimes: shares by category, outcome, month and priority."""

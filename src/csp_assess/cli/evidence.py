@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from csp_assess import api
-from csp_assess.cli.options import FilesArg, Output, Scope, command
+from csp_assess.cli.options import FilesArg, Output, PrioritiesOpt, Scope, command
 from csp_assess.cli.output import emit
 
 app = typer.Typer()
@@ -39,3 +39,25 @@ def stops(files: FilesArg, scope: Scope, out: Output, force: ForceOpt = None) ->
     Example: csp-assess stops 2020-*-city-of-london-stop-and-search.csv --format json
     """
     emit(api.stops(files, **scope.kwargs(), force=force), out)
+
+
+@command(app)
+def outcomes(
+    files: FilesArg,
+    scope: Scope,
+    out: Output,
+    priorities: PrioritiesOpt = None,
+) -> None:
+    """Outcomes of an area's crimes (police.uk Last outcome category): the share charged or summonsed, dealt
+    with out of court, closed with no suspect identified, unable to prosecute, still under investigation,
+    and so on, by category, by month recorded and by priority.
+
+    Only police.uk street-level files carry outcomes; they are read by a small projection reader (five
+    columns), apart from the counts. Recent months' outcomes are not final: crimes recorded lately are
+    often still under investigation or awaiting court, so compare periods of the same age.
+
+    Example: csp-assess outcomes ../shared/data/police_uk_leicestershire --area Charnwood --year 2021/22
+
+    Example: csp-assess outcomes street_files/ --area Charnwood --format json
+    """
+    emit(api.outcomes(files, **scope.kwargs(), priorities=priorities), out)
