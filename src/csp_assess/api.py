@@ -38,8 +38,12 @@ from csp_assess.results import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from csp_assess.analysis.rank import RankOptions
+    from csp_assess.load.indicators import Indicators
     from csp_assess.load.stop_search import StopSearchData
+    from csp_assess.results import AssessmentResult as AssessmentResult_
     from csp_assess.results import OutcomesResult, StopsResult
 
 PathLike = str | Path
@@ -160,17 +164,30 @@ def summary(
     period: str | PeriodKind = PeriodKind.year,
     population: str | float | PathLike | None = None,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> SummaryResult:
     """Total offences for a period against the one before, by major category; ASB on its own.
 
     ``period``: ``year`` (a financial year), ``ytd`` (year to date, partial and labelled), ``rolling12``.
     ``population``: residents of the area (a number) or a CSV of area,population, for rates per 1,000.
+    ``indicators``: partner indicators (a file, see ``load_indicators``), shown beside crime, never in it.
     """
     from csp_assess.analysis.summary import build_summary
 
     kind = _choice(period, PeriodKind, "period")
     pop = None if population is None else str(population)
-    return SummaryResult(build_summary(_extract(data), as_areas(area, area_name), year, kind, fy_start, pop))
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    result = SummaryResult(
+        build_summary(_extract(data), as_areas(area, area_name), year, kind, fy_start, pop)
+    )
+    if ind is not None:
+        meta = result.result.meta
+        import pandas as pd
+
+        months = list(pd.period_range(meta["first_month"], meta["last_month"], freq="M"))
+        _beside_crime(result, ind, months, meta.get("previous_year") is not None, area, area_name)
+    return result
 
 
 def rank(
@@ -194,6 +211,8 @@ def rank(
     top_n: int | None = None,
     sensitivity: bool = False,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> RankResult:
     """Every offence category in the year ranked by volume, harm and cost; the recommended priorities.
 
@@ -201,6 +220,8 @@ def rank(
     by ``w_volume``/``w_harm``/``w_cost``. ``priorities`` is a priority set or a TOML file (default:
     ./csp-assess.toml if present, else the packaged MOPAC set).
     """
+    from dataclasses import replace
+
     from csp_assess.analysis.rank import build_rank
 
     extract = _extract(data)
@@ -208,7 +229,11 @@ def rank(
         area, area_name, year, baseline, level, harm, priorities, w_volume, w_harm, w_cost,
         weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, fy_start, extract,
     )  # fmt: skip
-    return RankResult(build_rank(extract, opts, pset))
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    result = RankResult(build_rank(extract, replace(opts, indicators=ind), pset))
+    if ind is not None:
+        _beside_crime(result, ind, _year_months(extract, year, fy_start), True, area, area_name)
+    return result
 
 
 def _rank_options(
@@ -333,6 +358,8 @@ def trend(
     year: str | None = None,
     top: int = 10,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> TrendResult:
     """A deep dive: the series of all crime, a category or a priority, its minor categories and (for
     ward or LSOA data) its top places."""
@@ -350,7 +377,12 @@ def trend(
         top=top,
         start_month=fy_start,
     )
-    return TrendResult(build_trend(_extract(data), opts, pset))
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    extract = _extract(data)
+    result = TrendResult(build_trend(extract, opts, pset))
+    if ind is not None:
+        _beside_crime(result, ind, _year_months(extract, year, fy_start), True, area, area_name)
+    return result
 
 
 def quarterly(
@@ -362,17 +394,28 @@ def quarterly(
     area_name: str | None = None,
     alpha: float = 0.05,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> QuarterlyResult:
     """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start."""
     from csp_assess.analysis.quarterly import build_quarterly
 
     if not 0 < alpha < 1:
         raise SelectionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
-    return QuarterlyResult(
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    extract = _extract(data)
+    rows = _area_indicator_rows(extract, ind, area, area_name)
+    result = QuarterlyResult(
         build_quarterly(
-            _extract(data), _priorities(priorities), as_areas(area, area_name), plan_start, alpha, fy_start
+            extract, _priorities(priorities), as_areas(area, area_name), plan_start, alpha, fy_start, rows
         )
     )
+    if ind is not None:
+        import pandas as pd
+
+        first = pd.Period(result.result.meta["quarter_first_month"], freq="M")
+        _beside_crime(result, ind, [first, first + 1, first + 2], True, area, area_name)
+    return result
 
 
 def validate(
@@ -576,3 +619,62 @@ def outcomes(
     return OutcomesResult(
         build_outcomes(data, as_areas(area, area_name), year, fy_start, _priorities(priorities))
     )
+
+
+# Partner indicators (issue 15): beside crime in summary, rank, trend and quarterly; never in crime totals.
+
+
+def load_indicators(
+    path: Indicators | PathLike, *, indicator_map: Mapping[str, str] | None = None
+) -> Indicators:
+    """Read a partner indicators file (``month,area[,subarea],indicator,count[,source]``; CSV, .xlsx or
+    Parquet). ``indicator_map`` names other headers (``{"indicator": "Measure"}``), as ``--map`` does for
+    long extracts. Every row is counted or rejected with its line."""
+    from csp_assess.load.indicators import Indicators as _Indicators
+    from csp_assess.load.indicators import read_indicators
+
+    if isinstance(path, _Indicators):
+        return path
+    return read_indicators(path, dict(indicator_map or {}))
+
+
+def _parts(area: AreaArg, area_name: str | None) -> tuple[str, ...]:
+    from csp_assess.analysis.select import Areas
+
+    spec = as_areas(area, area_name)
+    return tuple(spec.names) if isinstance(spec, Areas) else ()
+
+
+def _year_months(extract: Extract, year: str | None, fy_start: int) -> list[pd.Period]:
+    from csp_assess.analysis.select import resolve_year
+
+    period, _ = resolve_year(year, extract.months_covered, fy_start)
+    return list(period.months)
+
+
+def _beside_crime(
+    result: AssessmentResult_,
+    ind: Indicators,
+    months: list[pd.Period],
+    compare: bool,
+    area: AreaArg,
+    area_name: str | None,
+) -> None:
+    """Add the partner indicators table for the same area and months (and a year earlier) to ``result``."""
+    from csp_assess.analysis.indicators import attach_indicators
+
+    previous = [m - 12 for m in months] if compare else None
+    attach_indicators(result.result, ind, months, previous, _parts(area, area_name))
+
+
+def _area_indicator_rows(
+    extract: Extract, ind: Indicators | None, area: AreaArg, area_name: str | None
+) -> pd.DataFrame | None:
+    """The partner indicator rows of the area selected (as ``select_area`` names it), or None."""
+    if ind is None:
+        return None
+    from csp_assess.analysis.indicators import select_indicators
+    from csp_assess.analysis.select import select_area
+
+    sel = select_area(extract, as_areas(area, area_name))
+    return select_indicators(ind, sel.label, sel.parts)[0]

@@ -16,6 +16,7 @@ import difflib
 
 import pandas as pd
 
+from csp_assess.analysis.indicators import side_source
 from csp_assess.analysis.select import ALL_AREAS, AreaArg, Areas
 from csp_assess.errors import SelectionError
 from csp_assess.load.outcomes import NOT_RECORDED, Outcomes
@@ -273,10 +274,11 @@ def build_outcomes(
         for c in SHARE_COLUMNS:
             meta[c] = None if pd.isna(overall[c]) else float(overall[c])
     sources = [
-        {"path": f.path, "layout": "police-uk-street (outcomes)", "rows_read": f.rows_read, "crimes": f.crimes,
-         "asb_rows": f.asb_rows, "rows_rejected": f.rows_rejected}
+        side_source(
+            f.path, "police-uk-street (outcomes)", f.rows_read, f.crimes + f.asb_rows, f.rows_rejected, months
+        )
         for f in outcomes.files
-    ]  # fmt: skip
+    ]
     return Result(
         command="outcomes",
         meta=meta,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from csp_assess.analysis.select import baseline_total, in_period, period_total
 from csp_assess.analysis.stats import change_test, exact_poisson_test
+from csp_assess.model import ASB_MAJOR
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
 
@@ -37,13 +38,37 @@ def _norm(s: str) -> str:
 
 
 def measure_mask(counts: pd.DataFrame, measure: Measure) -> pd.Series:
-    """Rows of ``counts`` that the measure selects (case-insensitive names)."""
+    """Rows of ``counts`` that the measure selects (case-insensitive names), narrowed by its flags.
+
+    A flag measure alone selects every crime with the flag. A flag column missing from ``counts``
+    selects nothing (``missing_flag`` says why); an indicator measure selects no crime rows."""
+    if measure.indicator:
+        return pd.Series(False, index=counts.index)
     majors = {_norm(m) for m in measure.majors}
     minors = {_norm(m) for m in measure.minors}
     # Normalise each distinct name once, not every row: the table has one row per area, month and category.
     major_hits = [m for m in counts["major"].unique() if _norm(m) in majors]
     minor_hits = [m for m in counts["minor"].unique() if _norm(m) in minors]
-    return counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
+    if majors or minors:
+        mask = counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
+    else:
+        mask = counts["major"] != ASB_MAJOR
+    for name, want in ((measure.flag, True), (measure.not_flag, False)):
+        if name:
+            col = f"flag_{name}"
+            flags = counts[col].fillna(False).astype(bool) if col in counts.columns else None
+            mask = mask & (flags == want) if flags is not None else pd.Series(False, index=counts.index)
+    return mask
+
+
+def missing_flag(counts: pd.DataFrame, measure: Measure) -> str | None:
+    """Why a flag measure cannot be counted here (its flag column is not in the extract), else None."""
+    for name in (measure.flag, measure.not_flag):
+        if name and f"flag_{name}" not in counts.columns:
+            return (
+                f"the flag column flag_{name} is not in this extract (map it with --map flag_{name}=COLUMN)"
+            )
+    return None
 
 
 def direction(a: float, b: float, alpha: float, ratio: float = 1.0) -> tuple[str, float]:
@@ -77,14 +102,16 @@ def evaluate(
     ranked: pd.DataFrame,
     level: str,
     weights: pd.DataFrame,
+    indicators: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents."""
+    """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents;
+    ``indicators`` the area's partner indicator rows, for priorities measured by an indicator."""
     rules = pset.rules
     year_total = ranked["count"].sum()
     harm_total = ranked["harm"].sum(skipna=True)
     measured_cats: set[str] = set()
     prepared = [
-        _prepare(pdef, scheme, counts, period, previous, baseline, measured_cats, level)
+        _prepare(pdef, scheme, counts, period, previous, baseline, measured_cats, level, indicators)
         for pdef in pset.priorities
     ]
     tests = _year_tests(prepared, rules.alpha)
@@ -130,6 +157,7 @@ class _Prepared:
     count: float = float("nan")
     prev: float = float("nan")
     base_n: float = float("nan")
+    describe: str = ""  # the measure in words where the data adds to it (an indicator's source)
 
 
 def _prepare(
@@ -141,6 +169,7 @@ def _prepare(
     baseline: list[Period],
     measured_cats: set[str],
     level: str,
+    indicators: pd.DataFrame | None = None,
 ) -> _Prepared:
     measure = pdef.measure_for(scheme)
     if measure is None or measure.not_measurable:
@@ -150,6 +179,11 @@ def _prepare(
             else f"no measure defined for the {scheme} layout"
         )
         return _Prepared(None, why)
+    if measure.indicator:
+        return _prepare_indicator(measure, indicators, period, previous, baseline)
+    no_flag = missing_flag(counts, measure)
+    if no_flag:
+        return _Prepared(measure, no_flag)
     sel = counts[measure_mask(counts, measure)]
     if not len(sel):
         return _Prepared(measure, f"its categories ({measure.describe()}) are not in this extract")
@@ -161,6 +195,45 @@ def _prepare(
         count=period_total(sel, period),
         prev=period_total(sel, previous) if previous else float("nan"),
         base_n=baseline_total(sel, baseline) if baseline else float("nan"),
+    )
+
+
+def _prepare_indicator(
+    measure: Measure,
+    indicators: pd.DataFrame | None,
+    period: Period,
+    previous: Period | None,
+    baseline: list[Period],
+) -> _Prepared:
+    """A priority measured by a partner indicator: counted from the indicator's rows, its source named."""
+    from csp_assess.analysis.indicators import indicator_counts
+
+    name = measure.indicator or ""
+    rows = indicators[indicators["indicator"].map(_norm) == _norm(name)] if indicators is not None else None
+    if rows is None or rows.empty:
+        return _Prepared(
+            measure, f"the partner indicator '{name}' is not loaded (give it with --indicators FILE)"
+        )
+    sources = "; ".join(sorted(rows["source"].unique()))
+    sel = indicator_counts(rows, name)
+    have = set(sel["month"])
+    short = [m for m in period.months if m not in have]
+    if short:
+        return _Prepared(
+            measure,
+            f"the partner indicator '{name}' has no figure for {len(short)} month(s) of {period.label}",
+        )
+    return _Prepared(
+        measure,
+        sel=sel,
+        count=period_total(sel, period),
+        prev=period_total(sel, previous)
+        if previous and all(m in have for m in previous.months)
+        else float("nan"),
+        base_n=baseline_total(sel, baseline)
+        if baseline and all(m in have for b in baseline for m in b.months)
+        else float("nan"),
+        describe=f"indicator: {name} (source: {sources})",
     )
 
 
@@ -273,7 +346,7 @@ def _one(
             )
     base.update(
         status=status,
-        measure=measure.describe(),
+        measure=prep.describe or measure.describe(),
         proxy=bool(measure.proxy),
         proxy_note=measure.proxy or "",
         count=int(count),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -48,6 +49,7 @@ class RankOptions:
     uprating: Uprating = NO_UPRATING
     top_n: int | None = None  # overrides the priorities file's [rules] candidate_top_n
     sensitivity: bool = False
+    indicators: Any = None  # load.indicators.Indicators: partner indicators, for priorities measured by one
 
 
 def resolve_weights(
@@ -79,6 +81,14 @@ def resolve_weights(
             packaged = weights["harm_status"] != "user"
             weights.loc[packaged, "harm_weight"] = weights.loc[packaged, "harm_weight"] * uprating.factor
     return weights, warnings
+
+
+def _indicator_rows(indicators: Any, label: str, parts: tuple[str, ...]) -> pd.DataFrame | None:
+    if indicators is None:
+        return None
+    from csp_assess.analysis.indicators import select_indicators
+
+    return select_indicators(indicators, label, parts)[0]
 
 
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
@@ -118,6 +128,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         ranked,
         opts.level,
         weights,
+        _indicator_rows(opts.indicators, sel.label, sel.parts),
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
     notes = [reconciliation(extract)]

@@ -13,7 +13,17 @@ import typer
 
 from csp_assess import api
 from csp_assess.api import Adjust, Level, Method, PeriodKind, Step
-from csp_assess.cli.options import Inputs, LevelOpt, Output, PrioritiesOpt, Scope, Weighting, Where, command
+from csp_assess.cli.options import (
+    Inputs,
+    LevelOpt,
+    Output,
+    Partner,
+    PrioritiesOpt,
+    Scope,
+    Weighting,
+    Where,
+    command,
+)
 from csp_assess.cli.output import emit
 
 app = typer.Typer()
@@ -22,7 +32,7 @@ AlphaOpt = Annotated[float, typer.Option("--alpha", min=0.0001, max=0.5, help="S
 
 
 @command(app)
-def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> None:
+def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output, partner: Partner) -> None:
     """Rank offence categories by volume, harm and cost, and recommend priorities.
 
     Example: csp-assess rank data/sample_offences.csv --year 2021/22 --format json
@@ -31,7 +41,7 @@ def rank(inputs: Inputs, scope: Scope, weighting: Weighting, out: Output) -> Non
 
     Example: csp-assess rank leics/ --area Blaby --area "Oadby and Wigston" --area-name "Blaby and Oadby"
     """
-    emit(api.rank(inputs.load(), **scope.kwargs(), **weighting.kwargs()), out)
+    emit(api.rank(inputs.load(), **scope.kwargs(), **weighting.kwargs(), **partner.kwargs()), out)
 
 
 @command(app)
@@ -39,6 +49,7 @@ def summary(
     inputs: Inputs,
     scope: Scope,
     out: Output,
+    partner: Partner,
     period: Annotated[
         PeriodKind,
         typer.Option(
@@ -67,7 +78,10 @@ def summary(
 
     Example: csp-assess summary data/sample_offences.csv --period ytd
     """
-    emit(api.summary(inputs.load(), **scope.kwargs(), period=period, population=population), out)
+    result = api.summary(
+        inputs.load(), **scope.kwargs(), period=period, population=population, **partner.kwargs()
+    )
+    emit(result, out)
 
 
 @command(app)
@@ -159,6 +173,7 @@ def trend(
     inputs: Inputs,
     scope: Scope,
     out: Output,
+    partner: Partner,
     category: Annotated[
         str | None,
         typer.Option(
@@ -192,6 +207,7 @@ def trend(
         priorities=priorities,
         by=by,
         top=top,
+        **partner.kwargs(),
     )
     emit(result, out)
 
@@ -201,6 +217,7 @@ def quarterly(
     inputs: Inputs,
     where: Where,
     out: Output,
+    partner: Partner,
     plan_start: Annotated[
         str | None, typer.Option("--plan-start", help="First financial year of the plan, e.g. 2023/24.")
     ] = None,
@@ -216,6 +233,8 @@ def quarterly(
     """
     kw = where.kwargs()
     emit(
-        api.quarterly(inputs.load(), priorities=priorities, plan_start=plan_start, alpha=alpha, **kw),
+        api.quarterly(
+            inputs.load(), priorities=priorities, plan_start=plan_start, alpha=alpha, **kw, **partner.kwargs()
+        ),
         out,
     )
