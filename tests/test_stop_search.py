@@ -141,3 +141,18 @@ def test_no_stop_and_search_file_is_a_one_line_error(cli) -> None:  # type: igno
     run = cli("stops", REPO / "data" / "sample_offences.csv")
     assert run.code == 1
     assert run.err.startswith("Error: no police.uk stop-and-search files")
+
+
+def test_stop_and_search_members_of_a_police_uk_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    zpath = tmp_path / "download.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for f in sorted(SYNTH.glob("*.csv")):
+            zf.write(f, f"{f.name[:7]}/{f.name}")
+        zf.writestr("2019-06/2019-06-synthetic-force-street.csv", "Crime ID,Month\n")
+    data = load_stops(zpath)
+    assert [Path(s.path.split("!")[1]).name for s in data.sources] == [
+        f.name for f in sorted(SYNTH.glob("*.csv"))
+    ]
+    assert data.rows_counted == 5 and data.rows_rejected == 3

@@ -100,7 +100,7 @@ __all__ = [
 ]
 
 # Partnership evidence beyond the crime counts (issue 15), kept together so the list above stays as it was.
-from csp_assess.api import load_stops, outcomes, stops  # noqa: E402
+from csp_assess.api import load_indicators, load_stops, outcomes, stops  # noqa: E402
 from csp_assess.results import OutcomesResult, StopsResult  # noqa: E402
 
-__all__ += ["OutcomesResult", "StopsResult", "load_stops", "outcomes", "stops"]
+__all__ += ["OutcomesResult", "StopsResult", "load_indicators", "load_stops", "outcomes", "stops"]

@@ -591,7 +591,7 @@ def stops(
         stop_data = data
     else:
         stop_files, crime_files = _split_stop_search(_paths(data))
-        stop_data = load_stops(stop_files) if stop_files else load_stops([])
+        stop_data = load_stops(stop_files)  # none among them: a one-line error
         if crime is None and crime_files:
             crime = crime_files
     extract = _extract(crime) if crime is not None else None

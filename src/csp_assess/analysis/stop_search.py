@@ -100,9 +100,10 @@ def _possession(
     c = sel.counts
     majors = c["major"].map(_norm)
     out = pd.DataFrame({"month": months})
+    covered = set(crime.months_covered)
     for col, names in (("drug_offences", DRUG_MAJORS), ("weapon_possession", WEAPON_MAJORS)):
         s = c[majors.isin(names)].groupby("month")["count"].sum()
-        out[col] = [int(s.get(m, 0)) if m in set(crime.months_covered) else None for m in months]
+        out[col] = [int(s.get(m, 0)) if m in covered else None for m in months]
     if not c[majors.isin(DRUG_MAJORS | WEAPON_MAJORS)].shape[0]:
         warnings.append("the crime files hold no drug or weapon possession categories")
     return out, sel.label, warnings
