@@ -103,7 +103,7 @@ def _possession(
     covered = set(crime.months_covered)
     for col, names in (("drug_offences", DRUG_MAJORS), ("weapon_possession", WEAPON_MAJORS)):
         s = c[majors.isin(names)].groupby("month")["count"].sum()
-        out[col] = [int(s.get(m, 0)) if m in covered else None for m in months]
+        out[col] = pd.array([int(s.get(m, 0)) if m in covered else None for m in months], dtype="Int64")
     if not c[majors.isin(DRUG_MAJORS | WEAPON_MAJORS)].shape[0]:
         warnings.append("the crime files hold no drug or weapon possession categories")
     return out, sel.label, warnings
@@ -163,8 +163,8 @@ def build_stops(
     if crime is not None:
         poss, crime_area, w = _possession(crime, area, months, force)
         warnings += w
-        by_month["drug_offences"] = poss["drug_offences"].to_numpy()
-        by_month["weapon_possession"] = poss["weapon_possession"].to_numpy()
+        by_month["drug_offences"] = poss["drug_offences"].array
+        by_month["weapon_possession"] = poss["weapon_possession"].array
         columns += ["drug_offences", "weapon_possession"]
         notes.append(ACTIVITY_NOTE)
     total = int(sel["count"].sum())
