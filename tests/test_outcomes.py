@@ -113,3 +113,10 @@ def test_outcomes_reject_bad_months_and_repeats(tmp_path: Path) -> None:
     outcomes = {r["outcome"]: r["crimes"] for r in result.table("by_outcome").to_dict("records")}
     assert outcomes == {"Under investigation": 1, "(not recorded)": 1}
     assert result.meta["under_investigation_pct"] == 50.0
+
+
+def test_a_file_without_outcomes_is_a_one_line_error(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("outcomes", REPO / "data" / "sample_offences.csv", "--area", "all")
+    assert run.code == 1
+    assert run.err.startswith("Error: not a police.uk street-level file with outcomes: no column 'Crime ID'")
+    assert run.err.rstrip().endswith("sample_offences.csv:1)")

@@ -134,3 +134,29 @@ def test_cli_indicators_with_mapping_and_rejects(cli) -> None:  # type: ignore[n
     reasons = [w for w in doc["warnings"] if w.startswith("partner indicators: rejected")]
     assert [w.split("indicators_bad.csv:")[1].split(":")[0] for w in reasons] == ["3", "4", "5"]
     assert "is negative" in reasons[1] and "blank area" in reasons[2]
+
+
+def test_validate_reports_a_partner_indicators_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "fires.csv"
+    path.write_text(
+        "month,area,indicator,count\n2021-04,Testshire,Deliberate fires,4\n2021-05,Testshire,Deliberate fires,x\n",
+        encoding="utf-8",
+    )
+    run = cli("validate", path, INDICATORS, "--format", "json")
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    files = {Path(f["path"]).name: f for f in doc["files"]}
+    assert files["fires.csv"]["layout"] == "partner-indicators"
+    assert (
+        files["fires.csv"]["rows_read"],
+        files["fires.csv"]["rows_counted"],
+        files["fires.csv"]["rows_rejected"],
+    ) == (2, 1, 1)
+    assert doc["rejects"] == [
+        {"file": str(path), "line": 3, "reason": "column 'count': count 'x' is not a number"}
+    ]
+    assert (
+        files["indicators.csv"]["rows_read"]
+        == len(rows(INDICATORS))
+        == files["indicators.csv"]["rows_counted"]
+    )

@@ -131,10 +131,20 @@ def _unrecognised(loads: list[FileLoad], scheme: str) -> dict[str, list[tuple[st
 
 
 def _stop_search(path: Path, reports: list[FileReport], rejects: list[Reject]) -> bool:
-    """A police.uk stop-and-search file is reported (rows read/counted/rejected, UK months) from its own
-    reader; False for any other file."""
+    """A police.uk stop-and-search file (or a partner indicators file) is reported (rows read/counted/
+    rejected, months) from its own reader; False for any other file."""
+    from csp_assess.load.indicators import is_indicators_file, read_indicators, source_of_file
     from csp_assess.load.stop_search import is_stop_search_file, read_stop_search
 
+    if is_indicators_file(path):  # a partner indicators file: its own reader too
+        try:
+            ind = read_indicators(path)
+        except CspAssessError as err:
+            reports.append(FileReport(path=str(path), error=str(err)))
+            return True
+        reports.append(FileReport(path=ind.path, source=source_of_file(ind)))
+        rejects.extend(ind.rejects)
+        return True
     if not is_stop_search_file(path):
         return False
     try:

@@ -29,7 +29,7 @@ import pandas as pd
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.long import parse_counts, parse_months
 from csp_assess.load.textio import read_text
-from csp_assess.model import Reject
+from csp_assess.model import Reject, SourceFile
 
 CANONICAL = ("month", "area", "subarea", "indicator", "count", "source")
 REQUIRED = ("month", "area", "indicator", "count")
@@ -173,3 +173,39 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
     )
     out = kept.groupby(INDICATOR_COLUMNS[:-1], sort=True, as_index=False).agg(count=("count", "sum"))
     return Indicators(out, name, n, int(ok.sum()), rejects)
+
+
+def is_indicators_file(path: Path) -> bool:
+    """A CSV whose header has an ``indicator`` column and no offence category: a partner indicators file."""
+    if path.suffix.lower() != ".csv":
+        return False
+    from csp_assess.load.textio import decode_bytes, read_head
+
+    try:
+        text, _ = decode_bytes(read_head(path, 4096).split(b"\n", 1)[0], str(path))
+    except InputError:
+        return False
+    cols = {c.strip().strip('"').lower() for c in text.lstrip("\ufeff").split(",")}
+    return "indicator" in cols and not cols & {"major", "minor", "crime type", "majortext", "minortext"}
+
+
+def source_of_file(ind: Indicators) -> SourceFile:
+    """The provenance record of an indicators file, for validate."""
+    months = sorted(set(ind.counts["month"]))
+    return SourceFile(
+        path=ind.path,
+        layout="partner-indicators",
+        scheme="partner",
+        level="area",
+        encoding="",
+        rows_read=ind.rows_read,
+        rows_counted=ind.rows_counted,
+        rows_rejected=ind.rows_rejected,
+        offences=0,  # indicator counts are never offences
+        first_month=months[0] if months else None,
+        last_month=months[-1] if months else None,
+        scope="partner-indicators",
+        areas=sorted(ind.counts["area"].unique().tolist()),
+        months_covered=months,
+        months_used=months,
+    )
