@@ -289,7 +289,7 @@ def test_write_default_round_trips(capsys: pytest.CaptureFixture[str], tmp_path:
         ("bad_syntax.toml", "invalid TOML: Illegal character '\\n' at column 15"),
         (
             "bad_measure_key.toml",
-            "priority 'Arson' measure.met-new: unknown key 'minor' (allowed: majors, minors, not_measurable, proxy)",
+            "priority 'Arson' measure.met-new: unknown key 'minor' (allowed: flag, indicator, majors, minors, not_flag, not_measurable, proxy)",
         ),
         ("bad_rules.toml", "[rules]: key 'alpha' must be between 0 and 1, not 2"),
     ],

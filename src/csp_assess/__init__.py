@@ -104,3 +104,9 @@ __all__ = [
     "weights",
     "write_scoring",
 ]
+
+# Partnership evidence beyond the crime counts (issue 15), kept together so the list above stays as it was.
+from csp_assess.api import load_indicators, load_stops, outcomes, stops  # noqa: E402
+from csp_assess.results import OutcomesResult, StopsResult  # noqa: E402
+
+__all__ += ["OutcomesResult", "StopsResult", "load_indicators", "load_stops", "outcomes", "stops"]

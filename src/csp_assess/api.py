@@ -39,8 +39,14 @@ from csp_assess.results import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from csp_assess.analysis.rank import RankOptions
+    from csp_assess.load.indicators import Indicators
+    from csp_assess.load.stop_search import StopSearchData
     from csp_assess.reference.templates import Template
+    from csp_assess.results import AssessmentResult as AssessmentResult_
+    from csp_assess.results import OutcomesResult, StopsResult
 
 PathLike = str | Path
 Data = Extract | PathLike | Sequence[PathLike]
@@ -179,17 +185,30 @@ def summary(
     period: str | PeriodKind = PeriodKind.year,
     population: str | float | PathLike | None = None,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> SummaryResult:
     """Total offences for a period against the one before, by major category; ASB on its own.
 
     ``period``: ``year`` (a financial year), ``ytd`` (year to date, partial and labelled), ``rolling12``.
     ``population``: residents of the area (a number) or a CSV of area,population, for rates per 1,000.
+    ``indicators``: partner indicators (a file, see ``load_indicators``), shown beside crime, never in it.
     """
     from csp_assess.analysis.summary import build_summary
 
     kind = _choice(period, PeriodKind, "period")
     pop = None if population is None else str(population)
-    return SummaryResult(build_summary(_extract(data), as_areas(area, area_name), year, kind, fy_start, pop))
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    result = SummaryResult(
+        build_summary(_extract(data), as_areas(area, area_name), year, kind, fy_start, pop)
+    )
+    if ind is not None:
+        meta = result.result.meta
+        import pandas as pd
+
+        months = list(pd.period_range(meta["first_month"], meta["last_month"], freq="M"))
+        _beside_crime(result, ind, months, meta.get("previous_year") is not None, area, area_name)
+    return result
 
 
 def rank(
@@ -217,6 +236,8 @@ def rank(
     fy_start: int = 4,
     scoring: PathLike | None = None,
     population: str | float | None = None,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> RankResult:
     """Every offence category in the year ranked by volume, harm and cost; the recommended priorities.
 
@@ -227,6 +248,8 @@ def rank(
     ``matrix`` table (every dimension, the weighted total, the order). ``population`` (residents, or an
     area,population CSV) scores each issue's rate; by default the scoring file's.
     """
+    from dataclasses import replace
+
     from csp_assess.analysis.rank import build_rank
 
     extract = _extract(data)
@@ -239,7 +262,8 @@ def rank(
         raise SelectionError(
             "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
         )
-    result = build_rank(extract, opts, pset)
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    result = build_rank(extract, replace(opts, indicators=ind), pset)
     if scoring is not None:
         from csp_assess.analysis.matrix import add_matrix, matrix_for
         from csp_assess.reference.scoring_file import read_scoring
@@ -247,7 +271,10 @@ def rank(
         sfile = read_scoring(scoring)
         pop = population if population is not None else sfile.population
         add_matrix(result, matrix_for(result, extract, opts, pset, pop), sfile)
-    return RankResult(result)
+    ranked = RankResult(result)
+    if ind is not None:
+        _beside_crime(ranked, ind, _year_months(extract, year, fy_start), True, area, area_name)
+    return ranked
 
 
 def write_scoring(
@@ -301,7 +328,8 @@ def _rank_options_from(options: Mapping[str, Any], extract: Extract) -> tuple[Ra
     names = [
         n
         for n, p in inspect.signature(rank).parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and n not in ("scoring", "population")
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        and n not in ("scoring", "population", "indicators", "indicator_map")
     ]
     unknown = sorted(set(options) - set(names))
     if unknown:
@@ -441,6 +469,8 @@ def trend(
     year: str | None = None,
     top: int = 10,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> TrendResult:
     """A deep dive: the series of all crime, a category or a priority, its minor categories and (for
     ward or LSOA data) its top places."""
@@ -458,7 +488,12 @@ def trend(
         top=top,
         start_month=fy_start,
     )
-    return TrendResult(build_trend(_extract(data), opts, pset))
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
+    extract = _extract(data)
+    result = TrendResult(build_trend(extract, opts, pset))
+    if ind is not None:
+        _beside_crime(result, ind, _year_months(extract, year, fy_start), True, area, area_name)
+    return result
 
 
 def quarterly(
@@ -473,6 +508,8 @@ def quarterly(
     area_name: str | None = None,
     alpha: float = 0.05,
     fy_start: int = 4,
+    indicators: Indicators | PathLike | None = None,
+    indicator_map: Mapping[str, str] | None = None,
 ) -> QuarterlyResult:
     """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start.
 
@@ -499,15 +536,23 @@ def quarterly(
         plan_start = the_plan.start_year.label
         if priorities is None and template is None:
             priorities, template = the_plan.priorities_file, the_plan.template
+    ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
     extract = _extract(data)
     pset = _priorities(priorities, template)
     areas = as_areas(area, area_name)
-    result = build_quarterly(extract, pset, areas, plan_start, alpha, fy_start)
+    rows = _area_indicator_rows(extract, ind, area, area_name)
+    result = build_quarterly(extract, pset, areas, plan_start, alpha, fy_start, rows)
     if the_plan is not None:
         from csp_assess.analysis.plan_progress import add_plan
 
         add_plan(result, extract, pset, the_plan, last_plan, areas, alpha, fy_start)
-    return QuarterlyResult(result)
+    quarterly_result = QuarterlyResult(result)
+    if ind is not None:
+        import pandas as pd
+
+        first = pd.Period(result.meta["quarter_first_month"], freq="M")
+        _beside_crime(quarterly_result, ind, [first, first + 1, first + 2], True, area, area_name)
+    return quarterly_result
 
 
 def validate(
@@ -630,3 +675,158 @@ def report(
     if output is not None:
         result.write(output, format)
     return result
+
+
+# Partnership evidence beyond the crime counts: stop and search (issue 15).
+
+
+def _split_stop_search(paths: Sequence[PathLike]) -> tuple[list[Path], list[Path]]:
+    """(stop-and-search files, crime files) among ``paths`` (folders expanded; a police.uk zip can be both)."""
+    import zipfile
+
+    from csp_assess.load import expand_paths
+    from csp_assess.load.stop_search import is_stop_search_file, is_stop_search_member
+
+    stops: list[Path] = []
+    crime: list[Path] = []
+    for f in expand_paths(paths):
+        if f.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(f) as zf:
+                    names = zf.namelist()
+            except zipfile.BadZipFile:
+                names = []
+            if any(is_stop_search_member(n) for n in names):
+                stops.append(f)
+            if not names or any(not is_stop_search_member(n) and n.lower().endswith(".csv") for n in names):
+                crime.append(f)
+        elif is_stop_search_file(f):
+            stops.append(f)
+        else:
+            crime.append(f)
+    return stops, crime
+
+
+def load_stops(paths: PathLike | Sequence[PathLike]) -> StopSearchData:
+    """Read police.uk stop-and-search files (or folders or zips holding them) into counts by UK month.
+
+    ``Date`` is a UTC timestamp; each search is assigned to its month in UK local time (Europe/London).
+    Other files among ``paths`` are ignored here (``stops`` loads them as crime files).
+    """
+    from csp_assess.errors import InputError
+    from csp_assess.load.stop_search import combine_stop_search, read_stop_search
+
+    files, _ = _split_stop_search(_paths(paths))
+    if not files:
+        raise InputError("no police.uk stop-and-search files among the files given (*-stop-and-search.csv)")
+    return combine_stop_search([ld for f in files for ld in read_stop_search(f)])
+
+
+def stops(
+    data: StopSearchData | PathLike | Sequence[PathLike],
+    *,
+    crime: Data | None = None,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    force: str | None = None,
+    year: str | None = None,
+    fy_start: int = 4,
+) -> StopsResult:
+    """Stop and search by month, legislation, object of search and outcome, with the share whose outcome
+    was linked to the object; beside drug and weapon possession offences by month when crime files are
+    given (in ``crime``, or among the paths). Searches are by force and never added to crime totals."""
+    from csp_assess.analysis.stop_search import build_stops
+    from csp_assess.load.stop_search import StopSearchData as _Data
+    from csp_assess.results import StopsResult
+
+    if isinstance(data, _Data):
+        stop_data = data
+    else:
+        stop_files, crime_files = _split_stop_search(_paths(data))
+        stop_data = load_stops(stop_files)  # none among them: a one-line error
+        if crime is None and crime_files:
+            crime = crime_files
+    extract = _extract(crime) if crime is not None else None
+    return StopsResult(build_stops(stop_data, extract, as_areas(area, area_name), force, year, fy_start))
+
+
+def outcomes(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    year: str | None = None,
+    priorities: PrioritySet | PathLike | None = None,
+    fy_start: int = 4,
+) -> OutcomesResult:
+    """Shares of an area's crimes by police.uk last outcome (charged or summonsed, no suspect identified,
+    under investigation, ...) per category, month and priority. Read by a projection reader (pyarrow, five
+    columns) from the street files; recent months' outcomes are not final, and every output says so."""
+    from csp_assess.analysis.outcomes import build_outcomes
+    from csp_assess.load.outcomes import read_outcomes
+    from csp_assess.results import OutcomesResult
+
+    _, files = _split_stop_search(_paths(paths))  # stop-and-search files among them carry no outcomes
+    data = read_outcomes(files)
+    return OutcomesResult(
+        build_outcomes(data, as_areas(area, area_name), year, fy_start, _priorities(priorities))
+    )
+
+
+# Partner indicators (issue 15): beside crime in summary, rank, trend and quarterly; never in crime totals.
+
+
+def load_indicators(
+    path: Indicators | PathLike, *, indicator_map: Mapping[str, str] | None = None
+) -> Indicators:
+    """Read a partner indicators file (``month,area[,subarea],indicator,count[,source]``; CSV, .xlsx or
+    Parquet). ``indicator_map`` names other headers (``{"indicator": "Measure"}``), as ``--map`` does for
+    long extracts. Every row is counted or rejected with its line."""
+    from csp_assess.load.indicators import Indicators as _Indicators
+    from csp_assess.load.indicators import read_indicators
+
+    if isinstance(path, _Indicators):
+        return path
+    return read_indicators(path, dict(indicator_map or {}))
+
+
+def _parts(area: AreaArg, area_name: str | None) -> tuple[str, ...]:
+    from csp_assess.analysis.select import Areas
+
+    spec = as_areas(area, area_name)
+    return tuple(spec.names) if isinstance(spec, Areas) else ()
+
+
+def _year_months(extract: Extract, year: str | None, fy_start: int) -> list[pd.Period]:
+    from csp_assess.analysis.select import resolve_year
+
+    period, _ = resolve_year(year, extract.months_covered, fy_start)
+    return list(period.months)
+
+
+def _beside_crime(
+    result: AssessmentResult_,
+    ind: Indicators,
+    months: list[pd.Period],
+    compare: bool,
+    area: AreaArg,
+    area_name: str | None,
+) -> None:
+    """Add the partner indicators table for the same area and months (and a year earlier) to ``result``."""
+    from csp_assess.analysis.indicators import attach_indicators
+
+    previous = [m - 12 for m in months] if compare else None
+    attach_indicators(result.result, ind, months, previous, _parts(area, area_name))
+
+
+def _area_indicator_rows(
+    extract: Extract, ind: Indicators | None, area: AreaArg, area_name: str | None
+) -> pd.DataFrame | None:
+    """The partner indicator rows of the area selected (as ``select_area`` names it), or None."""
+    if ind is None:
+        return None
+    from csp_assess.analysis.indicators import select_indicators
+    from csp_assess.analysis.select import select_area
+
+    sel = select_area(extract, as_areas(area, area_name))
+    return select_indicators(ind, sel.label, sel.parts)[0]

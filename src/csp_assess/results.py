@@ -197,3 +197,15 @@ class ReportResult:
         if self.data.baseline_result is not None:
             out["baseline"] = BaselineResult(self.data.baseline_result).to_dict()
         return out
+
+
+class StopsResult(AssessmentResult):
+    """Stop and search for one force by month (beside possession offences), legislation, object, outcome."""
+
+    @property
+    def searches(self) -> int:
+        return int(self.result.meta["searches"])
+
+
+class OutcomesResult(AssessmentResult):
+    """police.uk last outcomes of an area's crimes: shares by category, outcome, month and priority."""

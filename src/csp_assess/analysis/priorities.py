@@ -53,13 +53,37 @@ def _norm(s: str) -> str:
 
 
 def measure_mask(counts: pd.DataFrame, measure: Measure) -> pd.Series:
-    """Rows of ``counts`` that the measure selects (case-insensitive names)."""
+    """Rows of ``counts`` that the measure selects (case-insensitive names), narrowed by its flags.
+
+    A flag measure alone selects every crime with the flag. A flag column missing from ``counts``
+    selects nothing (``missing_flag`` says why); an indicator measure selects no crime rows."""
+    if measure.indicator:
+        return pd.Series(False, index=counts.index)
     majors = {_norm(m) for m in measure.majors}
     minors = {_norm(m) for m in measure.minors}
     # Normalise each distinct name once, not every row: the table has one row per area, month and category.
     major_hits = [m for m in counts["major"].unique() if _norm(m) in majors]
     minor_hits = [m for m in counts["minor"].unique() if _norm(m) in minors]
-    return counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
+    if majors or minors:
+        mask = counts["major"].isin(major_hits) | counts["minor"].isin(minor_hits)
+    else:
+        mask = counts["major"] != ASB_MAJOR
+    for name, want in ((measure.flag, True), (measure.not_flag, False)):
+        if name:
+            col = f"flag_{name}"
+            flags = counts[col].fillna(False).astype(bool) if col in counts.columns else None
+            mask = mask & (flags == want) if flags is not None else pd.Series(False, index=counts.index)
+    return mask
+
+
+def missing_flag(counts: pd.DataFrame, measure: Measure) -> str | None:
+    """Why a flag measure cannot be counted here (its flag column is not in the extract), else None."""
+    for name in (measure.flag, measure.not_flag):
+        if name and f"flag_{name}" not in counts.columns:
+            return (
+                f"the flag column flag_{name} is not in this extract (map it with --map flag_{name}=COLUMN)"
+            )
+    return None
 
 
 def _fmt_change(new: float, old: float, label: str) -> str:
@@ -85,11 +109,13 @@ def evaluate(
     weights: pd.DataFrame,
     all_counts: pd.DataFrame | None = None,
     variance: str = "data",
+    indicators: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The priority table, then the candidates. ``counts`` is one area's rows *including* ASB incidents.
 
     ``all_counts`` (every area's rows; default ``counts``) is where the usual year-to-year variation of each
     measure is estimated; ``variance`` says from what (``analysis.yearvar.VARIANCE_SOURCES``).
+    ``indicators`` are the area's partner indicator rows, for priorities measured by an indicator.
     """
     rules = pset.rules
     every = counts if all_counts is None else all_counts
@@ -97,7 +123,7 @@ def evaluate(
     harm_total = ranked["harm"].sum(skipna=True)
     measured_cats: set[str] = set()
     prepared = [
-        _prepare(pdef, scheme, counts, every, period, previous, baseline, measured_cats, level)
+        _prepare(pdef, scheme, counts, every, period, previous, baseline, measured_cats, level, indicators)
         for pdef in pset.priorities
     ]
     names = [pdef.name for pdef in pset.priorities]
@@ -152,6 +178,7 @@ class _Prepared:
     count: float = float("nan")
     prev: float = float("nan")
     base_n: float = float("nan")
+    describe: str = ""  # the measure in words where the data adds to it (an indicator's source)
 
 
 def _prepare(
@@ -164,6 +191,7 @@ def _prepare(
     baseline: list[Period],
     measured_cats: set[str],
     level: str,
+    indicators: pd.DataFrame | None = None,
 ) -> _Prepared:
     measure = pdef.measure_for(scheme)
     if measure is None or measure.not_measurable:
@@ -173,6 +201,11 @@ def _prepare(
             else f"no measure defined for the {scheme} layout"
         )
         return _Prepared(None, why)
+    if measure.indicator:
+        return _prepare_indicator(measure, indicators, period, previous, baseline)
+    no_flag = missing_flag(counts, measure)
+    if no_flag:
+        return _Prepared(measure, no_flag)
     sel = counts[measure_mask(counts, measure)]
     if not len(sel):
         return _Prepared(measure, f"its categories ({measure.describe()}) are not in this extract")
@@ -180,6 +213,9 @@ def _prepare(
         measured_cats.update(_norm(v) for v in sel[col].unique())
     mask = measure_mask(every, measure)
     signature = tuple(sorted(set(zip(every.loc[mask, "major"], every.loc[mask, "minor"], strict=True))))
+    signature += tuple(
+        (kind, name) for kind, name in (("flag", measure.flag), ("not_flag", measure.not_flag)) if name
+    )
     return _Prepared(
         measure,
         sel=sel,
@@ -188,6 +224,46 @@ def _prepare(
         count=period_total(sel, period),
         prev=period_total(sel, previous) if previous else float("nan"),
         base_n=baseline_total(sel, baseline) if baseline else float("nan"),
+    )
+
+
+def _prepare_indicator(
+    measure: Measure,
+    indicators: pd.DataFrame | None,
+    period: Period,
+    previous: Period | None,
+    baseline: list[Period],
+) -> _Prepared:
+    """A priority measured by a partner indicator: counted from the indicator's rows, its source named."""
+    from csp_assess.analysis.indicators import indicator_counts
+
+    name = measure.indicator or ""
+    rows = indicators[indicators["indicator"].map(_norm) == _norm(name)] if indicators is not None else None
+    if rows is None or rows.empty:
+        return _Prepared(
+            measure, f"the partner indicator '{name}' is not loaded (give it with --indicators FILE)"
+        )
+    sources = "; ".join(sorted(rows["source"].unique()))
+    sel = indicator_counts(rows, name)
+    have = set(sel["month"])
+    short = [m for m in period.months if m not in have]
+    if short:
+        return _Prepared(
+            measure,
+            f"the partner indicator '{name}' has no figure for {len(short)} month(s) of {period.label}",
+        )
+    return _Prepared(
+        measure,
+        sel=sel,
+        count=period_total(sel, period),
+        prev=period_total(sel, previous)
+        if previous and all(m in have for m in previous.months)
+        else float("nan"),
+        base_n=baseline_total(sel, baseline)
+        if baseline and all(m in have for b in baseline for m in b.months)
+        else float("nan"),
+        describe=f"indicator: {name} (source: {sources})",
+        signature=(("indicator", _norm(name)),),
     )
 
 
@@ -241,7 +317,7 @@ def _year_tests(
         [prepared[i].count for i in uniq],
         adjust="holm",
         alpha=alpha,
-        year_var=None if not variances else [2.0 * variances[str(i)].sigma2 for i in uniq],
+        year_var=None if not variances else [2.0 * _measure_sigma2(variances, str(i), scheme) for i in uniq],
     )
     by_first: dict[int, _Test] = {}
     for j, i in enumerate(uniq):
@@ -255,6 +331,13 @@ def _year_tests(
         t = by_first[j]
         out[i] = _Test(t.direction, t.p_value, t.p_adjusted, t.variance, "" if j == i else names[j])
     return out
+
+
+def _measure_sigma2(variances: dict[str, YearVariance], key: str, scheme: str) -> float:
+    """The measure's year-level variance; a measure with no estimate (a partner indicator) takes the
+    generic packaged default, never Poisson noise alone."""
+    found = variances.get(key)
+    return found.sigma2 if found is not None else default_for(scheme, "all", "").sigma2
 
 
 def _one(
@@ -369,7 +452,7 @@ def _one(
         extra += f". {covid}"
     base.update(
         status=status,
-        measure=measure.describe(),
+        measure=prep.describe or measure.describe(),
         proxy=bool(measure.proxy),
         proxy_note=measure.proxy or "",
         activity_indicator=activity,

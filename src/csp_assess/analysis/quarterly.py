@@ -17,11 +17,17 @@ import pandas as pd
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.select import AreaArg, select_area
 from csp_assess.analysis.stats import change_test
-from csp_assess.analysis.yearvar import YearVariance, covid_note, measure_variances, summary_words
+from csp_assess.analysis.yearvar import (
+    YearVariance,
+    covid_note,
+    default_for,
+    measure_variances,
+    summary_words,
+)
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, parse_year, span_label, year_of
-from csp_assess.reference.priorities import PrioritySet
+from csp_assess.reference.priorities import Measure, PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 QUARTERLY_COLUMNS = [
@@ -85,6 +91,30 @@ def _pct(new: float, old: float) -> float | None:
     return round((new - old) / old * 100, 1) if old and not np.isnan(old) else None
 
 
+def _partner_measure(
+    measure: Measure, counts: pd.DataFrame, indicators: pd.DataFrame | None, spans: list[list[pd.Period]]
+) -> str | tuple[pd.DataFrame, str] | None:
+    """For a flag or indicator measure: why it cannot be counted (str), or the indicator's counts and
+    source; None for a plain category measure."""
+    from csp_assess.analysis.indicators import indicator_counts
+    from csp_assess.analysis.priorities import missing_flag
+
+    if not measure.indicator:
+        return missing_flag(counts, measure)
+    rows = (
+        indicators[indicators["indicator"].str.lower() == measure.indicator.lower()]
+        if indicators is not None
+        else None
+    )
+    if rows is None or rows.empty:
+        return f"the partner indicator '{measure.indicator}' is not loaded (give it with --indicators FILE)"
+    ind = indicator_counts(rows, measure.indicator)
+    have = set(ind["month"])
+    if any(m not in have for span in spans for m in span):
+        return f"the partner indicator '{measure.indicator}' does not cover every month compared"
+    return ind, "; ".join(sorted(rows["source"].unique()))
+
+
 def build_quarterly(
     extract: Extract,
     pset: PrioritySet,
@@ -92,6 +122,7 @@ def build_quarterly(
     plan_start: str | None = None,
     alpha: float = 0.05,
     start_month: int = 4,
+    indicators: pd.DataFrame | None = None,  # the area's partner indicator rows (analysis.indicators)
 ) -> Result:
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
@@ -143,12 +174,41 @@ def build_quarterly(
             row.update(measure="", proxy=False, note=f"not measurable: {why}", direction="not measurable")
             rows.append(row)
             continue
+        why_not = _partner_measure(measure, counts, indicators, [months, ago_months if ago_ok else [],
+                                                                plan_months if plan_ok else []])  # fmt: skip
+        if isinstance(why_not, str):
+            row.update(
+                measure=measure.describe(),
+                proxy=False,
+                note=f"not measurable: {why_not}",
+                direction="not measurable",
+            )
+            rows.append(row)
+            continue
+        if why_not is not None:  # a partner indicator's counts, never crime
+            ind, source = why_not
+            row.update(
+                measure=f"{measure.describe()} (source: {source})",
+                measure_key=f"indicator: {pdef.name}",
+                proxy=False,
+                note="year-level variation of a partner indicator: the packaged generic default",
+                count=int(ind.loc[ind["month"].isin(months), "count"].sum()),
+                year_ago_count=int(ind.loc[ind["month"].isin(ago_months), "count"].sum()) if ago_ok else None,
+                plan_start_count=int(ind.loc[ind["month"].isin(plan_months), "count"].sum())
+                if plan_ok
+                else None,
+            )
+            rows.append(row)
+            continue
         mask = measure_mask(counts, measure)
         every = measure_mask(extract.counts, measure)
         signature = tuple(
             sorted(
                 set(zip(extract.counts.loc[every, "major"], extract.counts.loc[every, "minor"], strict=True))
             )
+        )
+        signature += tuple(
+            (kind, f) for kind, f in (("flag", measure.flag), ("not_flag", measure.not_flag)) if f
         )
         key = by_signature.setdefault(signature, pdef.name)
         all_masks.setdefault(key, every)
@@ -196,7 +256,11 @@ def build_quarterly(
         if ok and measured.any() and variances:
             # One test per distinct measure: the first priority using it carries the counts for all.
             sub = frame[measured].drop_duplicates("measure_key").set_index("measure_key")
-            sigma2 = np.array([variances[str(k)].sigma2 for k in sub.index], dtype=np.float64)
+            generic = default_for(extract.scheme, "all", "").sigma2  # a measure without an estimate
+            sigma2 = np.array(
+                [variances[str(k)].sigma2 if str(k) in variances else generic for k in sub.index],
+                dtype=np.float64,
+            )
             tests = change_test(
                 sub[col].to_numpy(), sub["count"].to_numpy(), alpha=alpha, year_var=2.0 * sigma2
             ).set_axis(sub.index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -52,6 +53,7 @@ class RankOptions:
     variance: str = (
         "data"  # year-level variance for the change tests: data | packaged | none (analysis.yearvar)
     )
+    indicators: Any = None  # load.indicators.Indicators: partner indicators, for priorities measured by one
 
 
 def resolve_weights(
@@ -85,12 +87,21 @@ def resolve_weights(
     return weights, warnings
 
 
+def _indicator_rows(indicators: Any, label: str, parts: tuple[str, ...]) -> pd.DataFrame | None:
+    if indicators is None:
+        return None
+    from csp_assess.analysis.indicators import select_indicators
+
+    return select_indicators(indicators, label, parts)[0]
+
+
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
     if opts.level not in ("minor", "major"):
         raise SelectionError(f"{{level}} must be minor or major, not '{opts.level}'", params=["level"])
     if opts.variance not in VARIANCE_SOURCES:
         raise SelectionError(
-            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'", params=["variance"]
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'",
+            params=["variance"],
         )
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
@@ -128,6 +139,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         weights,
         all_counts=extract.counts,
         variance=opts.variance,
+        indicators=_indicator_rows(opts.indicators, sel.label, sel.parts),
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
     notes = [reconciliation(extract)]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csp_assess.analysis.contribution import add_contribution
 from csp_assess.analysis.rates import RateContext, borough_context, per_thousand, population_for
 from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
 from csp_assess.analysis.stats import change_test
@@ -36,7 +37,9 @@ from csp_assess.periods import Period, month_label, months_present, parse_year, 
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 PERIOD_KINDS = ("year", "ytd", "rolling12")
-BY_MAJOR_COLUMNS = ["category", "count", "previous_count", "change", "change_pct", "significant"]
+BY_MAJOR_COLUMNS = [
+    "category", "count", "previous_count", "change", "change_pct", "contribution_pct", "significant"
+]  # fmt: skip
 BY_MAJOR_DETAIL = ["z", "p_value", "p_adjusted", "usual_range", "year_sd", "share_pct"]
 ASB_COLUMNS = ["category", "count", "previous_count", "change", "change_pct"]
 #: A year to date shorter than this is flagged as unreliable.
@@ -210,6 +213,7 @@ def build_summary(
     by_major["share_pct"] = (by_major["count"] / total * 100).round(1) if total else np.nan
     by_major = by_major.sort_values(["count", "category"], ascending=[False, True], kind="mergesort")
     by_major = by_major.reset_index(drop=True)
+    by_major, contribution_note = add_contribution(by_major)  # each category's share of the net change
     prev_total = int(by_major["previous_count"].sum()) if previous is not None else None
     change = total - prev_total if prev_total is not None else None
     change_pct = pct(total, prev_total) if prev_total is not None else None
@@ -243,6 +247,8 @@ def build_summary(
         note = covid_note(lab, per.months) if per is not None and lab else None
         if note:
             warnings.append(note)
+    if contribution_note:
+        notes.append(contribution_note)
     if not window.complete_year:
         notes.append(
             f"{window.label} is not a complete financial year: it is compared with the same months a year "

@@ -135,6 +135,16 @@ def _select_rows(
                 measure.not_measurable if measure and measure.not_measurable else "no measure for this layout"
             )
             raise SelectionError(f"priority '{pdef.name}' is not measurable from this extract: {why}")
+        from csp_assess.analysis.priorities import missing_flag
+
+        partner = (
+            f"it is measured by the partner indicator '{measure.indicator}', not by crime: see the indicators "
+            "table of summary, rank or quarterly with --indicators"
+            if measure.indicator
+            else missing_flag(counts, measure)
+        )
+        if partner:
+            raise SelectionError(f"priority '{pdef.name}' has no crime series here: {partner}")
         rows = counts[measure_mask(counts, measure)]
         warnings = [f"{pdef.name} is a proxy measure: {measure.proxy}"] if measure.proxy else []
         return rows, pdef.name, measure.describe(), warnings

@@ -130,6 +130,34 @@ def _unrecognised(loads: list[FileLoad], scheme: str) -> dict[str, list[tuple[st
     return out
 
 
+def _stop_search(path: Path, reports: list[FileReport], rejects: list[Reject]) -> bool:
+    """A police.uk stop-and-search file (or a partner indicators file) is reported (rows read/counted/
+    rejected, months) from its own reader; False for any other file."""
+    from csp_assess.load.indicators import is_indicators_file, read_indicators, source_of_file
+    from csp_assess.load.stop_search import is_stop_search_file, read_stop_search
+
+    if is_indicators_file(path):  # a partner indicators file: its own reader too
+        try:
+            ind = read_indicators(path)
+        except CspAssessError as err:
+            reports.append(FileReport(path=str(path), error=str(err)))
+            return True
+        reports.append(FileReport(path=ind.path, source=source_of_file(ind)))
+        rejects.extend(ind.rejects)
+        return True
+    if not is_stop_search_file(path):
+        return False
+    try:
+        loads = read_stop_search(path)
+    except CspAssessError as err:
+        reports.append(FileReport(path=str(path), error=str(err)))
+        return True
+    for ld in loads:
+        reports.append(FileReport(path=ld.source.path, source=ld.source))
+        rejects.extend(ld.rejects)
+    return True
+
+
 def validate_paths(paths: Sequence[str | Path], mapping: dict[str, str] | None = None) -> Validation:
     """Read every file named (folders and zips expanded), each on its own, then resolve snapshots."""
     from csp_assess.load.combine import SCHEME_NAMES, combine
@@ -139,12 +167,15 @@ def validate_paths(paths: Sequence[str | Path], mapping: dict[str, str] | None =
     loads: list[FileLoad] = []
     report_of: dict[str, FileReport] = {}
     warnings: list[str] = []
+    stop_rejects: list[Reject] = []
     for p in paths:
         files, error = _expand(p)
         if error is not None:
             reports.append(FileReport(path=str(p), error=error))
             continue
         for f in files:
+            if _stop_search(f, reports, stop_rejects):  # read by its own reader, never combined with crime
+                continue
             got, error = _read(f, mapping)
             if error is not None:
                 reports.append(FileReport(path=str(f), error=error))
@@ -155,7 +186,7 @@ def validate_paths(paths: Sequence[str | Path], mapping: dict[str, str] | None =
                 report_of[ld.source.path] = rep
                 loads.append(ld)
 
-    rejects = [r for ld in loads for r in ld.rejects]
+    rejects = [r for ld in loads for r in ld.rejects] + stop_rejects
     groups: dict[tuple[str, str], list[FileLoad]] = defaultdict(list)
     for ld in loads:
         groups[(ld.source.scheme, ld.source.level)].append(ld)

@@ -17,6 +17,7 @@ from csp_assess.cli.options import (
     Inputs,
     LevelOpt,
     Output,
+    Partner,
     PopulationOpt,
     PrioritiesOpt,
     Scope,
@@ -39,6 +40,7 @@ def rank(
     scope: Scope,
     weighting: Weighting,
     out: Output,
+    partner: Partner,
     scoring: Annotated[
         Path | None,
         typer.Option(
@@ -69,7 +71,12 @@ def rank(
     if matrix_chart is not None and scoring is None:
         raise typer.BadParameter("--matrix-chart needs --scoring")
     result = api.rank(
-        inputs.load(), **scope.kwargs(), **weighting.kwargs(), scoring=scoring, population=population
+        inputs.load(),
+        **scope.kwargs(),
+        **weighting.kwargs(),
+        **partner.kwargs(),
+        scoring=scoring,
+        population=population,
     )
     emit(result, out)
     if matrix_chart is not None:
@@ -81,6 +88,7 @@ def summary(
     inputs: Inputs,
     scope: Scope,
     out: Output,
+    partner: Partner,
     period: Annotated[
         PeriodKind,
         typer.Option(
@@ -103,7 +111,10 @@ def summary(
 
     Example: csp-assess summary data/sample_offences.csv --period ytd
     """
-    emit(api.summary(inputs.load(), **scope.kwargs(), period=period, population=population), out)
+    result = api.summary(
+        inputs.load(), **scope.kwargs(), period=period, population=population, **partner.kwargs()
+    )
+    emit(result, out)
 
 
 @command(app)
@@ -200,6 +211,7 @@ def trend(
     inputs: Inputs,
     scope: Scope,
     out: Output,
+    partner: Partner,
     category: Annotated[
         str | None,
         typer.Option(
@@ -235,6 +247,7 @@ def trend(
         template=template,
         by=by,
         top=top,
+        **partner.kwargs(),
     )
     emit(result, out)
 
@@ -244,6 +257,7 @@ def quarterly(
     inputs: Inputs,
     where: Where,
     out: Output,
+    partner: Partner,
     plan_start: Annotated[
         str | None, typer.Option("--plan-start", help="First financial year of the plan, e.g. 2023/24.")
     ] = None,
@@ -283,5 +297,6 @@ def quarterly(
         previous_plan=previous_plan,
         alpha=alpha,
         **kw,
+        **partner.kwargs(),
     )
     emit(result, out)

@@ -276,7 +276,53 @@ YEAR_PARAM = _p(
 )
 
 
+@dataclass
+class Partner:
+    """Partner indicators shown beside crime (summary, rank, trend, quarterly); never in crime totals."""
+
+    indicators: Path | None
+    indicator_map: dict[str, str]
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"indicators": self.indicators, "indicator_map": self.indicator_map or None}
+
+
+def _partner(kw: dict[str, Any]) -> Partner:
+    from csp_assess.load.long import mapping_from_options
+
+    return Partner(kw.pop("indicators"), mapping_from_options(kw.pop("indicator_map") or []))
+
+
+PARTNER_PARAMS = [
+    _p(
+        "indicators",
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--indicators",
+                help="Partner indicators file (CSV, .xlsx or Parquet; columns month,area[,subarea],indicator,"
+                "count[,source]): shown beside crime, never added to crime totals; priorities can be measured "
+                'by one (measure = { indicator = "Deliberate fires" }).',
+            ),
+        ],
+        None,
+    ),
+    _p(
+        "indicator_map",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--indicator-map",
+                help='Column mapping for the indicators file, e.g. --indicator-map indicator="Measure" (repeatable).',
+            ),
+        ],
+        None,
+    ),
+]
+
+
 GROUPS: dict[type, tuple[list[inspect.Parameter], Callable[[dict[str, Any]], Any]]] = {
+    Partner: (PARTNER_PARAMS, _partner),
     Inputs: (
         [
             _p("files", FilesArg),

@@ -29,10 +29,20 @@ class Measure:
     minors: tuple[str, ...] = ()
     proxy: str | None = None
     not_measurable: str | None = None
+    flag: str | None = None  # only records whose flag_<name> is true (record-level extracts)
+    not_flag: str | None = None  # only records whose flag_<name> is false (e.g. non-DA violence with injury)
+    indicator: str | None = None  # a partner indicator (--indicators), not crime categories
 
     def describe(self) -> str:
+        if self.indicator:
+            return f"indicator: {self.indicator}"
         parts = [f"{m} (all)" for m in self.majors] + list(self.minors)
-        return " + ".join(parts)
+        text = " + ".join(parts) or ("all crime" if self.flag or self.not_flag else "")
+        if self.flag:
+            text += f" flagged {self.flag}"
+        if self.not_flag:
+            text += f" not flagged {self.not_flag}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,7 @@ def _parse_measure(m: Any, where: str, source: str, lines: _Lines, scheme: str) 
 
     if not isinstance(m, dict):
         raise ConfigError(f"{where} must be a table", file=source, line=at(""))
-    allowed = {"majors", "minors", "proxy", "not_measurable"}
+    allowed = {"majors", "minors", "proxy", "not_measurable", "flag", "not_flag", "indicator"}
     extra = sorted(set(m) - allowed)
     if extra:
         raise ConfigError(
@@ -220,12 +230,38 @@ def _parse_measure(m: Any, where: str, source: str, lines: _Lines, scheme: str) 
         if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
             raise ConfigError(f"{where}: key '{key}' must be a list of strings", file=source, line=at(key))
         lists[key] = tuple(val)
-    for key in ("proxy", "not_measurable"):
-        if key in m and not isinstance(m[key], str):
-            raise ConfigError(f"{where}: key '{key}' must be a string", file=source, line=at(key))
-    if not lists["majors"] and not lists["minors"] and "not_measurable" not in m:
-        raise ConfigError(f'{where}: give majors/minors, or not_measurable = "why"', file=source, line=at(""))
-    return Measure(lists["majors"], lists["minors"], m.get("proxy"), m.get("not_measurable"))
+    for key in ("proxy", "not_measurable", "flag", "not_flag", "indicator"):
+        if key in m and not (isinstance(m[key], str) and m[key].strip()):
+            raise ConfigError(f"{where}: key '{key}' must be a non-empty string", file=source, line=at(key))
+    for key in ("flag", "not_flag"):  # a flag is named as in --map flag_<name>=COLUMN, without the prefix
+        if key in m and not re.fullmatch(r"[a-z0-9_]+", m[key].removeprefix("flag_")):
+            raise ConfigError(
+                f"{where}: key '{key}' must be a flag name such as \"domestic_abuse\" (lower case, digits, _)",
+                file=source,
+                line=at(key),
+            )
+    if "indicator" in m and (lists["majors"] or lists["minors"] or "flag" in m or "not_flag" in m):
+        raise ConfigError(
+            f"{where}: an indicator measure cannot be combined with majors, minors or flags",
+            file=source,
+            line=at("indicator"),
+        )
+    measured = lists["majors"] or lists["minors"] or {"flag", "not_flag", "indicator"} & set(m)
+    if not measured and "not_measurable" not in m:
+        raise ConfigError(
+            f'{where}: give majors/minors, a flag, an indicator, or not_measurable = "why"',
+            file=source,
+            line=at(""),
+        )
+    return Measure(
+        lists["majors"],
+        lists["minors"],
+        m.get("proxy"),
+        m.get("not_measurable"),
+        m["flag"].removeprefix("flag_") if "flag" in m else None,
+        m["not_flag"].removeprefix("flag_") if "not_flag" in m else None,
+        m["indicator"].strip() if "indicator" in m else None,
+    )
 
 
 def _parse_rules(raw: Any, text: str, source: str) -> Rules:

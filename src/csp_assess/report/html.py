@@ -122,6 +122,7 @@ def labels(data: ReportData) -> dict[str, str]:
         "previous_count": prev,
         "change": "Change",
         "change_pct": f"Change on {prev}",
+        "contribution_pct": "Share of the net change",
         "baseline_count": f"Baseline {base}",
         "baseline_change": "Change on baseline",
         "baseline_change_pct": f"Change on {base}",
@@ -344,7 +345,9 @@ def render_html(data: ReportData) -> str:
     add('<section id="categories"><h2>Offences by major category</h2>')
     add(
         _table(
-            data.by_major, heads, ["category", "count", "previous_count", "change", "change_pct", "share_pct"]
+            data.by_major,
+            heads,
+            ["category", "count", "previous_count", "change", "change_pct", "contribution_pct", "share_pct"],
         )
     )
     add(

@@ -89,7 +89,7 @@ def render_markdown(data: ReportData) -> str:
     out += ["", "## Offences by major category", ""]
     out += md_table(
         data.by_major.frame,
-        ["category", "count", "previous_count", "change", "change_pct", "share_pct"],
+        ["category", "count", "previous_count", "change", "change_pct", "contribution_pct", "share_pct"],
         heads,
     )
     if data.baseline_table is not None:
