@@ -215,11 +215,12 @@ def declined(spy: Spy, src: Any, reason: str | None, name: str = NAME) -> FileLo
 
 
 def table(load: FileLoad) -> list[tuple[str, str, str, int]]:
+    """(area, month, type, count) rows, summed over the LSOAs (subareas) of each area, in table order."""
     c = load.counts
-    return [
-        (a, str(m), t, int(n))
-        for a, m, t, n in zip(c["area"], c["month"], c["major"], c["count"], strict=True)
-    ]
+    out: dict[tuple[str, str, str], int] = {}
+    for a, m, t, n in zip(c["area"], c["month"], c["major"], c["count"], strict=True):
+        out[(a, str(m), t)] = out.get((a, str(m), t), 0) + int(n)
+    return [(a, m, t, n) for (a, m, t), n in out.items()]
 
 
 # --- 1. the real City of London files -----------------------------------------------------------------
@@ -747,14 +748,26 @@ def test_hand_computed_counts(tmp_path: Path, spy: Spy) -> None:
     ]
     expected = [
         ("Barking and Dagenham", "2021-01", "Burglary", 2),
-        ("Camden", "2021-01", "Drugs", 1),
         ("Barking and Dagenham", "2021-02", "Drugs", 1),
+        ("Camden", "2021-01", "Drugs", 1),
         ("Camden", "2021-02", "Burglary", 1),
         ("Camden", "2021-02", "Drugs", 1),
+    ]
+    code = "(E01000001)"  # row() gives every row this LSOA code
+    by_lsoa = [
+        ("Barking and Dagenham", "2021-01", "Burglary", f"Barking and Dagenham 001A {code}", 1),
+        ("Barking and Dagenham", "2021-01", "Burglary", f"Barking and Dagenham 002B {code}", 1),
+        ("Barking and Dagenham", "2021-02", "Drugs", f"Barking and Dagenham 002B {code}", 1),
+        ("Camden", "2021-01", "Drugs", f"Camden 024B {code}", 1),
+        ("Camden", "2021-02", "Burglary", f"Camden 024B {code}", 1),
+        ("Camden", "2021-02", "Drugs", f"Camden 024B {code}", 1),
     ]
     for _, src in sources(tmp_path, csv_bytes(rows)):
         load = taken(spy, src)
         assert table(load) == expected
+        c = load.counts
+        cols = zip(c["area"], c["month"].astype(str), c["major"], c["subarea"], c["count"], strict=True)
+        assert list(cols) == by_lsoa
         assert load.counts["minor"].tolist() == load.counts["major"].tolist()
         assert set(load.counts["force"]) == {MET}
         s = load.source

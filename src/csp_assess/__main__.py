@@ -1,5 +1,5 @@
 """Allow ``python -m csp_assess``."""
 
-from csp_assess.launch import console_main
+from csp_assess.cli import main
 
-console_main()
+main()

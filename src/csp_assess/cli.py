@@ -153,18 +153,11 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def main(argv: list[str] | None = None, *, scanning: bool = False) -> None:
-    """Run one command line: one line per error, no traceback unless --debug.
-
-    ``scanning``: the launcher has already started the scan-ahead for this command line.
-    """
+def main(argv: list[str] | None = None) -> None:
+    """Run one command line: one line per error, no traceback unless --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
-    if not scanning:
-        from csp_assess.load import scan_ahead
-
-        scan_ahead.start_from_argv(args)  # before typer parses: the files are read while it does
     try:
         # Standalone mode: typer prints usage errors itself and exits 2.
         app(args=args, prog_name="csp-assess")
