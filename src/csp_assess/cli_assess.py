@@ -224,7 +224,7 @@ def trend(
     if category and priority:
         raise typer.BadParameter("give --category or --priority, not both")
     pset = load_priorities(priorities) if priority else None
-    extract = load_files(files, map_, no_cache)
+    extract = load_files(files, map_, no_cache, subareas=True)
     opts = TrendOptions(
         area=area, category=category, priority=priority, by=by.value, year=year, top=top, start_month=fy_start
     )

@@ -117,15 +117,20 @@ def score_weights(volume: float, harm: float, cost: float) -> ScoreWeights:
 
 
 def load_files(
-    files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None = None
+    files: list[Path],
+    mapping: list[str] | None,
+    no_cache: bool,
+    map_file: Path | None = None,
+    subareas: bool = False,
 ) -> Extract:
-    """Load every file named, with a progress bar on a terminal."""
+    """Load every file named, with a progress bar on a terminal; street-level LSOAs kept only for the
+    commands that show places (``subareas``)."""
     from csp_assess.load import load_extract
     from csp_assess.render.progress import progress_callback
 
     cols = build_mapping(mapping, map_file)
     with progress_callback() as progress:
-        return load_extract(files, mapping=cols, use_cache=not no_cache, progress=progress)
+        return load_extract(files, mapping=cols, use_cache=not no_cache, progress=progress, subareas=subareas)
 
 
 def emit_result(result: Result, fmt: Format | None, output: Path | None) -> None:

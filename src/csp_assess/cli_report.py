@@ -86,7 +86,7 @@ def report(
     weights = score_weights(w_volume, w_harm, w_cost)
     kind = report_format(output, fmt.value if fmt else None)
     pset = load_priorities(priorities)
-    extract = load_files(files, map_, no_cache)
+    extract = load_files(files, map_, no_cache, subareas=True)
     opts = ReportOptions(
         rank=RankOptions(
             area=area,

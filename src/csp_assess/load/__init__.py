@@ -86,8 +86,11 @@ def load_extract(
     mapping: dict[str, str] | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    *,
+    subareas: bool = True,
 ) -> Extract:
-    """Load and combine every file named (folders and zips expanded)."""
+    """Load and combine every file named (folders and zips expanded). ``subareas=False`` sums street-level
+    files' LSOAs into their areas (see ``combine``): for analyses that do not look at places."""
     from concurrent.futures import ThreadPoolExecutor
 
     from csp_assess.load.combine import combine
@@ -105,7 +108,7 @@ def load_extract(
     if progress:
         progress("", len(files), len(files))
     loads = [ld for group in results for ld in group]
-    return combine(loads)
+    return combine(loads, subareas=subareas)
 
 
 def _load_cached(path: Path, mapping: dict[str, str] | None, use_cache: bool) -> list[FileLoad]:

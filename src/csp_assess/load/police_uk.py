@@ -534,9 +534,15 @@ def _codes_of(codes: bytes, rows: int) -> np.ndarray:
     return np.broadcast_to(np.int32(0), (rows,))
 
 
-def _split_key(key: str) -> tuple[str, str]:
-    code, _, name = key.partition(",")
-    return code, name
+# The (area, subarea) of each raw LSOA key the scanner gave so far: the same few thousand every month.
+_PLACE_OF_KEY: dict[bytes, tuple[str, str]] = {}
+
+
+def _place_of_key(key: bytes) -> tuple[str, str]:
+    """(area, subarea) of the scanner's raw ``b"LSOA code,LSOA name"``; UnicodeDecodeError if not UTF-8."""
+    code, _, name = key.decode("utf-8").partition(",")
+    place = _PLACE_OF_KEY[key] = _place(code, name)
+    return place
 
 
 def _encoded_scan(raw: RawScan) -> _Encoded | None:
@@ -553,7 +559,7 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
         lsoa_codes, lsoa_keys = fields[2]
         # each key is the raw "LSOA code,LSOA name" (no quotes in a file the scanner takes, so the first
         # comma is the one between the two columns)
-        places = [_place(*_split_key(k.decode("utf-8"))) for k in lsoa_keys]
+        places = [_PLACE_OF_KEY.get(k) or _place_of_key(k) for k in lsoa_keys]
     except UnicodeDecodeError:
         return None
     area_c = _codes_of(lsoa_codes, rows)
@@ -694,30 +700,32 @@ def _aggregate(
         rejects.sort(key=lambda rj: (rj.line is None, rj.line or 0))
 
     all_keys = np.concatenate(keys)
-    uniq, inverse = np.unique(all_keys, return_inverse=True)
-    sums = np.zeros(len(uniq), dtype=np.int64)
-    np.add.at(sums, inverse, np.concatenate(weights))
+    order = np.argsort(all_keys, kind="stable")
+    ordered = all_keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
+    uniq = ordered[starts]
+    sums = np.add.reduceat(np.concatenate(weights)[order], starts) if len(ordered) else ordered.copy()
     keys_kept, counts = uniq[sums > 0], sums[sums > 0]
     rest, f = np.divmod(keys_kept, nf)
     rest, s = np.divmod(rest, ns)
     rest, t = np.divmod(rest, nt)
     a, m = np.divmod(rest, nm)
     months_arr = np.array(months_used or [0], dtype=np.int64)
-    major = np.array(type_distinct, dtype=object)[t]
-    area = np.array(area_distinct, dtype=object)[a]
+    # Text columns as categoricals (codes into the sorted distinct values): an LSOA-level month of the Met
+    # is ~37,000 rows, and ``combine`` stacks and sorts them by code instead of by string.
     out: CountColumns = {
-        "area": area,
+        "area": _categorical(a, area_distinct),
         "month": pd.arrays.PeriodArray(months_arr[m], dtype=_MONTHLY),
-        "major": major,
-        "minor": major.copy(),
+        "major": _categorical(t, type_distinct),
+        "minor": _categorical(t, type_distinct),
         "count": counts.astype(np.int64),
-        "subarea": np.array(sub_distinct, dtype=object)[s],
-        "force": np.array(force_distinct, dtype=object)[f],
+        "subarea": _categorical(s, sub_distinct),
+        "force": _categorical(f, force_distinct),
     }
 
     rows_counted = int(counts.sum())
     warnings: list[str] = []
-    counted_forces = [force_distinct[i] for i in np.unique(f).tolist()]
+    counted_forces = [force_distinct[i] for i in np.flatnonzero(np.bincount(f, minlength=nf)).tolist()]
     first_force = ""
     if rows_counted:  # the scope is the force of the first row counted
         first_force = force_distinct[int(force_map[force_codes[int(np.argmax(valid))]])]
@@ -755,7 +763,7 @@ def _aggregate(
         first_month=_period(used[0]) if used else None,
         last_month=_period(used[-1]) if used else None,
         scope=f"police-uk:{first_force or 'unknown'}",
-        areas=sorted({area_distinct[i] for i in np.unique(a).tolist()}),
+        areas=[area_distinct[i] for i in np.flatnonzero(np.bincount(a, minlength=na)).tolist()],
         # A month with no rows is missing data here, not a zero: only months with rows are covered.
         months_covered=[_period(o) for o in used],
         gaps=gaps,
@@ -763,6 +771,16 @@ def _aggregate(
     if source.rows_read != source.rows_counted + source.rows_rejected:  # pragma: no cover - invariant
         raise AssertionError(f"{name}: rows read != rows counted + rows rejected")
     return FileLoad(columns=out, source=source, rejects=rejects, warnings=warnings)
+
+
+def _categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+    """Codes into sorted distinct ``values``, trimmed to the values used (as a DataFrame of strings would
+    have them)."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    remap = np.zeros(len(values), dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    kept = [values[i] for i in used.tolist()]
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(kept, dtype=object), validate=False)
 
 
 def _surely_distinct(arr: pa.Array) -> bool:
