@@ -196,11 +196,12 @@ def _by_codes(
     codes: dict[str, np.ndarray] = {}
     uniques: dict[str, list[str]] = {}
     for n in text:
-        union = sorted({v for c in cols for v in c[n].categories.tolist()})
+        # loads of one extract share their dtypes (police_uk caches them): each distinct one is mapped once
+        dtypes = {id(c[n].dtype): c[n].dtype for c in cols}
+        union = sorted({v for d in dtypes.values() for v in d.categories.tolist()})
         where = pd.Index(union, dtype=object)
-        pieces = [
-            where.get_indexer(c[n].categories)[part(c[n].codes, k)] for c, k in zip(cols, keep, strict=True)
-        ]
+        to_union = {key: where.get_indexer(d.categories) for key, d in dtypes.items()}
+        pieces = [to_union[id(c[n].dtype)][part(c[n].codes, k)] for c, k in zip(cols, keep, strict=True)]
         codes[n] = np.concatenate(pieces).astype(np.int64)
         uniques[n] = union
     plain = {
