@@ -899,3 +899,36 @@ def test_short_then_complementary_line_at_every_offset(spy: Spy) -> None:
         rows = [row("first", location="On or near " + "x" * pad), *(row(f"r{i}") for i in range(115))]
         rows += ["c,2021-01,x", ",".join("abcdefghi"), *(row(f"s{i}") for i in range(10))]
         declined(spy, csv_bytes(rows), WRONG_WIDTH)
+
+
+# --- 9. Leicestershire (real, 35 months) and where the LSOA code is ---------------------------------------
+
+LEICS = sorted((SHARED / "police_uk_leicestershire").glob("police_uk_*-leicestershire-street.csv"))
+
+
+@pytest.mark.skipif(len(LEICS) != 35, reason="../shared/data Leicestershire files not present")
+@pytest.mark.parametrize("path", LEICS[::7], ids=[p.name[10:17] for p in LEICS[::7]])
+def test_real_leicestershire_fast_equals_general(path: Path, spy: Spy) -> None:
+    """Another force's real files (with quoted fields: the scanner declines them) agree, LSOA by LSOA."""
+    load = load_same(path, path.name)
+    assert set(load.counts["area"]) >= {"Blaby", "Charnwood", "Leicester", "Oadby and Wigston"}
+    assert all(s.endswith(")") and " (E01" in s for s in load.counts["subarea"] if s)
+
+
+def test_lsoa_code_missing_or_apart_is_read_by_the_general_reader(tmp_path: Path, spy: Spy) -> None:
+    """The scanner keeps the LSOA as the bytes from its code to its name, so it takes only files where they
+    are adjacent; otherwise the general reader reads the file (no scan at all), and the subarea is the name
+    with the code, or the name alone when there is no code column."""
+    cols = HEADER.split(",")
+    rows = [row("a", lsoa="Camden 024B"), row("b", lsoa="Camden 024B"), row("c", lsoa="")]
+    cells = [r.split(",") for r in rows]
+    drop = cols.index("LSOA code")
+    no_code = [",".join(c[:drop] + c[drop + 1 :]) for c in [cols, *cells]]
+    moved = [",".join(c[:drop] + c[drop + 1 :] + [c[drop]]) for c in [cols, *cells]]  # code last
+    for lines, subarea in ((no_code, "Camden 024B"), (moved, "Camden 024B (E01000001)")):
+        data = ("\n".join(lines) + "\n").encode()
+        load = declined(spy, data, None)
+        assert isinstance(load, FileLoad)
+        c = load.counts
+        got = sorted(zip(c["area"], c["subarea"], c["count"], strict=True))
+        assert got == [("Camden", subarea, 2), (NO_LOCATION, "", 1)]
