@@ -129,3 +129,24 @@ def test_stacked_arrays_equal_concatenated_frames(tmp_path: Path) -> None:
     # a's February (Ashford, Drugs) is superseded by b, which ends later: 4 rows of the 5 read
     assert stacked.counts["area"].dtype == object and len(stacked.counts) == 4
     assert [s.months_used for s in stacked.sources] == [s.months_used for s in concatenated.sources]
+
+
+def test_area_level_read_equals_lsoa_level_summed(tmp_path: Path) -> None:
+    """Reading without subareas (what rank and summary use) gives the LSOA-level table summed by area, and
+    each level has its own cache entry."""
+    street_file(
+        tmp_path / "a.csv", [("2021-01", "Dover 001A", "Burglary"), ("2021-01", "Dover 002B", "Burglary")]
+    )
+    street_file(tmp_path / "b.csv", [("2021-02", "Ashford 001A", "Drugs"), ("2021-02", "", "Drugs")])
+    by_area = load_extract([tmp_path], use_cache=False, subareas=False).counts
+    by_lsoa = load_extract([tmp_path], use_cache=False).counts
+    assert "subarea" not in by_area.columns and "subarea" in by_lsoa.columns
+    summed = (
+        by_lsoa.groupby(["area", "month", "major", "minor", "force"], sort=True)["count"].sum().reset_index()
+    )
+    pd.testing.assert_frame_equal(by_area[summed.columns.tolist()], summed)
+    assert [(a, int(n)) for a, n in zip(by_area["area"], by_area["count"], strict=True)] == [
+        ("Ashford", 1),
+        ("Dover", 2),
+        ("No location", 1),
+    ]

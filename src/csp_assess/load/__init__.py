@@ -104,8 +104,9 @@ class SkippedFile(InputError):
         self.kind = kind
 
 
-def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoad]:
-    """Read one file (a zip may hold many) in whatever layout its header shows."""
+def load_file(path: Path, mapping: dict[str, str] | None = None, subareas: bool = True) -> list[FileLoad]:
+    """Read one file (a zip may hold many) in whatever layout its header shows; ``subareas=False``: street
+    files counted per area only (no ``subarea`` column)."""
     from csp_assess.load import long, met_wide, police_uk
     from csp_assess.load.detect import sniff
 
@@ -114,7 +115,7 @@ def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoa
     if suffix == ".csv":
         _skip_other_police_uk(path)
     if suffix == ".zip":
-        return police_uk.read_police_uk_zip(path)
+        return police_uk.read_police_uk_zip(path, subareas=subareas)
     if suffix == ".xlsx":
         return [long.read_excel(path, mapping)]
     if suffix in (".parquet", ".pq"):
@@ -124,7 +125,7 @@ def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoa
         delim = detected.delimiter if detected else _delimiter_of(path)
         return [long.read_long_csv(path, delim, mapping)]
     if detected.layout == "police-uk":
-        return [police_uk.read_police_uk_csv(path, str(path), use_threads=False)]
+        return [police_uk.read_police_uk_csv(path, str(path), use_threads=False, subareas=subareas)]
     return [met_wide.read_met_wide(path, detected)]
 
 
@@ -172,7 +173,7 @@ def load_extract(
     # pyarrow parses outside the GIL, so two large street files are read at once (2 cores here);
     # results are kept in file order, so the output does not depend on which thread finished first.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(_load_cached, f, mapping, use_cache) for f in files]
+        futures = [pool.submit(_load_cached, f, mapping, use_cache, subareas) for f in files]
         for i, (f, fut) in enumerate(zip(files, futures, strict=True)):
             if progress:
                 progress(str(f), i, len(files))
@@ -196,17 +197,21 @@ def load_extract(
     return extract
 
 
-def _load_cached(path: Path, mapping: dict[str, str] | None, use_cache: bool) -> list[FileLoad]:
-    """Large street-level files and zip downloads are cached by size and modification time; the rest is cheap."""
+def _load_cached(
+    path: Path, mapping: dict[str, str] | None, use_cache: bool, subareas: bool = True
+) -> list[FileLoad]:
+    """Large street-level files and zip downloads are cached by size and modification time; the rest is
+    cheap. Loads with and without subareas are separate entries (a version suffix)."""
     suffix = path.suffix.lower()
     worth_it = suffix == ".zip" or (suffix == ".csv" and path.stat().st_size >= 4_000_000)
     if not use_cache or mapping or not worth_it:
-        return load_file(path, mapping)
+        return load_file(path, mapping, subareas)
     from csp_assess.load import cache
 
-    hit = cache.get_all(path)
+    version = None if subareas else f"{cache.loader_version()}/areas"
+    hit = cache.get_all(path, version)
     if hit is not None:
         return hit
-    loads = load_file(path, mapping)
-    cache.put_all(path, loads)
+    loads = load_file(path, mapping, subareas)
+    cache.put_all(path, loads, version)
     return loads
