@@ -85,7 +85,7 @@ def test_overlapping_street_files_stacked_by_hand(tmp_path: Path) -> None:
             ("2021-03", "Dover 001A", "Drugs"),
         ],
     )
-    extract = load_extract([tmp_path], use_cache=False)
+    extract = load_extract([tmp_path], use_cache=False, subareas=False)
     got = [
         (a, str(m), t, int(n))
         for a, m, t, n in extract.counts[["area", "month", "major", "count"]].itertuples(index=False)
@@ -95,6 +95,19 @@ def test_overlapping_street_files_stacked_by_hand(tmp_path: Path) -> None:
         ("Dover", "2021-01", "Drugs", 1),
         ("Dover", "2021-02", "Burglary", 1),
         ("Dover", "2021-03", "Drugs", 2),
+    ]
+    assert "subarea" not in extract.counts.columns
+    # the same with the LSOAs kept (the default): January's burglaries are one in each LSOA
+    by_lsoa = load_extract([tmp_path], use_cache=False).counts
+    assert [
+        (str(m), t, s, int(n))
+        for m, t, s, n in by_lsoa[["month", "major", "subarea", "count"]].itertuples(index=False)
+    ] == [
+        ("2021-01", "Burglary", "Dover 001A (E01000001)", 1),
+        ("2021-01", "Burglary", "Dover 002B (E01000001)", 1),
+        ("2021-01", "Drugs", "Dover 001A (E01000001)", 1),
+        ("2021-02", "Burglary", "Dover 002B (E01000001)", 1),
+        ("2021-03", "Drugs", "Dover 001A (E01000001)", 2),
     ]
     a = next(s for s in extract.sources if s.path.endswith("a.csv"))
     assert [str(m) for m in a.months_used] == ["2021-01"]
@@ -116,3 +129,26 @@ def test_stacked_arrays_equal_concatenated_frames(tmp_path: Path) -> None:
     # a's February (Ashford, Drugs) is superseded by b, which ends later: 4 rows of the 5 read
     assert stacked.counts["area"].dtype == object and len(stacked.counts) == 4
     assert [s.months_used for s in stacked.sources] == [s.months_used for s in concatenated.sources]
+
+
+def test_area_level_read_equals_lsoa_level_summed(tmp_path: Path) -> None:
+    """Reading without subareas (what rank and summary use) gives the LSOA-level table summed by area, and
+    each level has its own cache entry."""
+    street_file(
+        tmp_path / "a.csv", [("2021-01", "Dover 001A", "Burglary"), ("2021-01", "Dover 002B", "Burglary")]
+    )
+    street_file(tmp_path / "b.csv", [("2021-02", "Ashford 001A", "Drugs"), ("2021-02", "", "Drugs")])
+    by_area = load_extract([tmp_path], use_cache=False, subareas=False).counts
+    by_lsoa = load_extract([tmp_path], use_cache=False).counts
+    assert "subarea" not in by_area.columns and "subarea" in by_lsoa.columns
+    summed = (
+        by_lsoa.groupby(["area", "month", "major", "minor", "force"], sort=True)["count"].sum().reset_index()
+    )
+    for c in ("area", "major", "minor", "force"):  # groupby keys come back as pandas strings
+        summed[c] = summed[c].astype(object)
+    pd.testing.assert_frame_equal(by_area[summed.columns.tolist()], summed)
+    assert [(a, int(n)) for a, n in zip(by_area["area"], by_area["count"], strict=True)] == [
+        ("Ashford", 1),
+        ("Dover", 2),
+        ("No location", 1),
+    ]

@@ -121,20 +121,23 @@ def load(
     map_file: PathLike | None = None,
     cache: bool = True,
     progress: Progress | None = None,
+    subareas: bool = True,
 ) -> Extract:
     """Read files, folders of monthly files or zip downloads into one table of counts.
 
     ``mapping`` names the columns of a long extract (canonical name -> column, e.g.
     ``{"month": "Committed Date"}``), over any ``map_file`` (TOML or CSV). Overlapping snapshots are
     resolved (the newer wins each month); ``.sources`` says which file supplied which months and
-    ``.rejects`` every row not counted: rows read = counted + rejected.
+    ``.rejects`` every row not counted: rows read = counted + rejected. ``subareas=False`` sums
+    street-level rows to areas as they are read (no LSOA column: faster and smaller, for analyses that
+    need no places).
     """
     from csp_assess.load import load_extract
     from csp_assess.load.long import mapping_from_file
 
     cols = mapping_from_file(map_file) if map_file is not None else {}
     cols.update(mapping or {})
-    return load_extract(_paths(paths), mapping=cols, use_cache=cache, progress=progress)
+    return load_extract(_paths(paths), mapping=cols, use_cache=cache, progress=progress, subareas=subareas)
 
 
 def _extract(data: Data) -> Extract:

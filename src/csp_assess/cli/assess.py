@@ -239,7 +239,7 @@ def trend(
     if category and priority:
         raise typer.BadParameter("give --category or --priority, not both")
     result = api.trend(
-        inputs.load(),
+        inputs.load(places=True),
         **scope.kwargs(),
         category=category,
         priority=priority,

@@ -52,7 +52,7 @@ def report(
 
     kind = report_format(output, fmt)  # before the work: a bad name fails at once
     api.report(
-        inputs.load(),
+        inputs.load(places=True),
         output=output,
         format=kind,
         title=title,
