@@ -513,6 +513,7 @@ def quarterly(
     fy_start: int = 4,
     indicators: Indicators | PathLike | None = None,
     indicator_map: Mapping[str, str] | None = None,
+    variance: str | Variance = Variance.data,
 ) -> QuarterlyResult:
     """Each priority's latest complete quarter against the same quarter a year earlier and the plan's start.
 
@@ -544,7 +545,9 @@ def quarterly(
     pset = _priorities(priorities, template)
     areas = as_areas(area, area_name)
     rows = _area_indicator_rows(extract, ind, area, area_name)
-    result = build_quarterly(extract, pset, areas, plan_start, alpha, fy_start, rows)
+    result = build_quarterly(
+        extract, pset, areas, plan_start, alpha, fy_start, rows, _choice(variance, Variance, "variance")
+    )
     if the_plan is not None:
         from csp_assess.analysis.plan_progress import add_plan
 

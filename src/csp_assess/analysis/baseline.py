@@ -304,9 +304,10 @@ def build_baseline(
         notes.append(method)
     else:
         method = "Counting noise only (variance none): year-to-year variation is not allowed for"
-    note = covid_note(period.label, period.months)
-    if note:
-        warnings.append(note)
+    for lab, months in [(period.label, period.months)] + [(p.fy.label, p.months) for p in base_periods]:
+        note = covid_note(lab, months)
+        if note:
+            warnings.append(note)
     total = int(frame["count"].sum())
     base_total = float(frame["baseline_count"].sum())
     meta: dict[str, object] = {

@@ -18,13 +18,14 @@ from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.select import AreaArg, select_area
 from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.yearvar import (
+    VARIANCE_SOURCES,
     YearVariance,
     covid_note,
     default_for,
     measure_variances,
     summary_words,
 )
-from csp_assess.errors import PeriodError
+from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, parse_year, span_label, year_of
 from csp_assess.reference.priorities import Measure, PrioritySet
@@ -123,7 +124,17 @@ def build_quarterly(
     alpha: float = 0.05,
     start_month: int = 4,
     indicators: pd.DataFrame | None = None,  # the area's partner indicator rows (analysis.indicators)
+    variance: str = "data",
 ) -> Result:
+    """Each priority's latest complete quarter against a year earlier (and the plan start).
+
+    ``variance``: where the usual year-to-year variation comes from (``analysis.yearvar.VARIANCE_SOURCES``;
+    "none" tests counting noise only, with the exact test)."""
+    if variance not in VARIANCE_SOURCES:
+        raise SelectionError(
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{variance}'",
+            params=["variance"],
+        )
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
     warnings += sel.warnings
@@ -238,9 +249,11 @@ def build_quarterly(
     frame["plan_direction"] = None
     variances: dict[str, YearVariance] = {}
     history: list[str] = []
-    if all_masks and (ago_ok or plan_ok):
+    if all_masks and (ago_ok or plan_ok) and variance != "none":
         last = max(ago_months) if ago_ok else max(plan_months)
-        variances, history = measure_variances(extract.counts, all_masks, extract.scheme, months, last)
+        variances, history = measure_variances(
+            extract.counts, all_masks, extract.scheme, months, last, variance
+        )
     if "measure_key" not in frame.columns:
         frame["measure_key"] = None
     frame["year_sd"] = [
@@ -253,16 +266,21 @@ def build_quarterly(
         frame[f"{prefix}change_pct"] = frame[f"{prefix}change_pct"].astype("float64")
         for c in ("p_value", "p_adjusted", "significant"):
             frame[f"{prefix}{c}"] = None
-        if ok and measured.any() and variances:
+        if ok and measured.any():
             # One test per distinct measure: the first priority using it carries the counts for all.
             sub = frame[measured].drop_duplicates("measure_key").set_index("measure_key")
             generic = default_for(extract.scheme, "all", "").sigma2  # a measure without an estimate
-            sigma2 = np.array(
-                [variances[str(k)].sigma2 if str(k) in variances else generic for k in sub.index],
-                dtype=np.float64,
+            year_var = (
+                2.0
+                * np.array(
+                    [variances[str(k)].sigma2 if str(k) in variances else generic for k in sub.index],
+                    dtype=np.float64,
+                )
+                if variances
+                else None
             )
             tests = change_test(
-                sub[col].to_numpy(), sub["count"].to_numpy(), alpha=alpha, year_var=2.0 * sigma2
+                sub[col].to_numpy(), sub["count"].to_numpy(), alpha=alpha, year_var=year_var
             ).set_axis(sub.index)
             keys = frame.loc[measured, "measure_key"]
             frame.loc[measured, f"{prefix}p_value"] = tests["p_value"].reindex(keys).to_numpy()
@@ -292,9 +310,13 @@ def build_quarterly(
         "change. The change on the plan start uses the same year-to-year variance, which understates drift over "
         "several years",
     ]
-    method = summary_words(list(variances.values()), history) if variances else "No change tested"
     if variances:
-        notes.append(method)
+        method = summary_words(list(variances.values()), history)
+    elif variance == "none":
+        method = "Counting noise only (variance none, exact test): year-to-year variation is not allowed for"
+    else:
+        method = "No change tested"
+    notes.append(method)
     for lab, ms, ok in ((quarter_label(fy, q), months, True), (quarter_label(ago_fy, q), ago_months, ago_ok)):
         note = covid_note(lab, ms) if ok else None
         if note:

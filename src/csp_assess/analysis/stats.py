@@ -344,7 +344,8 @@ def change_test(
 ) -> pd.DataFrame:
     """Test each category's change from ``from_counts`` to ``to_counts``, adjusted for many comparisons.
 
-    Returns columns ``z`` (the analyst's ``2(sqrt(to) - sqrt(from))``, descriptive), ``p_value``,
+    Returns columns ``z`` (the analyst's ``2(sqrt(to) - sqrt(from))``, descriptive; with ``year_var``, the
+    over-dispersed test's own z), ``p_value``,
     ``p_adjusted`` and ``significant``, indexed like the inputs (Series are aligned on their index,
     keeping ``from_counts`` order).
 

@@ -56,7 +56,7 @@ def covid_note(label: str, months: list[pd.Period] | tuple[pd.Period, ...]) -> s
     return (
         f"{label} includes {len(hit)} month(s) under COVID-19 restrictions ({hit[0]:%b %Y}"
         + (f" to {hit[-1]:%b %Y}" if len(hit) > 1 else "")
-        + "): a change on it is partly a COVID effect"
+        + "): read a change on it with that in mind"
     )
 
 

@@ -276,6 +276,7 @@ def quarterly(
     priorities: PrioritiesOpt = None,
     template: TemplateOpt = None,
     alpha: AlphaOpt = 0.05,
+    variance: VarianceOpt = Variance.data,
 ) -> None:
     """Quarterly oversight: each priority's latest complete quarter against a year earlier and the plan start.
 
@@ -296,6 +297,7 @@ def quarterly(
         plan=plan,
         previous_plan=previous_plan,
         alpha=alpha,
+        variance=variance,
         **kw,
         **partner.kwargs(),
     )
