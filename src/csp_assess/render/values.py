@@ -53,6 +53,8 @@ def human(value: Any, column: str = "") -> str:
     if isinstance(v, int):
         return f"{v:+,}" if column == "change" else f"{v:,}"
     if isinstance(v, float):
+        if column.endswith("share_pct"):  # a share is a part of a whole, never a change: no sign
+            return f"{v:.1f}%"
         if column.endswith("_pct"):
             return f"{v:+.1f}%"
         if column in ("p_value", "p_adjusted"):
