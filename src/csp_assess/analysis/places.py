@@ -31,7 +31,7 @@ from csp_assess.analysis.select import AreaArg, comparison_period, resolve_year,
 from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.trend import TrendOptions
 from csp_assess.analysis.trend import _select_rows as select_subject
-from csp_assess.errors import SelectionError
+from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.load.place_files import PlaceLookup, PlacePopulation
 from csp_assess.model import Extract
 from csp_assess.periods import Period
@@ -181,10 +181,11 @@ def build_places(
     level = lookup.level if lookup is not None else extract.level
     if lookup is not None:
         if len(missing) == len(labels):
-            raise SelectionError(
-                f"none of the {len(labels)} {extract.level} codes in {sel.label} is in the places lookup "
-                f"{lookup.path}: its first column must hold {extract.level.upper()} codes such as "
+            raise ConfigError(
+                f"none of the {len(labels)} {extract.level} codes of {sel.label} is in the {{places_lookup}} "
+                f"file: its first column must hold {extract.level.upper()} codes such as "
                 f"{split_place(missing[0])[1] or missing[0]}",
+                file=lookup.path,
                 params=["places_lookup"],
             )
         if missing:
