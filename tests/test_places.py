@@ -172,7 +172,9 @@ def test_lookup_groups_places_and_keeps_every_offence(cli, ward_file: Path, tmp_
     rows += [f"{w.rsplit('(', 1)[1].rstrip(')')},North,N1" for w in north]
     rows += [f"{w.rsplit('(', 1)[1].rstrip(')')},South,S1" for w in south]
     lookup.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    run = cli("places", ward_file, "--area", BOROUGH, "--year", "2024/25", "--places-lookup", lookup, "-f", "json")
+    run = cli(
+        "places", ward_file, "--area", BOROUGH, "--year", "2024/25", "--places-lookup", lookup, "-f", "json"
+    )
     assert run.code == 0, run.err
     obj = json.loads(run.out)
     got = {r["place"]: r["count"] for r in obj["rows"]}
