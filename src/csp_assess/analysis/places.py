@@ -94,6 +94,11 @@ class PlacesOptions:
     start_month: int = 4
 
 
+def level_name(level: str) -> str:
+    """How a level is written in sentences: ``lsoa`` -> ``LSOA``; others as they are."""
+    return {"lsoa": "LSOA", "msoa": "MSOA"}.get(level.lower(), level)
+
+
 def split_place(label: str) -> tuple[str, str | None]:
     """``"Camden Town (E05013655)"`` -> (``"Camden Town"``, ``"E05013655"``); a label without a code -> (label, None)."""
     m = _CODED.match(label.strip())
@@ -179,10 +184,12 @@ def build_places(
     labels, missing = _place_labels(sorted(counts["subarea"].unique().tolist()), lookup)
     counts = counts.assign(place=counts["subarea"].map(labels))
     level = lookup.level if lookup is not None else extract.level
+    name = level_name(level)
+    data_level = level_name(extract.level)
     if lookup is not None:
         if len(missing) == len(labels):
             raise ConfigError(
-                f"none of the {len(labels)} {extract.level} codes of {sel.label} is in the {{places_lookup}} "
+                f"none of the {len(labels)} {data_level} codes of {sel.label} is in the {{places_lookup}} "
                 f"file: its first column must hold {extract.level.upper()} codes such as "
                 f"{split_place(missing[0])[1] or missing[0]}",
                 file=lookup.path,
@@ -191,7 +198,7 @@ def build_places(
         if missing:
             listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             warnings.append(
-                f"{len(missing)} {extract.level}(s) of {sel.label} are not in {lookup.path}; their records "
+                f"{len(missing)} {data_level}(s) of {sel.label} are not in {lookup.path}; their records "
                 f"are counted as '{NOT_IN_LOOKUP}': {listed}"
             )
 
@@ -211,18 +218,18 @@ def build_places(
     total = int(this.sum())
     frame, conc = _place_table(universe, this, before, total)
     notes = [reconciliation(extract)]
-    pop_meta = _rates(frame, population, period, level, notes)
+    pop_meta = _rates(frame, population, period, name, notes)
 
     seasons = _seasonality(counts, covered, what, measure, opts, pset, extract.scheme, notes)
     shown = frame if opts.top is None else frame.head(opts.top)
     n = len(universe)
     unplaced = frame[frame["place"].isin(UNPLACED)]
     if len(unplaced):
-        notes.append(f"{int(unplaced['count'].sum()):,} offence(s) have no {level}: in the total, not ranked")
+        notes.append(f"{int(unplaced['count'].sum()):,} offence(s) have no {name}: in the total, not ranked")
     if opts.top is not None and opts.top < len(frame):
         notes.append(f"Showing the top {opts.top} of {len(frame)} rows; every figure uses all {n} places")
     notes.append(
-        f"Places are the {n} {level}s with any record in {sel.label} in the data; a place with no record "
+        f"Places are the {n} {name}s with any record in {sel.label} in the data; a place with no record "
         "at all cannot be seen. Ranks are competition ranks: tied places share the better rank"
     )
     persistent = frame[frame["persistent_hotspot"].fillna(False).astype(bool)]["place"].tolist()
@@ -230,14 +237,14 @@ def build_places(
         "rows": Table(
             shown.reset_index(drop=True),
             PLACE_COLUMNS,
-            f"{what} by {level}, {period.label}",
+            f"{what} by {name}, {period.label}",
             PLACE_DETAIL,
         ),
         "seasonality": Table(
             seasons, SEASON_COLUMNS, "Month of year (100 = an average month)", SEASON_DETAIL
         ),
     }
-    headline = _headline(sel.label, what, period, level, n, total, conc)
+    headline = _headline(sel.label, what, period, name, n, total, conc)
     meta: dict[str, object] = {
         "area": sel.label,
         "subject": what,
@@ -273,7 +280,7 @@ def build_places(
         year=period.label,
         months=period.months,
         categories=frozenset(str(m) for m in in_year["major"].unique().tolist()),
-        level=level,
+        level=name,
         total=total,
         files=tuple((s.path, s.layout, tuple(s.months_used)) for s in extract.sources),
     )

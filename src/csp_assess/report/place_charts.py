@@ -9,6 +9,7 @@ matplotlib settings (fixed SVG hash salt, no date), so the same points give the 
 from __future__ import annotations
 
 import math
+from textwrap import fill
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ def hexbin_map(lon: np.ndarray, lat: np.ndarray, title: str, note: str) -> str:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 6.0))
     fig.subplots_adjust(left=0.03, right=0.86, top=0.92, bottom=0.08)
-    ax.set_title(title, loc="left", fontsize=10, color=INK)
+    ax.set_title(fill(title, 70), loc="left", fontsize=10, color=INK)
     if len(lon) == 0:
         ax.text(0.5, 0.5, "No offences with coordinates", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -78,7 +79,7 @@ def ranked_bars(frame: pd.DataFrame, title: str, note: str, shown: int = 25) -> 
     ranked = frame[frame["rank"].notna()].head(shown)
     height = 1.2 + 0.24 * max(len(ranked), 1)
     fig, ax = plt.subplots(figsize=(7.2, height))
-    fig.subplots_adjust(left=0.38, right=0.92, top=1 - 0.45 / height, bottom=0.5 / height)
+    fig.subplots_adjust(left=0.38, right=0.92, top=1 - 0.6 / height, bottom=0.5 / height)
     names = [str(p) for p in ranked["place"]][::-1]
     values = [int(v) for v in ranked["count"]][::-1]
     ax.barh(range(len(values)), values, color=SERIES, height=0.7)
@@ -88,6 +89,6 @@ def ranked_bars(frame: pd.DataFrame, title: str, note: str, shown: int = 25) -> 
         ax.text(v + top * 0.01, i, f"{v:,}", va="center", fontsize=7, color=INK)
     ax.set_xlim(0, top * 1.12 + 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.set_title(title, loc="left", fontsize=10, color=INK)
+    fig.text(0.01, 1 - 0.12 / height, fill(title, 95), ha="left", va="top", fontsize=10, color=INK)
     ax.set_xlabel(note, fontsize=7.5)
     return _svg(fig)

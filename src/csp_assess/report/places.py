@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from csp_assess.analysis.places import level_name
 from csp_assess.errors import InputError
 from csp_assess.load.police_uk import LAYOUT
 
@@ -124,7 +125,7 @@ def place_section_html(
     """The section as HTML, with the report's own ``figure`` and ``table_html`` helpers."""
     r = section.result
     m = r.meta
-    level = str(m["level"])
+    level = level_name(str(m["level"]))
     parts = ['<section id="places"><h2>Where crime concentrates</h2>']
     parts.append(f'<p class="lead">{escape(r.headline)}.</p>')
     facts = [
