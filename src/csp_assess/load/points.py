@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -35,16 +36,25 @@ _ZIP_MEMBER = re.compile(r"^(?P<zip>.*?\.zip)!(?P<member>.+)$", re.IGNORECASE)
 
 @dataclass
 class Points:
-    """Coordinates of the offences selected, and how many had none (counted, not drawn)."""
+    """Coordinates of the offences selected, their crime types, and how many had no coordinates
+    (counted, not drawn), by crime type."""
 
     lon: np.ndarray
     lat: np.ndarray
-    no_coordinates: int
+    crime_type: np.ndarray  # object array of str, one per point drawn
+    no_coordinates: dict[str, int]
     files: int
 
     @property
     def counted(self) -> int:
-        return len(self.lon) + self.no_coordinates
+        return len(self.lon) + sum(self.no_coordinates.values())
+
+    def of(self, crime_types: Iterable[str]) -> Points:
+        """The points of some crime types only."""
+        want = set(crime_types)
+        keep = np.isin(self.crime_type, list(want)) if len(self.crime_type) else np.zeros(0, dtype=bool)
+        missing = {t: n for t, n in self.no_coordinates.items() if t in want}
+        return Points(self.lon[keep], self.lat[keep], self.crime_type[keep], missing, self.files)
 
 
 def _data(path: str) -> bytes:
@@ -75,19 +85,20 @@ def _table(data: bytes, path: str) -> pa.Table:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _first_of_each_id(ids: list[str | None], valid: np.ndarray) -> np.ndarray:
-    """Rows kept: blank IDs always; a non-blank ID only on its first valid row (the loader's rule)."""
-    keep = valid.copy()
-    seen: set[str] = set()
-    for i in np.flatnonzero(valid).tolist():
-        cid = ids[i]
-        if cid is None or not cid.strip():
-            continue
-        if cid in seen:
-            keep[i] = False
-        else:
-            seen.add(cid)
-    return keep
+def _trimmed(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.utf8_trim_whitespace(pc.fill_null(col, ""))
+
+
+def _kept(table: pa.Table) -> np.ndarray:
+    """Rows the loader counts: a month YYYY-MM and a crime type; a non-blank Crime ID only on its first
+    such row (later rows with the same ID are rejects there)."""
+    month = _trimmed(table.column("Month"))
+    ctype = _trimmed(table.column("Crime type"))
+    valid = pc.and_(pc.match_substring_regex(month, r"^\d{4}-\d{2}$"), pc.not_equal(ctype, ""))
+    valid_np = valid.to_numpy(zero_copy_only=False).astype(bool)
+    ids = pd.Series(_trimmed(table.column("Crime ID")).to_numpy(zero_copy_only=False), dtype=object)
+    repeat = (ids != "") & ids.where(valid_np).duplicated(keep="first") & valid_np
+    return valid_np & ~repeat.to_numpy(dtype=bool)
 
 
 def read_points(
@@ -100,47 +111,43 @@ def read_points(
     files among ``files`` = (path, layout, months used)."""
     want_areas = set(areas)
     want_months = {str(m) for m in months}
-    want_types = set(crime_types)
+    want_types = pa.array(sorted(set(crime_types)), type=pa.string())
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
-    missing = 0
+    types: list[np.ndarray] = []
+    missing: dict[str, int] = {}
     read = 0
     for path, layout, used in files:
         if layout != LAYOUT:
             continue
-        use = want_months & {str(m) for m in used}
+        use = sorted(want_months & {str(m) for m in used})
         if not use:
             continue
         table = _table(_data(path), path)
         read += 1
-        month = table.column("Month").to_pylist()
-        ctype = table.column("Crime type").to_pylist()
-        lsoa = table.column("LSOA name").to_pylist()
-        # Validity as the loader has it (a month YYYY-MM, a crime type), before repeats are dropped.
-        valid = np.array(
-            [
-                bool(m and re.fullmatch(r"\d{4}-\d{2}", m.strip()) and t and t.strip())
-                for m, t in zip(month, ctype, strict=True)
-            ],
-            dtype=bool,
-        )
-        keep = _first_of_each_id(table.column("Crime ID").to_pylist(), valid)
-        chosen = np.array(
-            [
-                k and m.strip() in use and t.strip() in want_types and area_of_lsoa(a or "") in want_areas
-                for k, m, t, a in zip(keep, month, ctype, lsoa, strict=True)
-            ],
-            dtype=bool,
-        )
-        lon = pc.cast(table.column("Longitude"), pa.float64(), safe=False).to_numpy(zero_copy_only=False)
-        lat = pc.cast(table.column("Latitude"), pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        lsoa = _trimmed(table.column("LSOA name"))
+        names = pc.unique(lsoa).to_pylist()
+        in_area = pa.array([n for n in names if area_of_lsoa(n) in want_areas], type=pa.string())
+        chosen = pc.and_(
+            pc.and_(
+                pc.is_in(_trimmed(table.column("Month")), value_set=pa.array(use, type=pa.string())),
+                pc.is_in(_trimmed(table.column("Crime type")), value_set=want_types),
+            ),
+            pc.is_in(lsoa, value_set=in_area),
+        ).to_numpy(zero_copy_only=False).astype(bool) & _kept(table)
+        lon = pc.cast(table.column("Longitude"), pa.float64()).to_numpy(zero_copy_only=False)
+        lat = pc.cast(table.column("Latitude"), pa.float64()).to_numpy(zero_copy_only=False)
+        ctype = _trimmed(table.column("Crime type")).to_numpy(zero_copy_only=False)
         has = chosen & np.isfinite(lon) & np.isfinite(lat)
-        missing += int((chosen & ~has).sum())
+        for t in ctype[chosen & ~has].tolist():
+            missing[t] = missing.get(t, 0) + 1
         lons.append(lon[has])
         lats.append(lat[has])
+        types.append(ctype[has].astype(object))
     return Points(
         np.concatenate(lons) if lons else np.empty(0),
         np.concatenate(lats) if lats else np.empty(0),
+        np.concatenate(types) if types else np.empty(0, dtype=object),
         missing,
         read,
     )

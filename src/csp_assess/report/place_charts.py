@@ -29,45 +29,68 @@ def _scale_km(width_km: float) -> float:
     return 100.0
 
 
-def hexbin_map(lon: np.ndarray, lat: np.ndarray, title: str, note: str) -> str:
-    """Offences per hexagon over the area; the hexagon's width (in metres) is stated on the colour bar."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
-    fig.subplots_adjust(left=0.03, right=0.86, top=0.92, bottom=0.08)
-    ax.set_title(fill(title, 70), loc="left", fontsize=10, color=INK)
+Extent = tuple[float, float, float]  # centre longitude, centre latitude, side of the square (km)
+
+
+def extent_of(lon: np.ndarray, lat: np.ndarray) -> Extent | None:
+    """The square (km) around the points, centred on them; None when there are none."""
     if len(lon) == 0:
+        return None
+    lat0 = float((lat.max() + lat.min()) / 2)
+    lon0 = float((lon.max() + lon.min()) / 2)
+    kx = math.cos(math.radians(lat0)) * KM_PER_DEGREE
+    side = max(float(lon.max() - lon.min()) * kx, float(lat.max() - lat.min()) * KM_PER_DEGREE, 0.5)
+    return lon0, lat0, side
+
+
+def hexbin_map(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    title: str,
+    note: str,
+    extent: Extent | None = None,
+    size: float = 6.4,
+) -> str:
+    """Offences per hexagon over the area; the hexagon's width (in metres) is stated on the colour bar.
+    Maps given the same ``extent`` share their hexagons, so they can be compared side by side."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(size, size * 0.94))
+    fig.subplots_adjust(left=0.03, right=0.84, top=0.9, bottom=0.08)
+    ax.set_title(fill(title, int(11 * size)), loc="left", fontsize=10 if size > 5 else 8.5, color=INK)
+    box = extent or extent_of(lon, lat)
+    if len(lon) == 0 or box is None:
         ax.text(0.5, 0.5, "No offences with coordinates", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return _svg(fig)
-    lat0 = float(np.mean(lat))
-    kx = math.cos(math.radians(lat0))
-    x = (lon - float(np.mean(lon))) * kx * KM_PER_DEGREE
+    lon0, lat0, side = box
+    kx = math.cos(math.radians(lat0)) * KM_PER_DEGREE
+    x = (lon - lon0) * kx
     y = (lat - lat0) * KM_PER_DEGREE
-    span = max(float(x.max() - x.min()), float(y.max() - y.min()), 0.5)
-    grid = HEX_ACROSS
+    half = side / 2
     hb = ax.hexbin(
         x,
         y,
-        gridsize=grid,
-        extent=(float(x.min()), float(x.min()) + span, float(y.min()), float(y.min()) + span),
+        gridsize=HEX_ACROSS,
+        extent=(-half, half, -half, half),
         mincnt=1,
         cmap="YlOrRd",
         bins="log",
         linewidths=0.2,
         edgecolors="face",
     )
-    hex_m = span / grid * 1000
-    cax = fig.add_axes((0.88, 0.2, 0.025, 0.6))
+    cax = fig.add_axes((0.87, 0.2, 0.025, 0.6))
     cb = fig.colorbar(hb, cax=cax)
-    cb.set_label(f"Offences per hexagon ({hex_m:,.0f} m across; log scale)", fontsize=8)
+    cb.set_label(f"Offences per hexagon ({side / HEX_ACROSS * 1000:,.0f} m across; log scale)", fontsize=7.5)
     cb.ax.tick_params(labelsize=7)
     ax.set_aspect("equal")
-    ax.set_xlim(float(x.min()) - span * 0.03, float(x.min()) + span * 1.03)
-    ax.set_ylim(float(y.min()) - span * 0.08, float(y.min()) + span * 1.03)
-    bar = _scale_km(span)
-    x0, y0 = float(x.min()), float(y.min()) - span * 0.05
-    ax.plot([x0, x0 + bar], [y0, y0], color=INK, lw=2.5, solid_capstyle="butt")
-    ax.text(x0 + bar / 2, y0 + span * 0.012, f"{bar:g} km", ha="center", va="bottom", fontsize=8, color=INK)
+    ax.set_xlim(-half - side * 0.03, half + side * 0.03)
+    ax.set_ylim(-half - side * 0.08, half + side * 0.03)
+    bar = _scale_km(side)
+    y0 = -half - side * 0.05
+    ax.plot([-half, -half + bar], [y0, y0], color=INK, lw=2.5, solid_capstyle="butt")
+    ax.text(
+        -half + bar / 2, y0 + side * 0.012, f"{bar:g} km", ha="center", va="bottom", fontsize=8, color=INK
+    )
     ax.set_axis_off()
     fig.text(0.03, 0.02, note, fontsize=7.5, color=INK)
     return _svg(fig)

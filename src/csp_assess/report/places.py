@@ -22,8 +22,11 @@ from csp_assess.load.police_uk import LAYOUT
 
 if TYPE_CHECKING:
     from csp_assess.analysis.places import PlaceSelection
+    from csp_assess.analysis.select import AreaArg
+    from csp_assess.load.points import Points
     from csp_assess.model import Extract
     from csp_assess.reference.priorities import PrioritySet
+    from csp_assess.report.place_charts import Extent
     from csp_assess.results import PlacesResult
 
 TABLE_ROWS = 15
@@ -38,17 +41,35 @@ class PlaceMap:
     alt: str
 
 
-def place_map_of(selection: PlaceSelection, rows: pd.DataFrame) -> PlaceMap:
+def is_street(selection: PlaceSelection) -> bool:
+    """True when the places come from police.uk street files, which carry coordinates."""
+    return any(layout == LAYOUT for _, layout, _ in selection.files)
+
+
+def read_selection_points(selections: list[PlaceSelection]) -> Points:
+    """One read of the files for the points of every selection (the same area and year, several subjects)."""
+    from csp_assess.load.points import read_points
+
+    first = selections[0]
+    types = set().union(*(s.categories for s in selections))
+    return read_points(first.files, first.areas, first.months, types)
+
+
+def place_map_of(
+    selection: PlaceSelection,
+    rows: pd.DataFrame,
+    points: Points | None = None,
+    extent: Extent | None = None,
+    size: float = 6.4,
+) -> PlaceMap:
     """The map of a places result: point density for police.uk files, else a ranked bar chart."""
     from csp_assess.report.place_charts import hexbin_map, ranked_bars
 
     subject = selection.subject.lower()
     title = f"{selection.label}: {subject}, {selection.year}"
-    if any(layout == LAYOUT for _, layout, _ in selection.files):
-        from csp_assess.load.points import read_points
-
-        pts = read_points(selection.files, selection.areas, selection.months, selection.categories)
-        drawn = len(pts.lon)
+    if is_street(selection):
+        pts = (points if points is not None else read_selection_points([selection])).of(selection.categories)
+        drawn, missing = len(pts.lon), sum(pts.no_coordinates.values())
         agree = (
             "the same as the table"
             if pts.counted == selection.total
@@ -56,11 +77,12 @@ def place_map_of(selection: PlaceSelection, rows: pd.DataFrame) -> PlaceMap:
         )
         caption = (
             f"Point density of {subject} in {selection.label}, {selection.year}: {drawn:,} offences drawn"
-            + (f", {pts.no_coordinates:,} with no coordinates not drawn" if pts.no_coordinates else "")
+            + (f", {missing:,} with no coordinates not drawn" if missing else "")
             + f" ({pts.counted:,} in all, {agree}). police.uk coordinates are anonymised to nearby map points, "
             "so a hexagon shows density, not addresses."
         )
-        svg = hexbin_map(pts.lon, pts.lat, title, f"{drawn:,} offences; anonymised police.uk locations")
+        note = f"{drawn:,} offences; anonymised police.uk locations"
+        svg = hexbin_map(pts.lon, pts.lat, title, note, extent=extent, size=size)
         return PlaceMap(svg, "density", caption, f"Point-density map of {subject} in {selection.label}")
     n = int(rows["rank"].notna().sum())
     shown = min(n, 25)
@@ -92,28 +114,54 @@ def write_place_map(result: PlacesResult, path: Path) -> Path:
 
 @dataclass(frozen=True)
 class PlaceSection:
-    """The report's place section: the places result (table, concentration, seasonality) and its map."""
+    """The report's place section: the places result (table, concentration, seasonality), its map, and
+    for police.uk files a map per measurable priority on the same extent."""
 
     result: PlacesResult
     map: PlaceMap
+    priority_maps: tuple[PlaceMap, ...] = ()
 
 
 def place_section(
     extract: Extract,
     *,
-    area: object = None,
+    area: AreaArg = None,
     year: str | None = None,
     priorities: PrioritySet | None = None,
     fy_start: int = 4,
 ) -> PlaceSection | None:
     """The place section for the report's area and year, or None when the data has no place level."""
     from csp_assess import api
+    from csp_assess.report.place_charts import extent_of
 
     if "subarea" not in extract.counts.columns:
         return None
-    result = api.places(extract, area=area, year=year, priorities=priorities, fy_start=fy_start)  # type: ignore[arg-type]
+
+    def places(priority: str | None = None) -> PlacesResult:
+        return api.places(
+            extract, area=area, year=year, priority=priority, priorities=priorities, fy_start=fy_start
+        )
+
+    result = places()
     assert result.selection is not None
-    return PlaceSection(result, place_map_of(result.selection, result.rows))
+    if not is_street(result.selection):
+        return PlaceSection(result, place_map_of(result.selection, result.rows))
+    # One read of the files for every map; the priorities' maps share the all-crime map's extent.
+    subjects = []
+    for p in priorities.priorities if priorities is not None else []:
+        m = p.measure_for(extract.scheme)
+        if m is not None and not m.not_measurable:
+            sub = places(p.name)
+            if sub.selection is not None and sub.selection.total:
+                subjects.append(sub)
+    points = read_selection_points([result.selection] + [s.selection for s in subjects if s.selection])
+    whole = points.of(result.selection.categories)
+    box = extent_of(whole.lon, whole.lat)
+    main = place_map_of(result.selection, result.rows, points, box)
+    maps = tuple(
+        place_map_of(s.selection, s.rows, points, box, size=4.6) for s in subjects if s.selection is not None
+    )
+    return PlaceSection(result, main, maps)
 
 
 def place_section_html(
@@ -141,6 +189,13 @@ def place_section_html(
         facts.append(f"persistent hotspots (top 10% this year and last): {m['persistent_hotspots']}: {names}")
     parts.append("<p>" + escape("; ".join(facts)) + ".</p>")
     parts.append(figure(section.map.svg, section.map.alt, section.map.caption))
+    if section.priority_maps:
+        parts.append("<h3>By priority</h3>")
+        parts.append(
+            '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.6rem">'
+        )
+        parts.extend(figure(m.svg, m.alt, m.caption) for m in section.priority_maps)
+        parts.append("</div>")
     rows = r.rows.head(TABLE_ROWS)
     title = f"Top {min(TABLE_ROWS, len(rows))} of {m['places']} {level}s"
     parts.append(table_html(rows, SECTION_COLUMNS, {**heads, "place": level.capitalize()}, title))
