@@ -76,6 +76,7 @@ class PlaceSelection:
     areas: tuple[str, ...]  # area names as loaded (the parts of a merged partnership)
     label: str
     subject: str
+    measure: str
     year: str
     months: tuple[pd.Period, ...]
     categories: frozenset[str]  # the major categories counted (police.uk: crime types)
@@ -277,6 +278,7 @@ def build_places(
         areas=sel.parts or tuple(str(a) for a in counts["area"].unique().tolist()),
         label=sel.label,
         subject=what,
+        measure=measure,
         year=period.label,
         months=period.months,
         categories=frozenset(str(m) for m in in_year["major"].unique().tolist()),

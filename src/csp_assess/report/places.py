@@ -19,6 +19,7 @@ import pandas as pd
 from csp_assess.analysis.places import level_name
 from csp_assess.errors import InputError
 from csp_assess.load.police_uk import LAYOUT
+from csp_assess.model import ASB_MAJOR
 
 if TYPE_CHECKING:
     from csp_assess.analysis.places import PlaceSelection
@@ -70,18 +71,24 @@ def place_map_of(
     if is_street(selection):
         pts = (points if points is not None else read_selection_points([selection])).of(selection.categories)
         drawn, missing = len(pts.lon), sum(pts.no_coordinates.values())
+        what = "incidents" if selection.categories == {ASB_MAJOR} else "offences"
+        measured = (
+            f" (measured by {selection.measure})"
+            if selection.subject != "All crime" and selection.measure.lower() != subject
+            else ""
+        )
         agree = (
             "the same as the table"
             if pts.counted == selection.total
             else f"the table counts {selection.total:,}: the files have changed since they were loaded"
         )
         caption = (
-            f"Point density of {subject} in {selection.label}, {selection.year}: {drawn:,} offences drawn"
+            f"Point density of {subject}{measured} in {selection.label}, {selection.year}: {drawn:,} {what} drawn"
             + (f", {missing:,} with no coordinates not drawn" if missing else "")
             + f" ({pts.counted:,} in all, {agree}). police.uk coordinates are anonymised to nearby map points, "
             "so a hexagon shows density, not addresses."
         )
-        note = f"{drawn:,} offences; anonymised police.uk locations"
+        note = f"{drawn:,} {what}; anonymised police.uk locations"
         svg = hexbin_map(pts.lon, pts.lat, title, note, extent=extent, size=size)
         return PlaceMap(svg, "density", caption, f"Point-density map of {subject} in {selection.label}")
     n = int(rows["rank"].notna().sum())
@@ -198,10 +205,18 @@ def place_section_html(
         parts.append("</div>")
     rows = r.rows.head(TABLE_ROWS)
     title = f"Top {min(TABLE_ROWS, len(rows))} of {m['places']} {level}s"
-    parts.append(table_html(rows, SECTION_COLUMNS, {**heads, "place": level.capitalize()}, title))
+    parts.append(table_html(rows, SECTION_COLUMNS, {**heads, "place": level[:1].upper() + level[1:]}, title))
     season = r.seasonality
     cols = ["subject", "peak_months", "low_months", "years_per_month"]
-    parts.append(table_html(season, cols, heads, "Month of year: when each measure peaks"))
+    season_heads = {
+        "subject": "Measure",
+        "peak_months": "Peak months",
+        "low_months": "Lowest months",
+        "years_per_month": "Years averaged",
+    }
+    parts.append(
+        table_html(season, cols, {**heads, **season_heads}, "Month of year: when each measure peaks")
+    )
     parts.append(
         '<p class="small">'
         + escape(" ".join(n.rstrip(".") + "." for n in r.notes[1:]))
