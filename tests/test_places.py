@@ -244,3 +244,21 @@ def test_api_places_matches_the_command(ward_file: Path, cli) -> None:  # type: 
     assert res.to_dict() == places_json(cli, ward_file, "--area", BOROUGH, "--year", "2024/25", "--top", "3")
     with pytest.raises(ca.SelectionError, match="give category or priority"):
         ca.places([ward_file], area=BOROUGH, category="Burglary", priority="Knife Crime")
+
+
+def test_report_has_the_place_section_for_ward_data(tmp_path: Path) -> None:
+    import csp_assess as ca
+
+    fixture = Path(__file__).parent / "fixtures" / "met_ward_excerpt.csv"
+    months = [f"2022{m:02d}" for m in range(4, 13)] + [f"2023{m:02d}" for m in range(1, 4)]
+    counts = ward_counts(fixture, "Barking and Dagenham", months)
+    top, top_count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    out = tmp_path / "report.html"
+    ca.report([fixture], area="Barking and Dagenham", year="2022/23", output=out)
+    html = out.read_text(encoding="utf-8")
+    section = html.split('<section id="places">', 1)[1].split("</section>", 1)[0]
+    assert '<a href="#places">Where crime concentrates</a>' in html
+    assert f"{sum(counts.values()):,} offences in {len(counts)} wards" in section
+    assert 'alt="Bar chart of all crime by ward in Barking and Dagenham"' in section
+    assert f'<td>{top}</td><td class="num">{top_count:,}</td>' in section
+    assert "No rates are shown" in section

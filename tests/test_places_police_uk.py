@@ -160,3 +160,39 @@ def test_report_for_police_uk_shows_the_place_map_in_a_browser(cli, leics: Path,
     red, blue = pixels[..., 0], pixels[..., 2]
     assert int(((red > 0.6) & (blue < 0.3)).sum()) > 2_000  # hexagons drawn, not a blank image
     assert base64.b64decode(uri.group(1).split(",", 1)[1]).startswith(b"<?xml")
+
+
+def test_points_follow_the_loaders_rules_and_reconcile_with_its_counts(tmp_path: Path) -> None:
+    """Repeated Crime IDs, bad months, blank types and rows with no location, in a small real-layout file:
+    the points read for a map are the records the loader counts, no more, no fewer."""
+    from csp_assess.load.points import read_points
+
+    fixture = Path(__file__).parent / "fixtures" / "police_uk" / "repeated_ids.csv"
+    expected: dict[tuple[str, str], int] = {}  # (area, type) -> records, by the csv module and the rules
+    no_xy: dict[str, int] = {}
+    seen: set[str] = set()
+    with fixture.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            month, ctype, cid = row["Month"].strip(), row["Crime type"].strip(), row["Crime ID"].strip()
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month) or not ctype:
+                continue  # a reject: it does not claim its Crime ID
+            if cid and cid in seen:
+                continue
+            seen.add(cid)
+            area = re.sub(r"\s+\d{3}[A-Z]$", "", row["LSOA name"].strip()) or "No location"
+            expected[(area, ctype)] = expected.get((area, ctype), 0) + 1
+            if not row["Longitude"].strip():
+                no_xy[ctype] = no_xy.get(ctype, 0) + 1
+    ex = ca.load([fixture], cache=False)
+    files = [(s.path, s.layout, tuple(s.months_used)) for s in ex.sources]
+    for area in ("Barking and Dagenham", "Havering", "No location"):
+        types = {t for a, t in expected if a == area}
+        pts = read_points(files, [area], ["2021-05"], types)
+        assert pts.counted == sum(n for (a, _), n in expected.items() if a == area)
+        loaded = int(ex.counts.loc[ex.counts["area"] == area, "count"].sum())
+        assert pts.counted == loaded  # the map draws what the table counts
+    pts = read_points(files, ["No location"], ["2021-05"], {"Vehicle crime"})
+    assert (len(pts.lon), pts.no_coordinates) == (0, no_xy)
+    havering = read_points(files, ["Havering"], ["2021-05"], {"Robbery", "Drugs"})
+    assert sorted(havering.crime_type.tolist()) == ["Drugs", "Robbery"]
+    assert read_points(files, ["Havering"], ["2021-06"], {"Robbery"}).counted == 0  # months not used

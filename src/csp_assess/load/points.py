@@ -94,7 +94,7 @@ def _kept(table: pa.Table) -> np.ndarray:
     such row (later rows with the same ID are rejects there)."""
     month = _trimmed(table.column("Month"))
     ctype = _trimmed(table.column("Crime type"))
-    valid = pc.and_(pc.match_substring_regex(month, r"^\d{4}-\d{2}$"), pc.not_equal(ctype, ""))
+    valid = pc.and_(pc.match_substring_regex(month, r"^\d{4}-(0[1-9]|1[0-2])$"), pc.not_equal(ctype, ""))
     valid_np = valid.to_numpy(zero_copy_only=False).astype(bool)
     ids = pd.Series(_trimmed(table.column("Crime ID")).to_numpy(zero_copy_only=False), dtype=object)
     repeat = (ids != "") & ids.where(valid_np).duplicated(keep="first") & valid_np
