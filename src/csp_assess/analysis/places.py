@@ -33,7 +33,7 @@ from csp_assess.analysis.trend import TrendOptions
 from csp_assess.analysis.trend import _select_rows as select_subject
 from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.load.place_files import PlaceLookup, PlacePopulation
-from csp_assess.model import Extract
+from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -229,6 +229,8 @@ def build_places(
         notes.append(f"{int(unplaced['count'].sum()):,} offence(s) have no {name}: in the total, not ranked")
     if opts.top is not None and opts.top < len(frame):
         notes.append(f"Showing the top {opts.top} of {len(frame)} rows; every figure uses all {n} places")
+    if what != "All crime" and (rows["major"] == ASB_MAJOR).any():
+        notes.append("This measure includes anti-social behaviour incidents, which are not crimes")
     notes.append(
         f"Places are the {n} {name}s with any record in {sel.label} in the data; a place with no record "
         "at all cannot be seen. Ranks are competition ranks: tied places share the better rank"
