@@ -196,3 +196,22 @@ def test_points_follow_the_loaders_rules_and_reconcile_with_its_counts(tmp_path:
     havering = read_points(files, ["Havering"], ["2021-05"], {"Robbery", "Drugs"})
     assert sorted(havering.crime_type.tolist()) == ["Drugs", "Robbery"]
     assert read_points(files, ["Havering"], ["2021-06"], {"Robbery"}).counted == 0  # months not used
+
+
+@pytest.mark.usefixtures("keeps_lsoas")
+def test_lookup_groups_charnwood_lsoas_into_msoas(cli, leics: Path, oracle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """LSOAs grouped by a lookup (here each LSOA to its MSOA, the name without the letter): each group's
+    count is the sum of its LSOAs' counts, and every offence is kept."""
+    lookup = tmp_path / "msoa.csv"
+    msoa_of = {p: p.split(" (")[0][:-1] for p in oracle["any"]}  # "Charnwood 003A (E0...)" -> "Charnwood 003"
+    lines = ["lsoa_code,msoa"] + [f"{p.split('(')[1].rstrip(')')},{m}" for p, m in sorted(msoa_of.items())]
+    lookup.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = cli("places", leics, "--area", AREA, "--year", "2021/22", "--places-lookup", lookup, "-f", "json")
+    assert run.code == 0, run.err
+    obj = json.loads(run.out)
+    want: dict[str, int] = {}
+    for p, m in msoa_of.items():
+        want[m] = want.get(m, 0) + oracle["crimes 2021/22"].get(p, 0)
+    assert obj["level"] == "msoa" and obj["places"] == len(want)
+    assert {r["place"]: r["count"] for r in obj["rows"]} == want
+    assert obj["total"] == 14_000
