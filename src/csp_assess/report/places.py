@@ -201,7 +201,7 @@ def place_section_html(
         parts.append(
             '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.6rem">'
         )
-        parts.extend(figure(m.svg, m.alt, m.caption) for m in section.priority_maps)
+        parts.extend(figure(pm.svg, pm.alt, pm.caption) for pm in section.priority_maps)
         parts.append("</div>")
     rows = r.rows.head(TABLE_ROWS)
     title = f"Top {min(TABLE_ROWS, len(rows))} of {m['places']} {level}s"
