@@ -17,6 +17,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -113,7 +114,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=None, help="extract folder (default bench/out/street)")
     ap.add_argument("--small", action="store_true", help="36 months x 5,000 rows, for a quick check")
-    ap.add_argument("--runs", type=int, default=3, help="rounds; the best wall time is kept (default 3)")
+    ap.add_argument("--runs", type=int, default=3, help="rounds; the median is reported (default 3)")
     ap.add_argument("--only", default="", help="comma list of contenders to run (default: all)")
     a = ap.parse_args()
     directory = a.dir or ROOT / "bench" / "out" / ("street-small" if a.small else "street")
@@ -150,22 +151,28 @@ def main() -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
         run_once(warm, env)  # fill the cache
 
-    best: dict[str, tuple[float, float, float]] = {}
+    runs: dict[str, list[tuple[float, float, float]]] = {}
     for rnd in range(a.runs):
         for name, cmd in contenders.items():
             if cmd is None:
                 continue
             wall, rss, cpu, out = run_once(cmd, env)
-            if rnd == 0 and name in ("duckdb", "polars"):
-                print(f"  {name}: {out.strip()}")
-            if name not in best or wall < best[name][0]:
-                best[name] = (wall, rss, cpu)
+            if rnd == 0 and name in ("duckdb", "polars", "csp-assess cold"):
+                print(f"  {name}: {out.strip().splitlines()[0] if out.strip() else ''}")
+            runs.setdefault(name, []).append((wall, rss, cpu))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    base = best.get("duckdb", (float("nan"),))[0]
-    print(f"\nbest of {a.runs} (load average at end {load:.2f}, {os.cpu_count()} cores)")
-    print(f"{'contender':24s} {'wall s':>8s} {'x duckdb':>9s} {'peak MB':>8s} {'cpu s':>7s}")
-    for name, (wall, rss, cpu) in best.items():
-        print(f"{name:24s} {wall:8.2f} {wall / base:9.2f} {rss:8.0f} {cpu:7.2f}")
+    med = {name: statistics.median(w for w, _, _ in r) for name, r in runs.items()}
+    base = med.get("duckdb", float("nan"))
+    print(f"\nmedian of {a.runs} rounds (load average at end {load:.2f}, {os.cpu_count()} cores)")
+    print(f"{'contender':24s} {'median s':>8s} {'x duckdb':>9s} {'best s':>7s} {'peak MB':>8s} {'cpu s':>7s}")
+    for name, r in runs.items():
+        best = min(w for w, _, _ in r)
+        peak = max(m for _, m, _ in r)
+        cpu = statistics.median(c for _, _, c in r)
+        print(f"{name:24s} {med[name]:8.2f} {med[name] / base:9.2f} {best:7.2f} {peak:8.0f} {cpu:7.2f}")
+    if "csp-assess cold" in runs and "duckdb" in runs:
+        ratios = [c[0] / d[0] for c, d in zip(runs["csp-assess cold"], runs["duckdb"], strict=False)]
+        print("cold / duckdb per round: " + ", ".join(f"{x:.2f}" for x in ratios))
     if not real_cli:
         print("(csp-assess cold = loader stand-in; warm not measured)")
 

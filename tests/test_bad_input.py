@@ -79,7 +79,9 @@ CLEAN = {
 
 
 def test_corpus_is_fully_covered() -> None:
-    names = {p.name for p in CORPUS.iterdir() if p.name != "maps"}
+    names = {
+        p.name for p in CORPUS.iterdir() if p.name not in ("maps", "police_uk")
+    }  # police_uk: test_street_hostile
     tested = set(UNUSABLE) | set(REJECTS) | set(CLEAN) | {"truncated_police_uk.csv"}
     assert names - tested == set(), "every corpus file needs a test"
 

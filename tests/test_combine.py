@@ -85,7 +85,7 @@ def test_overlapping_street_files_stacked_by_hand(tmp_path: Path) -> None:
             ("2021-03", "Dover 001A", "Drugs"),
         ],
     )
-    extract = load_extract([tmp_path], use_cache=False)
+    extract = load_extract([tmp_path], use_cache=False, subareas=False)
     got = [
         (a, str(m), t, int(n))
         for a, m, t, n in extract.counts[["area", "month", "major", "count"]].itertuples(index=False)
@@ -95,6 +95,19 @@ def test_overlapping_street_files_stacked_by_hand(tmp_path: Path) -> None:
         ("Dover", "2021-01", "Drugs", 1),
         ("Dover", "2021-02", "Burglary", 1),
         ("Dover", "2021-03", "Drugs", 2),
+    ]
+    assert "subarea" not in extract.counts.columns
+    # the same with the LSOAs kept (the default): January's burglaries are one in each LSOA
+    by_lsoa = load_extract([tmp_path], use_cache=False).counts
+    assert [
+        (str(m), t, s, int(n))
+        for m, t, s, n in by_lsoa[["month", "major", "subarea", "count"]].itertuples(index=False)
+    ] == [
+        ("2021-01", "Burglary", "Dover 001A (E01000001)", 1),
+        ("2021-01", "Burglary", "Dover 002B (E01000001)", 1),
+        ("2021-01", "Drugs", "Dover 001A (E01000001)", 1),
+        ("2021-02", "Burglary", "Dover 002B (E01000001)", 1),
+        ("2021-03", "Drugs", "Dover 001A (E01000001)", 2),
     ]
     a = next(s for s in extract.sources if s.path.endswith("a.csv"))
     assert [str(m) for m in a.months_used] == ["2021-01"]

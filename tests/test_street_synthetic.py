@@ -1,7 +1,7 @@
 """A synthetic street-level extract at scale, from ../shared/bench/make_street_extract.py, against an
 independent count: the csv module, row by row, with the rules written out plainly (no csp_assess code).
 
-13 monthly files of ~20,000 rows (4 MB each, so the C scanner and the scan-ahead both run); the counts
+13 monthly files of ~20,000 rows (4 MB each, so the cache and the C scanner both run); the counts
 per area, financial year and crime type, and ``rank``'s figures for one borough, must agree exactly.
 """
 
@@ -79,7 +79,7 @@ def test_counts_by_area_year_and_type_equal_the_oracle(extract_dir: Path) -> Non
 
 
 def test_rank_for_one_borough_equals_the_oracle(extract_dir: Path) -> None:
-    """The real command (scan-ahead, launcher, os._exit) on the extract: 2017/18 for Barking and Dagenham."""
+    """The real command (``python -m csp_assess``) on the extract: 2017/18 for Barking and Dagenham."""
     expected, read, _ = oracle(extract_dir)
     done = subprocess.run(
         [sys.executable, "-m", "csp_assess", "rank", str(extract_dir), "--area", "Barking and Dagenham"]

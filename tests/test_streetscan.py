@@ -215,11 +215,12 @@ def declined(spy: Spy, src: Any, reason: str | None, name: str = NAME) -> FileLo
 
 
 def table(load: FileLoad) -> list[tuple[str, str, str, int]]:
+    """(area, month, type, count) rows, summed over the LSOAs (subareas) of each area, in table order."""
     c = load.counts
-    return [
-        (a, str(m), t, int(n))
-        for a, m, t, n in zip(c["area"], c["month"], c["major"], c["count"], strict=True)
-    ]
+    out: dict[tuple[str, str, str], int] = {}
+    for a, m, t, n in zip(c["area"], c["month"], c["major"], c["count"], strict=True):
+        out[(a, str(m), t)] = out.get((a, str(m), t), 0) + int(n)
+    return [(a, m, t, n) for (a, m, t), n in out.items()]
 
 
 # --- 1. the real City of London files -----------------------------------------------------------------
@@ -747,14 +748,26 @@ def test_hand_computed_counts(tmp_path: Path, spy: Spy) -> None:
     ]
     expected = [
         ("Barking and Dagenham", "2021-01", "Burglary", 2),
-        ("Camden", "2021-01", "Drugs", 1),
         ("Barking and Dagenham", "2021-02", "Drugs", 1),
+        ("Camden", "2021-01", "Drugs", 1),
         ("Camden", "2021-02", "Burglary", 1),
         ("Camden", "2021-02", "Drugs", 1),
+    ]
+    code = "(E01000001)"  # row() gives every row this LSOA code
+    by_lsoa = [
+        ("Barking and Dagenham", "2021-01", "Burglary", f"Barking and Dagenham 001A {code}", 1),
+        ("Barking and Dagenham", "2021-01", "Burglary", f"Barking and Dagenham 002B {code}", 1),
+        ("Barking and Dagenham", "2021-02", "Drugs", f"Barking and Dagenham 002B {code}", 1),
+        ("Camden", "2021-01", "Drugs", f"Camden 024B {code}", 1),
+        ("Camden", "2021-02", "Burglary", f"Camden 024B {code}", 1),
+        ("Camden", "2021-02", "Drugs", f"Camden 024B {code}", 1),
     ]
     for _, src in sources(tmp_path, csv_bytes(rows)):
         load = taken(spy, src)
         assert table(load) == expected
+        c = load.counts
+        cols = zip(c["area"], c["month"].astype(str), c["major"], c["subarea"], c["count"], strict=True)
+        assert list(cols) == by_lsoa
         assert load.counts["minor"].tolist() == load.counts["major"].tolist()
         assert set(load.counts["force"]) == {MET}
         s = load.source
@@ -886,3 +899,36 @@ def test_short_then_complementary_line_at_every_offset(spy: Spy) -> None:
         rows = [row("first", location="On or near " + "x" * pad), *(row(f"r{i}") for i in range(115))]
         rows += ["c,2021-01,x", ",".join("abcdefghi"), *(row(f"s{i}") for i in range(10))]
         declined(spy, csv_bytes(rows), WRONG_WIDTH)
+
+
+# --- 9. Leicestershire (real, 35 months) and where the LSOA code is ---------------------------------------
+
+LEICS = sorted((SHARED / "police_uk_leicestershire").glob("police_uk_*-leicestershire-street.csv"))
+
+
+@pytest.mark.skipif(len(LEICS) != 35, reason="../shared/data Leicestershire files not present")
+@pytest.mark.parametrize("path", LEICS[::7], ids=[p.name[10:17] for p in LEICS[::7]])
+def test_real_leicestershire_fast_equals_general(path: Path, spy: Spy) -> None:
+    """Another force's real files (with quoted fields: the scanner declines them) agree, LSOA by LSOA."""
+    load = load_same(path, path.name)
+    assert set(load.counts["area"]) >= {"Blaby", "Charnwood", "Leicester", "Oadby and Wigston"}
+    assert all(s.endswith(")") and " (E01" in s for s in load.counts["subarea"] if s)
+
+
+def test_lsoa_code_missing_or_apart_is_read_by_the_general_reader(tmp_path: Path, spy: Spy) -> None:
+    """The scanner keeps the LSOA as the bytes from its code to its name, so it takes only files where they
+    are adjacent; otherwise the general reader reads the file (no scan at all), and the subarea is the name
+    with the code, or the name alone when there is no code column."""
+    cols = HEADER.split(",")
+    rows = [row("a", lsoa="Camden 024B"), row("b", lsoa="Camden 024B"), row("c", lsoa="")]
+    cells = [r.split(",") for r in rows]
+    drop = cols.index("LSOA code")
+    no_code = [",".join(c[:drop] + c[drop + 1 :]) for c in [cols, *cells]]
+    moved = [",".join(c[:drop] + c[drop + 1 :] + [c[drop]]) for c in [cols, *cells]]  # code last
+    for lines, subarea in ((no_code, "Camden 024B"), (moved, "Camden 024B (E01000001)")):
+        data = ("\n".join(lines) + "\n").encode()
+        load = declined(spy, data, None)
+        assert isinstance(load, FileLoad)
+        c = load.counts
+        got = sorted(zip(c["area"], c["subarea"], c["count"], strict=True))
+        assert got == [("Camden", subarea, 2), (NO_LOCATION, "", 1)]

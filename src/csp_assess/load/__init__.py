@@ -5,13 +5,15 @@ One module per source layout; ``detect`` tells them apart; ``combine`` resolves 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError
 
-if TYPE_CHECKING:  # kept light: the launcher imports this package (for scan_ahead) first of all
+if TYPE_CHECKING:  # pandas is imported when files are read, not to expand their names
     from csp_assess.model import Extract, FileLoad
 
 DATA_SUFFIXES = (".csv", ".zip", ".xlsx", ".parquet", ".pq")
@@ -20,18 +22,22 @@ Progress = Callable[[str, int, int], None]
 
 
 def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files named, and the data files found (recursively) in folders named; sorted, no duplicates."""
+    """Files named, and the data files found (recursively) in folders named; sorted, no duplicates.
+
+    A folder that cannot be listed (a month sub-folder without read permission) is an error naming it,
+    never skipped; so is anything that is not a regular file (a FIFO, ``<(cat file)``, a device): those
+    would block or could be read only once."""
     out: list[Path] = []
     for p in paths:
         path = Path(p)
-        if not path.exists():
-            raise InputError("no such file or folder: check the path", file=str(path))
-        if path.is_dir():
-            found = sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file() and f.suffix.lower() in DATA_SUFFIXES and not f.name.startswith(".")
-            )
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise InputError("no such file or folder: check the path", file=str(path)) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        if stat.S_ISDIR(st.st_mode):
+            found = _data_files(path)
             if not found:
                 raise InputError(
                     "folder holds no .csv, .zip, .xlsx or .parquet files: point at the folder of the extract",
@@ -39,6 +45,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
                 )
             out.extend(found)
         else:
+            _require_regular(path, st.st_mode)
             out.append(path)
     seen: set[Path] = set()
     unique: list[Path] = []
@@ -50,6 +57,53 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     return unique
 
 
+def _require_regular(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            "not a regular file (a pipe, FIFO or device): save the data to a file and name that",
+            file=str(path),
+        )
+
+
+def _data_files(folder: Path) -> list[Path]:
+    """The data files under ``folder``, sorted; an unreadable sub-folder raises ``InputError``."""
+
+    def fail(exc: OSError) -> None:
+        where = exc.filename or str(folder)
+        raise InputError(
+            f"cannot read folder: {exc.strerror or exc} (its files would be left out): fix its permissions "
+            "or move it out of the extract",
+            file=str(where),
+        )
+
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder, onerror=fail):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            if name.startswith(".") or Path(name).suffix.lower() not in DATA_SUFFIXES:
+                continue
+            f = Path(root) / name
+            try:
+                mode = f.stat().st_mode
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror or exc}", file=str(f)) from None
+            _require_regular(f, mode)
+            found.append(f)
+    return sorted(found)
+
+
+class SkippedFile(InputError):
+    """A file that holds no offences (a police.uk outcomes or stop-and-search file): ``load_extract`` leaves
+    it out and names it in one warning; to a caller of ``load_file`` it is an input error saying what it is."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        super().__init__(
+            f"a data.police.uk {kind} file: it holds no offences to count (name the *-street.csv files)",
+            file=str(path),
+        )
+        self.kind = kind
+
+
 def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoad]:
     """Read one file (a zip may hold many) in whatever layout its header shows."""
     from csp_assess.load import long, met_wide, police_uk
@@ -57,6 +111,8 @@ def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoa
 
     mapping = mapping or {}
     suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _skip_other_police_uk(path)
     if suffix == ".zip":
         return police_uk.read_police_uk_zip(path)
     if suffix == ".xlsx":
@@ -70,6 +126,21 @@ def load_file(path: Path, mapping: dict[str, str] | None = None) -> list[FileLoa
     if detected.layout == "police-uk":
         return [police_uk.read_police_uk_csv(path, str(path), use_threads=False)]
     return [met_wide.read_met_wide(path, detected)]
+
+
+def _skip_other_police_uk(path: Path) -> None:
+    """Raise ``SkippedFile`` for a police.uk outcomes or stop-and-search CSV (by name, else by header),
+    whatever ``--map`` says: they count outcomes and searches, not offences."""
+    from csp_assess.load.street_scan import other_kind
+
+    kind = other_kind(path.name)
+    if kind is None:
+        from csp_assess.load.textio import read_head
+
+        first = read_head(path).split(b"\n", 1)[0].decode("utf-8", errors="replace")
+        kind = other_kind(path.name, [c.strip() for c in first.split(",")])
+    if kind is not None:
+        raise SkippedFile(kind, path)
 
 
 def _delimiter_of(path: Path) -> str:
@@ -86,14 +157,18 @@ def load_extract(
     mapping: dict[str, str] | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    *,
+    subareas: bool = True,
 ) -> Extract:
-    """Load and combine every file named (folders and zips expanded)."""
+    """Load and combine every file named (folders and zips expanded). ``subareas=False`` sums street-level
+    files' LSOAs into their areas (see ``combine``): for analyses that do not look at places."""
     from concurrent.futures import ThreadPoolExecutor
 
     from csp_assess.load.combine import combine
 
     files = expand_paths(paths)
     results: list[list[FileLoad]] = []
+    skipped: list[tuple[str, str]] = []
     # pyarrow parses outside the GIL, so two large street files are read at once (2 cores here);
     # results are kept in file order, so the output does not depend on which thread finished first.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -101,11 +176,24 @@ def load_extract(
         for i, (f, fut) in enumerate(zip(files, futures, strict=True)):
             if progress:
                 progress(str(f), i, len(files))
-            results.append(fut.result())
+            try:
+                results.append(fut.result())
+            except SkippedFile as skip:
+                skipped.append((str(f), skip.kind))
     if progress:
         progress("", len(files), len(files))
     loads = [ld for group in results for ld in group]
-    return combine(loads)
+    if not skipped:
+        return combine(loads, subareas=subareas)
+    from csp_assess.load.street_scan import skipped_note
+
+    where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} inputs"
+    note = skipped_note(where, skipped)
+    if not loads:
+        raise InputError(f"no offences to count: {note}; name the *-street.csv files")
+    extract = combine(loads, subareas=subareas)
+    extract.warnings.append(note)
+    return extract
 
 
 def _load_cached(path: Path, mapping: dict[str, str] | None, use_cache: bool) -> list[FileLoad]:

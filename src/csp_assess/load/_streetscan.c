@@ -6,27 +6,34 @@
  * counts rows per combination and checks Crime IDs for repeats, with the GIL released, so two files are
  * scanned at once.
  *
- * It handles only the plain case: no quote character in the file, every non-empty
- * line with exactly the header's number of fields, line ends "\n" or "\r\n", Crime IDs ASCII. Rows that
- * share a Crime ID are returned as groups, for the caller's rule. Anything else returns a reason string, and the caller reads the file with the general
- * (pyarrow) reader, which applies the reject rules and gives line numbers. So every figure this path
- * gives is one the general reader would give: the tests compare the two on real and malformed files.
+ * It handles only the plain case: no quote character and no NUL byte in the file, every non-empty line
+ * with exactly the header's number of fields, line ends "\n" or "\r\n", Crime IDs ASCII. Rows that
+ * share a Crime ID are returned as groups, for the caller's rule. Anything else returns a reason string,
+ * and the caller reads the file with the general (pyarrow) reader, which applies the reject rules and
+ * gives line numbers. So every figure this path gives is one the general reader would give: the tests
+ * compare the two on real and hostile files. A mapped file truncated during the scan (SIGBUS) is caught
+ * and returned as the reason "the file changed while it was read".
  *
- * scan(buffer, start, ncols, (id_col, month_col, force_col, lsoa_col, type_col))
- *   -> (rows, [(codes: bytes of int32, or b"" if all 0, values: list[bytes]) x 4 for month, force, area, type],
+ * scan(buffer, start, ncols, (id_col, month_col, force_col, lsoa_first, lsoa_last, type_col))
+ *   -> (rows, [(codes: bytes of int32, or b"" if all 0, values: list[bytes]) x 4 for month, force, lsoa, type],
  *       [rows sharing one Crime ID: bytes of int32, ascending] for each repeated ID,
  *       cells: bytes of int32, or b"" if the grid would be too large)
  *   or a str saying why the general reader is needed.
+ * The LSOA field is the raw bytes from the start of column lsoa_first to the end of lsoa_last (the LSOA
+ * code and name, which are adjacent: "E01000001,Camden 024B"), so the place is kept, not only its area.
  * Codes index the values in order of first appearance; -1 is an empty field (pyarrow's null).
- * ``cells`` counts the rows of each (month, force, area, type) combination, row-major over a grid whose
+ * ``cells`` counts the rows of each (month, force, lsoa, type) combination, row-major over a grid whose
  * dimensions are each column's number of values + 1, the last index standing for an empty field: so the
- * caller works per combination (hundreds), not per row, and touches rows only for rejects.
+ * caller works per combination (tens of thousands at most), not per row, and touches rows only for
+ * rejects.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <setjmp.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -34,7 +41,7 @@
 #define NFIELDS 4 /* month, force, lsoa, type: dictionary-encoded */
 #define MONTH 0
 #define FORCE 1
-#define LSOA 2 /* encoded by area (local authority), not by name: see encode_area */
+#define LSOA 2 /* the bytes from the LSOA code to the LSOA name (adjacent columns): "E01000001,Camden 024B" */
 
 typedef struct {
     Py_ssize_t off; /* into the dictionary's arena */
@@ -351,6 +358,16 @@ typedef struct {
     int repeats; /* compare with the last field first (Month, Falls within); others vary row to row */
 } Column;
 
+/* The kept fields of one row, by column index. */
+typedef struct {
+    int id_col;
+    int cols[NFIELDS]; /* month, force, lsoa (the LSOA code), type */
+    int lsoa_last;     /* the LSOA field runs from the start of cols[LSOA] to the end of this column */
+    int ncols;
+    Ids ids;
+    const char *buf;
+} Layout;
+
 typedef struct {
     const char *reason; /* NULL on success */
     Py_ssize_t rows;
@@ -358,9 +375,11 @@ typedef struct {
     Groups repeats;
     int32_t *cells; /* NULL when the grid would be too large */
     Py_ssize_t ncells;
+    Layout lay;       /* scan_buffer's working state: here so that a fault can free it */
+    Py_ssize_t *seps; /* the separator list of the current slab, likewise */
 } ScanResult;
 
-#define MAX_CELLS ((Py_ssize_t)1 << 20) /* 4 MB of counts: far beyond real files (~1,000 cells) */
+#define MAX_CELLS ((Py_ssize_t)1 << 21) /* 8 MB of counts: beyond real files (~75,000 cells) */
 
 /* Rows per (month, force, area, type) combination; see the top of the file. 0, or -1 when out of memory. */
 static int count_cells(ScanResult *r) {
@@ -395,13 +414,14 @@ static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, 
 #ifdef __SSE2__
     const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
     const __m128i creturn = _mm_set1_epi8('\r');
+    const __m128i nul = _mm_setzero_si128();
     __m128i quotes = _mm_setzero_si128(), returns = _mm_setzero_si128();
     for (int i = 0; i < 4; i++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
         __m128i nl = _mm_cmpeq_epi8(v, newline);
         n |= (uint64_t)(uint32_t)_mm_movemask_epi8(nl) << (16 * i);
         s |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_or_si128(nl, _mm_cmpeq_epi8(v, comma))) << (16 * i);
-        quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, quote));
+        quotes = _mm_or_si128(quotes, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, nul)));
         returns = _mm_or_si128(returns, _mm_cmpeq_epi8(v, creturn));
     }
     q = (uint64_t)_mm_movemask_epi8(quotes); /* only whether there is one matters */
@@ -411,7 +431,7 @@ static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, 
     for (int i = 0; i < 64; i++) {
         if (p[i] == '\n') n |= 1ULL << i;
         if (p[i] == ',' || p[i] == '\n') s |= 1ULL << i;
-        if (p[i] == '"') q |= 1ULL << i;
+        if (p[i] == '"' || p[i] == 0) q |= 1ULL << i;
         cr += p[i] == '\r';
     }
 #endif
@@ -421,16 +441,6 @@ static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, 
     return q;
 }
 
-/* The kept fields of one row, by column index. */
-typedef struct {
-    int id_col;
-    int cols[NFIELDS]; /* month, force, lsoa, type */
-    int ncols;
-    Ids ids;
-    const char *buf;
-    char *scratch; /* "\0" + an LSOA name the area rule here does not cover */
-    Py_ssize_t scratch_cap;
-} Layout;
 
 /* Room for ``n`` more rows in every output array, so a row's pushes need no check. 0, or -1. */
 static int reserve_rows(Layout *lay, ScanResult *r, Py_ssize_t n) {
@@ -472,74 +482,6 @@ static inline __attribute__((always_inline)) int encode_field(Column *c, const c
     return put_code(c, p, n, dict_code(&c->dict, p, n));
 }
 
-/* True if every byte of [p, p + n) is printable ASCII (0x20..0x7e): eight bytes a step, each byte b
- * tested as b + 0x60 >= 0x80 (not below 0x20) and b + 1 < 0x80 (not 0x7f), with no carry between bytes
- * once the high bits are known clear. */
-static inline int printable_ascii(const char *p, Py_ssize_t n) {
-    const uint64_t high = 0x8080808080808080ULL;
-    uint64_t bad = 0;
-    Py_ssize_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        bad |= (w & high) | (~(w + 0x6060606060606060ULL) & high) | ((w + 0x0101010101010101ULL) & high);
-    }
-    if (i < n) {
-        if (n >= 8) { /* the last eight bytes, overlapping the words before */
-            uint64_t w;
-            memcpy(&w, p + n - 8, 8);
-            bad |= (w & high) | (~(w + 0x6060606060606060ULL) & high) | ((w + 0x0101010101010101ULL) & high);
-        } else {
-            for (; i < n; i++) bad |= (uint64_t)(p[i] < 0x20 || p[i] > 0x7e); /* >= 0x80 fails either test */
-        }
-    }
-    return bad == 0;
-}
-
-/* The area (local authority) of an LSOA name, by police_uk.area_of_lsoa's rule, for names of printable
- * ASCII (where its whitespace is the space alone): strip spaces, then drop a trailing run of spaces + three
- * digits + a capital ("Barking and Dagenham 001A" -> "Barking and Dagenham"). 0 for any other name. */
-static inline int area_of_name(const char *v, Py_ssize_t n, const char **area, Py_ssize_t *len) {
-    if (!printable_ascii(v, n)) return 0;
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi && v[lo] == ' ') lo++;
-    while (hi > lo && v[hi - 1] == ' ') hi--;
-    if (lo == hi) return 0;
-    if (hi - lo >= 6 && v[hi - 1] >= 'A' && v[hi - 1] <= 'Z' && v[hi - 2] >= '0' && v[hi - 2] <= '9' &&
-        v[hi - 3] >= '0' && v[hi - 3] <= '9' && v[hi - 4] >= '0' && v[hi - 4] <= '9' && v[hi - 5] == ' ') {
-        Py_ssize_t e = hi - 5; /* v[lo] is not a space, so the area before the spaces is not empty */
-        while (v[e - 1] == ' ') e--;
-        hi = e;
-    }
-    *area = v + lo;
-    *len = hi - lo;
-    return 1;
-}
-
-/* Encode an LSOA name field by its area: the dictionary holds ~12-30 areas, not ~5,000 names, so every
- * lookup hits the cache. A name the rule above does not cover is keyed "\0" + the name, for Python's
- * area_of_lsoa to decide. Real files come sorted by LSOA, so a name equal to the row before's reuses its
- * code. 0, or -1 when out of memory. */
-static inline __attribute__((always_inline)) int encode_area(Layout *lay, Column *c, const char *p, Py_ssize_t n) {
-    if (n == 0) {
-        c->codes.data[c->codes.len++] = -1;
-        return 0;
-    }
-    if (same_as_last(c, p, n)) {
-        c->codes.data[c->codes.len++] = c->last_code;
-        return 0;
-    }
-    const char *area;
-    Py_ssize_t len;
-    if (area_of_name(p, n, &area, &len)) return put_code(c, p, n, dict_code(&c->dict, area, len));
-    char *sc = grown(lay->scratch, &lay->scratch_cap, n + 1, 1, 256);
-    if (!sc) return -1;
-    lay->scratch = sc;
-    sc[0] = '\0';
-    memcpy(sc + 1, p, (size_t)n);
-    return put_code(c, p, n, dict_code(&c->dict, sc, n + 1));
-}
-
 /* One well-formed row: ``ends[c]`` is where column c ends (its ',' or the line end), the row starts at
  * ``row``, and ``last_end`` is the end of the last column with any '\r' before the line end dropped.
  * 0, or -1 with a reason. */
@@ -570,8 +512,7 @@ static inline __attribute__((always_inline)) int take_row(Layout *lay, ScanResul
     for (int k = 0; k < NFIELDS; k++) {
         int c = lay->cols[k];
         f = FIELD_START(c);
-        if ((k == LSOA ? encode_area(lay, &r->fields[k], f, FIELD_END(c) - f)
-                       : encode_field(&r->fields[k], f, FIELD_END(c) - f)) < 0) {
+        if (encode_field(&r->fields[k], f, FIELD_END(k == LSOA ? lay->lsoa_last : c) - f) < 0) {
             r->reason = "out of memory";
             return -1;
         }
@@ -618,13 +559,17 @@ typedef struct {
             quotes = CLASSIFY(buf + base, &mask, &nlmask, &cr) != 0;                                          \
             sl->pos += 64;                                                                               \
         } else {                                                                                         \
-            char tail[64] = {0};                                                                         \
+            char tail[64];                                                                               \
+            memset(tail, ' ', sizeof(tail)); /* padding that is neither a separator nor a NUL */         \
             memcpy(tail, buf + base, (size_t)(size - base));                                             \
             quotes = CLASSIFY(tail, &mask, &nlmask, &cr) != 0;                                                \
             sl->pos = size;                                                                              \
         }                                                                                                \
         sl->crs += cr;                                                                                   \
-        if (quotes) return 1;                                                                            \
+        if (quotes) {                                                                                    \
+            sl->pos = base; /* the block with the quote or NUL: the caller says which */                 \
+            return 1;                                                                                    \
+        }                                                                                                \
         sl->out = flatten(sl->out, base, mask);                                                          \
         sl->ends += bits_set(nlmask);                                                                    \
     }                                                                                                    \
@@ -648,7 +593,9 @@ __attribute__((target("avx2,bmi,bmi2,popcnt"))) static inline int classify64_avx
     __m256i s1 = _mm256_or_si256(n1, _mm256_cmpeq_epi8(v1, comma));
     *nls = (uint64_t)(uint32_t)_mm256_movemask_epi8(n0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(n1) << 32;
     *seps = (uint64_t)(uint32_t)_mm256_movemask_epi8(s0) | (uint64_t)(uint32_t)_mm256_movemask_epi8(s1) << 32;
+    const __m256i nul = _mm256_setzero_si256();
     __m256i q = _mm256_or_si256(_mm256_cmpeq_epi8(v0, quote), _mm256_cmpeq_epi8(v1, quote));
+    q = _mm256_or_si256(q, _mm256_or_si256(_mm256_cmpeq_epi8(v0, nul), _mm256_cmpeq_epi8(v1, nul)));
     __m256i r0 = _mm256_cmpeq_epi8(v0, creturn), r1 = _mm256_cmpeq_epi8(v1, creturn);
     *crs = 0;
     if (!_mm256_testz_si256(_mm256_or_si256(r0, r1), _mm256_or_si256(r0, r1))) /* rare: CRLF files */
@@ -673,6 +620,62 @@ static int avx2_usable(void) {
 }
 #endif
 
+/* Free scan_buffer's working arrays (also after a fault, when it never reached its end). */
+static void free_work(ScanResult *r) {
+    free(r->seps);
+    free(r->lay.ids.data);
+    r->seps = NULL;
+    r->lay.ids.data = NULL;
+}
+
+/* A mapped file that shrinks while it is scanned (truncated by another process) raises SIGBUS on the
+ * first page past its new end. Without a handler that kills the process; with this one, the scan of
+ * that thread jumps back to scan_guarded and returns a reason instead. A SIGBUS outside a scan goes to
+ * the handler that was there before (Python's faulthandler, or the default action). */
+static __thread sigjmp_buf *bus_jump;
+static struct sigaction previous_bus;
+
+static void on_bus(int sig, siginfo_t *info, void *ctx) {
+    sigjmp_buf *jb = bus_jump;
+    (void)sig;
+    (void)info;
+    (void)ctx;
+    if (jb) {
+        bus_jump = NULL;
+        siglongjmp(*jb, 1);
+    }
+    sigaction(SIGBUS, &previous_bus, NULL); /* the faulting instruction runs again, under that handler */
+}
+
+/* Install on_bus unless it is in place (called with the GIL held, so one thread at a time). */
+static void guard_bus(void) {
+    struct sigaction cur, sa;
+    if (sigaction(SIGBUS, NULL, &cur) != 0) return;
+    if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_bus) return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &previous_bus);
+}
+
+static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
+                        ScanResult *r);
+
+/* scan_buffer, with a fault on the buffer (a file truncated under its mapping) turned into a reason. */
+static void scan_guarded(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
+                         ScanResult *r) {
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        free_work(r);
+        r->reason = "the file changed while it was read";
+        return;
+    }
+    bus_jump = &jb;
+    scan_buffer(buf, size, start, ncols, cols, r);
+    bus_jump = NULL;
+}
+
 /* The scan proper; touches no Python object, so it runs without the GIL.
  *
  * Two passes a slab: first every ',' and '\n' is found 64 bytes at a time and its position written to a
@@ -683,15 +686,19 @@ static int avx2_usable(void) {
  * many or too few fields) needs the general reader. */
 static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
                         ScanResult *r) {
-    Layout lay;
-    memset(&lay, 0, sizeof(lay));
-    lay.ncols = ncols;
-    lay.buf = buf;
-    lay.id_col = cols[0];
-    for (int k = 0; k < NFIELDS; k++) lay.cols[k] = cols[k + 1];
+    Layout *lay = &r->lay;
+    memset(lay, 0, sizeof(*lay));
+    lay->ncols = ncols;
+    lay->buf = buf;
+    lay->id_col = cols[0];
+    lay->cols[MONTH] = cols[1];
+    lay->cols[FORCE] = cols[2];
+    lay->cols[LSOA] = cols[3];
+    lay->lsoa_last = cols[4];
+    lay->cols[3] = cols[5]; /* crime type */
 
     /* separators of the slab, after those of a row not yet ended (fewer than ncols) carried over */
-    Py_ssize_t *seps = malloc(sizeof(Py_ssize_t) * ((size_t)SLAB_BLOCKS * 64 + (size_t)ncols + 2));
+    Py_ssize_t *seps = r->seps = malloc(sizeof(Py_ssize_t) * ((size_t)SLAB_BLOCKS * 64 + (size_t)ncols + 2));
     Py_ssize_t crs_seen = 0, crs = 0;   /* carriage returns before a line end, and in all */
     Py_ssize_t line_ends = 0, lines = 0; /* line ends seen, and lines taken (rows and empty lines) */
     Py_ssize_t nsep = 0;
@@ -712,8 +719,9 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         slab_ends = slab.ends;
         crs += slab.crs;
         pos = slab.pos;
-        if (quote) {
-            r->reason = "a quote character";
+        if (quote) { /* the block at pos holds a quote or a NUL (the tail block: its bytes before the end) */
+            Py_ssize_t n = size - pos < 64 ? size - pos : 64;
+            r->reason = memchr(buf + pos, 0, (size_t)n) ? "a NUL byte" : "a quote character";
             goto done;
         }
         nsep = out - seps;
@@ -732,7 +740,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
             last = 1;
         }
         line_ends += slab_ends;
-        if (reserve_rows(&lay, r, slab_ends) < 0) {
+        if (reserve_rows(lay, r, slab_ends) < 0) {
             r->reason = "out of memory";
             goto done;
         }
@@ -753,7 +761,7 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
                     last_end--;
                     crs_seen++;
                 }
-                if (take_row(&lay, r, row, seps + k, last_end) < 0) goto done;
+                if (take_row(lay, r, row, seps + k, last_end) < 0) goto done;
                 k += ncols;
             } else {
                 break; /* the rest of the line is in the next slab */
@@ -777,12 +785,10 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         r->reason = "a carriage return inside a line";
         goto done;
     }
-    if (ids_group(&lay.ids, buf, &r->repeats) < 0 || count_cells(r) < 0)
+    if (ids_group(&lay->ids, buf, &r->repeats) < 0 || count_cells(r) < 0)
         r->reason = "out of memory";
 done:
-    free(seps);
-    free(lay.ids.data);
-    free(lay.scratch);
+    free_work(r);
 }
 
 static PyObject *build_result(ScanResult *r) {
@@ -854,16 +860,21 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
     Py_buffer view;
     Py_ssize_t start;
     int ncols;
-    int cols[5];
-    if (!PyArg_ParseTuple(args, "y*ni(iiiii)", &view, &start, &ncols, &cols[0], &cols[1], &cols[2],
-                          &cols[3], &cols[4]))
+    int cols[6];
+    if (!PyArg_ParseTuple(args, "y*ni(iiiiii)", &view, &start, &ncols, &cols[0], &cols[1], &cols[2],
+                          &cols[3], &cols[4], &cols[5]))
         return NULL;
     if (ncols < 1 || ncols > 256 || start < 0 || start > view.len) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "bad column count or start offset");
         return NULL;
     }
-    for (int i = 0; i < 5; i++)
+    if (cols[4] < cols[3]) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "the LSOA span ends before it starts");
+        return NULL;
+    }
+    for (int i = 0; i < 6; i++)
         if (cols[i] < 0 || cols[i] >= ncols) {
             PyBuffer_Release(&view);
             PyErr_SetString(PyExc_ValueError, "column index out of range");
@@ -877,8 +888,10 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
             PyBuffer_Release(&view);
             return PyErr_NoMemory();
         }
-    r.fields[MONTH].repeats = r.fields[FORCE].repeats = 1; /* one month and force a file, as a rule */
-    Py_BEGIN_ALLOW_THREADS scan_buffer((const char *)view.buf, view.len, start, ncols, cols, &r);
+    /* one month and force a file, as a rule; real files come sorted by LSOA */
+    r.fields[MONTH].repeats = r.fields[FORCE].repeats = r.fields[LSOA].repeats = 1;
+    guard_bus();
+    Py_BEGIN_ALLOW_THREADS scan_guarded((const char *)view.buf, view.len, start, ncols, cols, &r);
     Py_END_ALLOW_THREADS
 
     PyObject *out = r.reason ? PyUnicode_FromString(r.reason) : build_result(&r);
@@ -922,7 +935,7 @@ static PyObject *streetscan_simd(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"simd", streetscan_simd, METH_VARARGS, "simd([name]) -> the SIMD path in use (\"avx2\" or \"generic\"); name switches it"},
     {"scan", streetscan_scan, METH_VARARGS,
-     "scan(buffer, start, ncols, (id, month, force, lsoa, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
+     "scan(buffer, start, ncols, (id, month, force, lsoa first, lsoa last, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -230,8 +230,16 @@ def _table_of(loads: list[FileLoad]) -> tuple[Any, list[str]]:
 
     frames = []
     periods: set[str] = set()
+    # Street loads hold text as categoricals: give every load of a zip the same categories, so they stay
+    # one dictionary-encoded column through the concatenation (and come back as categoricals).
+    shared: dict[str, list[str]] = {}
+    for col in loads[0].counts.columns if loads else []:
+        if all(isinstance(ld.counts[col].dtype, pd.CategoricalDtype) for ld in loads):
+            shared[col] = sorted({v for ld in loads for v in ld.counts[col].cat.categories.tolist()})
     for i, load in enumerate(loads):
         df = load.counts.copy()
+        for col, cats in shared.items():
+            df[col] = df[col].cat.set_categories(pd.Index(cats, dtype=object))
         for col in df.columns:
             if isinstance(df[col].dtype, pd.PeriodDtype):
                 periods.add(col)
@@ -264,6 +272,11 @@ def _loads_from(table: Any, meta: dict[str, Any]) -> list[FileLoad]:
             col = part.column(name)
             if name in periods:
                 cols[name] = pd.arrays.PeriodArray(col.to_numpy().astype(np.int64), dtype=pd.PeriodDtype("M"))
+            elif pa.types.is_dictionary(col.type):  # a street load's categorical text column
+                cat = col.to_pandas().array
+                values = pd.Index(cat.categories.tolist(), dtype=object)
+                cat = pd.Categorical.from_codes(cat.codes, categories=values, validate=False)
+                cols[name] = cat.remove_unused_categories()  # as the load had them (shared when stored)
             elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                 cols[name] = np.asarray(col.to_numpy(), dtype=object)
             else:

@@ -5,18 +5,20 @@ Layout (one CSV per force per month, in monthly folders or a zip)::
     Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,
     Crime type,Last outcome category,Context
 
-Only five columns are read (Crime ID, Month, Falls within, LSOA name, Crime type). Two readers give them
-as integer codes into each column's distinct values: for plain files the C scanner (``street_scan``,
-``_streetscan.c``; often already run by ``scan_ahead`` while the command was importing), otherwise
-pyarrow's CSV reader, with the rows per combination of codes (the scanner counts those in C). ``_aggregate``
-then applies the rules below to either, working per distinct value and per combination; it looks at rows
-only for rejects and repeats. pandas is touched only for the small aggregated table.
+Six columns are read (Crime ID, Month, Falls within, LSOA code, LSOA name, Crime type). One reader: the
+general one is pyarrow's CSV reader (the reference); the C scanner (``street_scan.scan``) is an optional
+accelerator for plain files, and gives the same integer codes into each column's distinct values, with
+the rows per combination of codes. ``_aggregate`` then applies the rules below to either, working per
+distinct value and per combination; it looks at rows only for rejects and repeats. pandas is touched
+only for the small aggregated table.
 
 Rules (reported, never silent):
 
 * **Area** is the local authority: the LSOA name without its trailing code
   (``"Barking and Dagenham 001A"`` -> ``"Barking and Dagenham"``). Rows with no LSOA name are counted
   under the area ``"No location"`` and their number is given in a warning.
+* **Subarea** is the LSOA itself, ``"<LSOA name> (<LSOA code>)"`` (the name alone when the code is blank
+  or the column missing; ``""`` with no location), so place analysis works on street files.
 * **Anti-social behaviour** rows stay in the table with major ``ASB_MAJOR``; they are incidents, and the
   analysis keeps them out of crime totals.
 * **Crime ID.** Within one file, a non-blank Crime ID that occurs on several rows is one crime: the first
@@ -29,16 +31,21 @@ Rules (reported, never silent):
   the CSV parser cannot split into the right number of fields, each with its 1-based line number
   (header = line 1). Line numbers are exact unless a quoted field spans lines (never seen in these
   files); in that case they are recomputed with the csv module.
+* **Refused** (``InputError``, one line): a NUL byte (a binary or sparse file, never a CSV; its line is
+  named), a file that changes size while it is read, a file that is not a regular file.
 * **Encoding**: a UTF-8 BOM gives ``utf-8-sig``; otherwise the columns read are checked as UTF-8
   and, if invalid, the file is re-read as ``cp1252``. ``SourceFile.encoding`` says which.
+
+Zip downloads are read member by member, in memory, each bounded by what its header promises and by a
+sane compression ratio (see ``read_police_uk_zip``).
 """
 
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import re
+import stat
 import threading
 import zipfile
 import zlib
@@ -55,17 +62,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load import scan_ahead
+from csp_assess.load import street_scan
 from csp_assess.load.street_scan import (
-    HEAD_BYTES,
     LOADER_VERSION,
     REQUIRED_COLUMNS,
     RawScan,
     header_cells,
     is_police_uk_header,
     is_street_member,
-    scan_buffer,
-    scan_file,
+    other_kind,
     sniff_encoding,
 )
 from csp_assess.model import CountColumns, FileLoad, Reject, SourceFile
@@ -87,13 +92,13 @@ POLICE_UK_COLUMNS = [
     "Context",
 ]
 
-READ_COLUMNS = ["Crime ID", "Month", "Falls within", "LSOA name", "Crime type"]
+READ_COLUMNS = ["Crime ID", "Month", "Falls within", "LSOA code", "LSOA name", "Crime type"]
 
 NO_LOCATION = "No location"
 LAYOUT = "police-uk-street"
 SCHEME = "police-uk"
 LEVEL = "lsoa"
-COUNT_TABLE_COLUMNS = ["area", "month", "major", "minor", "count", "force"]
+COUNT_TABLE_COLUMNS = ["area", "month", "major", "minor", "count", "subarea", "force"]
 
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -101,6 +106,14 @@ _BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of 
 _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MONTHLY = pd.PeriodDtype("M")
+_CHUNK = 1 << 20
+_KEY_SEP = "\x00"  # between LSOA code and name in the general reader's key (a NUL is refused in input)
+
+# Zip members: at most this many bytes each once decompressed (a month of the largest force is ~20 MB),
+# and at most this ratio of decompressed to compressed size (street files compress ~3-4x; a zip bomb
+# ~1000x).
+MAX_MEMBER_BYTES = 1 << 30
+MAX_RATIO = 100
 
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
 
@@ -118,6 +131,15 @@ def area_of_lsoa(name: str) -> str:
     return area
 
 
+def _place(code: str | None, name: str | None) -> tuple[str, str]:
+    """(area, subarea) of one LSOA code and name as read (either may be blank)."""
+    name = (name or "").strip()
+    if not name:
+        return NO_LOCATION, ""
+    code = (code or "").strip()
+    return area_of_lsoa(name), f"{name} ({code})" if code else name
+
+
 def _month_ordinal(text: str) -> int | None:
     m = _MONTH.match(text)
     if not m:
@@ -133,20 +155,75 @@ def _period(ordinal: int) -> pd.Period:
 
 
 class _Input:
-    """What pyarrow reads (a path, or a buffer of the file's bytes), and what was sniffed from it."""
+    """What pyarrow reads (a path, or a buffer of the file's bytes), what was sniffed from it, and its
+    size when opened (a file whose size changes while it is read is refused)."""
 
-    def __init__(self, src: str | pa.Buffer, head: bytes, quoted: bool | None) -> None:
+    def __init__(self, src: str | pa.Buffer, head: bytes, size: int, name: str) -> None:
         self.src = src
         self.head = head
-        self._quoted = quoted
+        self.size = size
+        self.name = name
+        self._inspected: tuple[bool, int] | None = None
+
+    def _inspect(self) -> tuple[bool, int]:
+        """(whether there is a quote character, offset of the first NUL byte or -1), read in 1 MB chunks
+        (never mapped: a file truncated meanwhile just reads short)."""
+        if self._inspected is None:
+            quoted, nul = False, -1
+            if isinstance(self.src, str):
+                at = 0
+                with open(self.src, "rb") as fh:
+                    while chunk := fh.read(_CHUNK):
+                        quoted = quoted or b'"' in chunk
+                        i = chunk.find(b"\x00")
+                        if i >= 0:
+                            nul = at + i
+                            break
+                        at += len(chunk)
+            else:
+                view = memoryview(self.src)
+                data = (
+                    view.obj
+                    if isinstance(view.obj, (bytes, bytearray)) and len(view.obj) == len(view)
+                    else bytes(view)
+                )
+                quoted = data.find(b'"') >= 0
+                nul = data.find(b"\x00")
+            self._inspected = (quoted, nul)
+        return self._inspected
 
     @property
     def quoted(self) -> bool:
-        """Whether the file has a quote character anywhere (looked for once, when first asked)."""
-        if self._quoted is None:
-            with open(str(self.src), "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                self._quoted = mm.find(b'"') != -1
-        return self._quoted
+        return self._inspect()[0]
+
+    def refuse_nul(self) -> None:
+        """A NUL byte is never in a CSV: a binary, UTF-16 or sparse file. Refused naming its line."""
+        nul = self._inspect()[1]
+        if nul < 0:
+            return
+        line = 1
+        if isinstance(self.src, str):
+            with open(self.src, "rb") as fh:
+                left = nul
+                while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
+                    line += chunk.count(b"\n")
+                    left -= len(chunk)
+        else:
+            line += self.src.to_pybytes()[:nul].count(b"\n")
+        raise InputError(
+            "NUL byte: not a text CSV (a binary, UTF-16 or sparse file): export it again",
+            file=self.name,
+            line=line,
+        )
+
+    def check_unchanged(self) -> None:
+        if isinstance(self.src, str):
+            try:
+                now = os.stat(self.src).st_size
+            except OSError:
+                now = -1
+            if now != self.size:
+                raise changed(self.name)
 
     def stream(self) -> Any:
         return self.src if isinstance(self.src, str) else pa.BufferReader(self.src)
@@ -158,34 +235,39 @@ class _Input:
         return self.src.to_pybytes()
 
 
-def _mappable(fh: IO[bytes]) -> bool:
-    try:
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ):
-            return True
-    except (ValueError, OSError):  # not mappable (a pipe, some network filesystems)
-        return False
+def changed(name: str) -> InputError:
+    return InputError(
+        f"{street_scan.CHANGED} (truncated or replaced): read it again once it is complete", file=name
+    )
 
 
 def _open(source: Source, display_name: str) -> _Input | None:
-    """The input, or None if it is empty. A path is scanned through an mmap (by the C scanner, or for a
-    quote character) and read by pyarrow block by block, so the whole file is never held in memory."""
+    """The input, or None if it is empty. A path is opened without blocking (a FIFO with no writer would
+    wait for ever) and must be a regular file; it is then scanned or read block by block, never held in
+    memory whole."""
     if isinstance(source, (str, Path)):
         try:
-            with open(source, "rb") as fh:
-                if os.fstat(fh.fileno()).st_size == 0:
+            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    raise InputError(
+                        "not a regular file (a pipe, FIFO or device): save it to a file and name that",
+                        file=display_name,
+                    )
+                if st.st_size == 0:
                     return None
-                if _mappable(fh):
-                    return _Input(str(source), fh.read(65536), None)
-                data = fh.read()
+                return _Input(str(source), fh.read(street_scan.HEAD_BYTES), st.st_size, display_name)
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}", file=display_name) from None
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data: Any = source
     else:
         data = source.read()
-    if not data:
+    if not len(data):
         return None
-    return _Input(pa.py_buffer(data), data[:65536], b'"' in data)
+    head = bytes(memoryview(data)[: street_scan.HEAD_BYTES])
+    return _Input(pa.py_buffer(data), head, len(data), display_name)
 
 
 def _read_table(
@@ -207,6 +289,7 @@ def _read_table(
     )
     convert = pacsv.ConvertOptions(
         include_columns=READ_COLUMNS,
+        include_missing_columns=True,  # "LSOA code" is optional: all null when absent
         # Plain strings: dictionary-encoding in the parser costs more than encoding afterwards only the
         # columns that need it (and not at all a column holding a single value, as Month usually does).
         column_types={c: pa.string() for c in READ_COLUMNS},
@@ -282,12 +365,12 @@ def _record_lines(
 def read_police_uk_csv(
     source: Source, display_name: str, *, use_threads: bool = True, fast: bool = True
 ) -> FileLoad:
-    """Read one data.police.uk street-level CSV into counts per (area, month, crime type, force).
+    """Read one data.police.uk street-level CSV into counts per (area, month, crime type, LSOA, force).
 
     ``source`` is a path, the file's bytes, or a binary file object; ``display_name`` is what
     provenance, rejects and errors call the file. ``use_threads`` lets pyarrow parse one file on all
     cores; pass False when reading several files in parallel (``read_police_uk_files``), which is faster.
-    ``fast=False`` skips the C scanner (tests compare the two readers).
+    ``fast=False`` skips the C scanner (tests compare it with the reference reader).
     Raises ``LayoutError`` if the header is not this layout and ``InputError`` if the file cannot be
     read or parsed.
     """
@@ -297,6 +380,13 @@ def read_police_uk_csv(
     encoding = sniff_encoding(inp.head)
     header = header_cells(inp.head, encoding)
     if not is_police_uk_header(header):
+        kind = other_kind(display_name, header)
+        if kind is not None:
+            raise LayoutError(
+                f"a data.police.uk {kind} file, not street-level crimes: it holds no offences to count "
+                "(name the *-street.csv files, or the folder or zip of the download)",
+                file=display_name,
+            )
         missing = [c for c in REQUIRED_COLUMNS if c not in {h.lstrip("\ufeff") for h in header}]
         raise LayoutError(
             f"not a data.police.uk street-level file (missing columns: {', '.join(missing)})",
@@ -305,13 +395,20 @@ def read_police_uk_csv(
         )
 
     if fast and encoding != "cp1252":
-        ahead = scan_ahead.take(inp.src) if isinstance(inp.src, str) else None
-        scanned = _encoded_scan(ahead) if ahead is not None else _scan_plain(inp, header)
+        raw = street_scan.scan(inp.src, inp.head, header)
+        if raw == street_scan.CHANGED:
+            raise changed(display_name)
+        scanned = _encoded_scan(raw) if isinstance(raw, tuple) else None
         if scanned is not None:
             return _aggregate(
                 scanned, [], display_name, encoding, lambda n: _record_lines(inp, "utf-8-sig", n)
             )
+    return _read_general(inp, encoding, use_threads)
 
+
+def _read_general(inp: _Input, encoding: str, use_threads: bool) -> FileLoad:
+    """The reference reader: pyarrow's CSV parser, then the same ``_aggregate``."""
+    inp.refuse_nul()
     # A quoted field may hold a newline: then blocks must be split with that in mind (a slower chunker).
     newlines_in_values = inp.quoted
     table = None
@@ -327,18 +424,17 @@ def read_police_uk_csv(
             if "utf8" in msg.lower() and encoding != "cp1252":
                 encoding = "cp1252"
                 continue
-            raise InputError(f"cannot parse CSV: {msg.splitlines()[0]}", file=display_name) from None
+            raise InputError(f"cannot parse CSV: {msg.splitlines()[0]}", file=inp.name) from None
         except UnicodeDecodeError as exc:
-            raise InputError(
-                f"cannot decode the file as {encoding}: {exc.reason}", file=display_name
-            ) from None
+            raise InputError(f"cannot decode the file as {encoding}: {exc.reason}", file=inp.name) from None
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"cannot read CSV: {str(exc).splitlines()[0]}", file=display_name) from None
+            raise InputError(f"cannot read CSV: {str(exc).splitlines()[0]}", file=inp.name) from None
     if table is None:  # pragma: no cover - the loop always breaks or raises
-        raise InputError("cannot parse CSV", file=display_name)
+        raise InputError("cannot parse CSV", file=inp.name)
+    inp.check_unchanged()
     text_encoding = "cp1252" if encoding == "cp1252" else "utf-8-sig"
     load = _aggregate(
-        _encode_table(table), bad, display_name, encoding, lambda n: _record_lines(inp, text_encoding, n)
+        _encode_table(table), bad, inp.name, encoding, lambda n: _record_lines(inp, text_encoding, n)
     )
     del table
     # Hand the parse buffers back to the OS now: otherwise the allocator keeps them, and peak RSS over a
@@ -395,7 +491,7 @@ class _Encoded:
     rows: int
     month: tuple[np.ndarray, list[str | None]]
     force: tuple[np.ndarray, list[str | None]]
-    lsoa: tuple[np.ndarray, list[str]]  # codes, and the area (local authority) each code stands for
+    lsoa: tuple[np.ndarray, list[tuple[str, str]]]  # codes, and the (area, subarea) each stands for
     crime_type: tuple[np.ndarray, list[str | None]]
     cells: _Cells
     # (valid rows mask, number invalid) -> (repeat rows, the earlier row of each), or None for no repeats
@@ -412,31 +508,22 @@ def _encode_table(table: pa.Table) -> _Encoded:
     month_codes, month_dict = _codes(table.column("Month"))
     force_codes, force_dict = _codes(table.column("Falls within"))
     type_codes, type_dict = _codes(table.column("Crime type"))
-    lsoa_codes, areas = _lsoa_areas(*_codes(table.column("LSOA name")))
+    keys = pc.binary_join_element_wise(
+        table.column("LSOA code"), table.column("LSOA name"), _KEY_SEP, null_handling="replace"
+    )
+    lsoa_codes, lsoa_dict = _codes(keys)
+    places = [_place(*k.split(_KEY_SEP, 1)) for k in lsoa_dict.to_pylist()]
     months, forces, types = month_dict.to_pylist(), force_dict.to_pylist(), type_dict.to_pylist()
     codes = (month_codes, force_codes, lsoa_codes, type_codes)
     return _Encoded(
         rows=table.num_rows,
         month=(month_codes, months),
         force=(force_codes, forces),
-        lsoa=(lsoa_codes, areas),
+        lsoa=(lsoa_codes, places),
         crime_type=(type_codes, types),
-        cells=_cells_from_codes(codes, _dims(months, forces, areas, types)),
+        cells=_cells_from_codes(codes, _dims(months, forces, places, types)),
         repeated_ids=lambda valid, n_invalid: _repeated_ids(table.column("Crime ID"), valid, n_invalid),
     )
-
-
-def _scan_plain(inp: _Input, header: list[str]) -> _Encoded | None:
-    """The counted columns from the C scanner, or None when the file needs the general reader."""
-    if isinstance(inp.src, str):
-        raw = scan_file(inp.src, inp.head, header)
-    else:
-        raw = scan_buffer(inp.src, inp.head, header)
-    return _encoded_scan(raw) if raw is not None else None
-
-
-def _lsoa_areas(codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, list[str]]:
-    return codes, [area_of_lsoa(v) if v is not None else NO_LOCATION for v in names.to_pylist()]
 
 
 def _codes_of(codes: bytes, rows: int) -> np.ndarray:
@@ -445,6 +532,17 @@ def _codes_of(codes: bytes, rows: int) -> np.ndarray:
     if codes or not rows:
         return np.frombuffer(codes, dtype=np.int32)
     return np.broadcast_to(np.int32(0), (rows,))
+
+
+# The (area, subarea) of each raw LSOA key the scanner gave so far: the same few thousand every month.
+_PLACE_OF_KEY: dict[bytes, tuple[str, str]] = {}
+
+
+def _place_of_key(key: bytes) -> tuple[str, str]:
+    """(area, subarea) of the scanner's raw ``b"LSOA code,LSOA name"``; UnicodeDecodeError if not UTF-8."""
+    code, _, name = key.decode("utf-8").partition(",")
+    place = _PLACE_OF_KEY[key] = _place(code, name)
+    return place
 
 
 def _encoded_scan(raw: RawScan) -> _Encoded | None:
@@ -458,20 +556,19 @@ def _encoded_scan(raw: RawScan) -> _Encoded | None:
             (_codes_of(codes, rows), [v.decode("utf-8") for v in values])
             for codes, values in (fields[0], fields[1], fields[3])
         )
-        area_codes, area_keys = fields[2]
-        # the scanner gives areas; a key "\0" + name is a name it left to area_of_lsoa
-        areas = [
-            area_of_lsoa(k[1:].decode("utf-8")) if k[:1] == b"\0" else k.decode("utf-8") for k in area_keys
-        ]
+        lsoa_codes, lsoa_keys = fields[2]
+        # each key is the raw "LSOA code,LSOA name" (no quotes in a file the scanner takes, so the first
+        # comma is the one between the two columns)
+        places = [_PLACE_OF_KEY.get(k) or _place_of_key(k) for k in lsoa_keys]
     except UnicodeDecodeError:
         return None
-    area_c = _codes_of(area_codes, rows)
-    dims = _dims(month_v, force_v, areas, type_v)
+    area_c = _codes_of(lsoa_codes, rows)
+    dims = _dims(month_v, force_v, places, type_v)
     return _Encoded(
         rows=rows,
         month=(month_c, list(month_v)),
         force=(force_c, list(force_v)),
-        lsoa=(area_c, areas),
+        lsoa=(area_c, places),
         crime_type=(type_c, list(type_v)),
         cells=_cells_from_grid(grid, dims)
         if grid
@@ -508,7 +605,7 @@ def _aggregate(
 ) -> FileLoad:
     n = cols.rows
     month_codes, month_values = cols.month
-    lsoa_codes, lsoa_dict = cols.lsoa
+    lsoa_codes, places = cols.lsoa
     type_codes, type_values = cols.crime_type
     force_codes, force_values = cols.force
 
@@ -524,7 +621,8 @@ def _aggregate(
     type_ok = np.array([t != "" for t in type_names] + [False])
     type_map, type_distinct = _slots(type_names + [""])
 
-    area_map, area_distinct = _slots(lsoa_dict + [NO_LOCATION])
+    area_map, area_distinct = _slots([p[0] for p in places] + [NO_LOCATION])
+    sub_map, sub_distinct = _slots([p[1] for p in places] + [""])
     no_location_slot = area_distinct.index(NO_LOCATION)
 
     force_map, force_distinct = _slots([(v or "").strip() for v in force_values] + [""])
@@ -558,14 +656,18 @@ def _aggregate(
                 reason = "blank Crime type"
             rejects.append(Reject(name, line(i), reason))
 
-    # Count: rows per (force, month, area, type) slot, summed from the valid combinations; slots are
-    # assigned in sorted order, so the non-empty ones come out sorted by force, month, area and type.
+    # Count: rows per (area, month, type, subarea, force) slot, summed from the valid combinations; slots
+    # are assigned in sorted order, so the non-empty ones come out in the order ``combine`` sorts by.
     nm, na, nt = max(len(months_used), 1), len(area_distinct), len(type_distinct)
+    ns, nf = len(sub_distinct), len(force_distinct)
+    if float(na) * nm * nt * ns * nf >= 2.0**62:  # pragma: no cover - needs millions of distinct values
+        raise InputError("too many distinct values to count in one file", file=name)
 
     def slot_key(
         force: np.ndarray, month: np.ndarray, lsoa: np.ndarray, crime_type: np.ndarray
     ) -> np.ndarray:
-        return ((force_map[force] * nm + month_map[month]) * na + area_map[lsoa]) * nt + type_map[crime_type]
+        key = (area_map[lsoa] * nm + month_map[month]) * nt + type_map[crime_type]
+        return (key * ns + sub_map[lsoa]) * nf + force_map[force]
 
     keys = [
         slot_key(cells.force[cell_ok], cells.month[cell_ok], cells.lsoa[cell_ok], cells.crime_type[cell_ok])
@@ -598,28 +700,32 @@ def _aggregate(
         rejects.sort(key=lambda rj: (rj.line is None, rj.line or 0))
 
     all_keys = np.concatenate(keys)
-    uniq, inverse = np.unique(all_keys, return_inverse=True)
-    sums = np.zeros(len(uniq), dtype=np.int64)
-    np.add.at(sums, inverse, np.concatenate(weights))
+    order = np.argsort(all_keys, kind="stable")
+    ordered = all_keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
+    uniq = ordered[starts]
+    sums = np.add.reduceat(np.concatenate(weights)[order], starts) if len(ordered) else ordered.copy()
     keys_kept, counts = uniq[sums > 0], sums[sums > 0]
-    rest, t = np.divmod(keys_kept, nt)
-    rest, a = np.divmod(rest, na)
-    f, m = np.divmod(rest, nm)
+    rest, f = np.divmod(keys_kept, nf)
+    rest, s = np.divmod(rest, ns)
+    rest, t = np.divmod(rest, nt)
+    a, m = np.divmod(rest, nm)
     months_arr = np.array(months_used or [0], dtype=np.int64)
-    major = np.array(type_distinct, dtype=object)[t]
-    area = np.array(area_distinct, dtype=object)[a]
+    # Text columns as categoricals (codes into the sorted distinct values): an LSOA-level month of the Met
+    # is ~37,000 rows, and ``combine`` stacks and sorts them by code instead of by string.
     out: CountColumns = {
-        "area": area,
+        "area": _categorical(a, area_distinct),
         "month": pd.arrays.PeriodArray(months_arr[m], dtype=_MONTHLY),
-        "major": major,
-        "minor": major.copy(),
+        "major": _categorical(t, type_distinct),
+        "minor": _categorical(t, type_distinct),
         "count": counts.astype(np.int64),
-        "force": np.array(force_distinct, dtype=object)[f],
+        "subarea": _categorical(s, sub_distinct),
+        "force": _categorical(f, force_distinct),
     }
 
     rows_counted = int(counts.sum())
     warnings: list[str] = []
-    counted_forces = [force_distinct[i] for i in np.unique(f).tolist()]
+    counted_forces = [force_distinct[i] for i in np.flatnonzero(np.bincount(f, minlength=nf)).tolist()]
     first_force = ""
     if rows_counted:  # the scope is the force of the first row counted
         first_force = force_distinct[int(force_map[force_codes[int(np.argmax(valid))]])]
@@ -657,7 +763,7 @@ def _aggregate(
         first_month=_period(used[0]) if used else None,
         last_month=_period(used[-1]) if used else None,
         scope=f"police-uk:{first_force or 'unknown'}",
-        areas=sorted({area_distinct[i] for i in np.unique(a).tolist()}),
+        areas=[area_distinct[i] for i in np.flatnonzero(np.bincount(a, minlength=na)).tolist()],
         # A month with no rows is missing data here, not a zero: only months with rows are covered.
         months_covered=[_period(o) for o in used],
         gaps=gaps,
@@ -665,6 +771,26 @@ def _aggregate(
     if source.rows_read != source.rows_counted + source.rows_rejected:  # pragma: no cover - invariant
         raise AssertionError(f"{name}: rows read != rows counted + rows rejected")
     return FileLoad(columns=out, source=source, rejects=rejects, warnings=warnings)
+
+
+def _categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+    """Codes into sorted distinct ``values``, trimmed to the values used (as a DataFrame of strings would
+    have them)."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    remap = np.zeros(len(values), dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    kept = tuple(values[i] for i in used.tolist())
+    dtype = _DTYPES.get(kept)
+    if dtype is None:
+        if len(_DTYPES) > 512:
+            _DTYPES.clear()
+        dtype = _DTYPES[kept] = pd.CategoricalDtype(pd.Index(kept, dtype=object))
+    return pd.Categorical.from_codes(remap[codes], dtype=dtype, validate=False)
+
+
+# The dtype of each set of categories met: building one costs ~0.2 ms, which dominated loading thousands
+# of tiny files; the same few sets (crime types, one force) recur in every file.
+_DTYPES: dict[tuple[str, ...], pd.CategoricalDtype] = {}
 
 
 def _surely_distinct(arr: pa.Array) -> bool:
@@ -736,21 +862,39 @@ def read_police_uk_files(paths: Sequence[str | Path], workers: int = 2) -> list[
         return list(pool.map(lambda p: read_police_uk_csv(p, str(p), use_threads=False), paths))
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, use_threads: bool) -> FileLoad:
-    """One member: from its scan-ahead if there is one (then only its first 64 KiB are decompressed here,
-    and the rest only if a reject needs a line number), else decompressed and read."""
-    ahead = scan_ahead.take(name)
-    scanned = _encoded_scan(ahead) if ahead is not None else None
-    if scanned is None:
-        return read_police_uk_csv(zf.read(info), name, use_threads=use_threads)
+def _member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    """A member's bytes, decompressed in memory and bounded: never more than its header declares, which
+    must itself be under ``MAX_MEMBER_BYTES`` and ``MAX_RATIO`` times its compressed size. A member that
+    is encrypted, or whose data does not match its header, is refused (``InputError``)."""
+    if info.flag_bits & 0x1:
+        raise InputError(
+            "zip member is encrypted (password-protected): unzip it with its password and name the folder",
+            file=name,
+        )
+    size, packed = info.file_size, info.compress_size
+    if size > MAX_MEMBER_BYTES:
+        raise InputError(
+            f"zip member declares {size:,} bytes, more than the {MAX_MEMBER_BYTES:,} read from a zip: "
+            "unzip it and name the folder",
+            file=name,
+        )
+    if size > (1 << 20) and size > MAX_RATIO * max(packed, 1):
+        raise InputError(
+            f"zip member would expand {size / max(packed, 1):,.0f}x ({packed:,} -> {size:,} bytes), more "
+            f"than the {MAX_RATIO}x of any real export: a zip bomb or a corrupt zip",
+            file=name,
+        )
     with zf.open(info) as fh:
-        head = fh.read(HEAD_BYTES)
+        data = fh.read(size + 1)  # zipfile stops at the declared size and checks the CRC there
+    if len(data) != size:
+        raise InputError(
+            f"zip member holds {len(data):,} bytes but its header says {size:,}: a corrupt zip", file=name
+        )
+    return data
 
-    def record_lines(n: int) -> tuple[np.ndarray | None, list[tuple[int, str]]]:
-        data = zf.read(info)
-        return _record_lines(_Input(pa.py_buffer(data), head, None), "utf-8-sig", n)
 
-    return _aggregate(scanned, [], name, sniff_encoding(head), record_lines)
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, use_threads: bool) -> FileLoad:
+    return read_police_uk_csv(_member_bytes(zf, info, name), name, use_threads=use_threads)
 
 
 def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
@@ -758,13 +902,16 @@ def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
 
     Members are decompressed and parsed ``workers`` at a time, each in its worker thread (zlib and the
     parsers release the GIL; zipfile serialises only the reads of compressed bytes), with at most
-    ``workers + 1`` members in memory. ``*-outcomes.csv`` and ``*-stop-and-search.csv`` members are skipped and listed
-    in a warning on the first load. A zip that cannot be opened, or whose member fails its CRC, raises
-    ``InputError`` naming the file. Display names are ``<zip path>!<member>``.
+    ``workers + 1`` members in memory, each bounded (``_member_bytes``). Every member is its own input,
+    even two with the same name (the second is called ``<member>#2``). Outcomes and stop-and-search
+    members are skipped and named, with what they are, in one warning on the first load. A zip that
+    cannot be opened, or whose member fails its CRC, raises ``InputError`` naming the file. Display names
+    are ``<zip path>!<member>``.
     """
     path = Path(path)
-    skipped: list[str] = []
+    skipped: list[tuple[str, str]] = []
     futures: list[Future[FileLoad]] = []
+    seen: dict[str, int] = {}
     try:
         with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max(workers, 1)) as pool:
             window = threading.BoundedSemaphore(max(workers, 1) + 1)
@@ -773,10 +920,12 @@ def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
                 if info.is_dir() or not member.lower().endswith(".csv"):
                     continue
                 if not is_street_member(member):
-                    skipped.append(member)
+                    skipped.append((member, other_kind(member) or "not a street-level crime file"))
                     continue
+                seen[member] = seen.get(member, 0) + 1
+                shown = member if seen[member] == 1 else f"{member}#{seen[member]}"
                 window.acquire()
-                fut = pool.submit(_read_member, zf, info, f"{path}!{member}", workers <= 1)
+                fut = pool.submit(_read_member, zf, info, f"{path}!{shown}", workers <= 1)
                 fut.add_done_callback(lambda _f: window.release())
                 futures.append(fut)
             loads = [f.result() for f in futures]
@@ -784,11 +933,12 @@ def read_police_uk_zip(path: str | Path, workers: int = 2) -> list[FileLoad]:
         for f in futures:
             f.cancel()
         raise InputError(f"corrupt or unreadable zip file: {exc}", file=str(path)) from None
+    except RuntimeError as exc:  # zipfile's word for an encrypted member it was asked to read
+        raise InputError(f"cannot read zip file: {exc}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read zip file: {exc.strerror or exc}", file=str(path)) from None
     if skipped:
-        shown = ", ".join(Path(s).name for s in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
-        msg = f"{path}: skipped {len(skipped)} members that are not street-level crime files: {shown}"
+        msg = street_scan.skipped_note(str(path), skipped)
         if not loads:
             raise InputError(f"zip holds no *-street.csv file; {msg}", file=str(path))
         loads[0].warnings.append(msg)

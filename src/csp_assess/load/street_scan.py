@@ -1,16 +1,17 @@
-"""The fast path for plain data.police.uk street-level CSVs: sniff the header, run the C scanner.
+"""The C scanner of plain data.police.uk street-level CSVs, behind one function: ``scan``.
 
-Light on purpose (the standard library and the C module only): ``scan_ahead`` runs it in background
-threads while the command is still importing pandas. ``police_uk`` turns what it returns into counts
-with the same rules as its general (pyarrow) reader, and uses that reader for any file the scanner
-declines (see ``_streetscan.c``).
+The scanner (``_streetscan.c``) is an optional accelerator. ``police_uk`` asks it first and reads with its
+general (pyarrow) reader, the reference implementation, whenever ``scan`` returns None: the module is not
+built, or the file is not plain (see ``_streetscan.c``). Both apply the same rules to the same codes,
+and the tests compare them on real and hostile files. Also here: what the loader needs to recognise
+police.uk files (header, file kinds) without importing pandas.
 """
 
 from __future__ import annotations
 
 import mmap
-import threading
-from typing import IO, Any
+import os
+from typing import Any
 
 from csp_assess.load.textio import first_line
 
@@ -20,25 +21,53 @@ except ImportError:  # pragma: no cover - depends on the build
     _streetscan = None  # type: ignore[assignment]
 
 # Bump when a change to either reader changes what a load holds: cached loads are keyed by it.
-LOADER_VERSION = "police-uk-1"
+LOADER_VERSION = "police-uk-2"  # 2: LSOA kept as ``subarea``
 
 # The columns a header must have to be read as this layout (early police.uk files lack "Context").
 REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]
 HEAD_BYTES = 65536
 
-# (rows, [(codes, values)] for Month, Falls within, LSOA name, Crime type, [rows sharing a Crime ID],
-#  rows per (month, force, area, type) combination: see _streetscan.c)
+# (rows, [(codes, values)] for Month, Falls within, LSOA (code + "," + name), Crime type,
+#  [rows sharing a Crime ID], rows per (month, force, lsoa, type) combination: see _streetscan.c)
 RawScan = tuple[int, list[tuple[bytes, list[bytes]]], list[bytes], bytes]
 
+# The scanner's reason when a mapped file shrank under it: an error, not a case for the other reader.
+CHANGED = "the file changed while it was read"
 
-def available() -> bool:
-    return _streetscan is not None
+# What the other files of a police.uk download are, by the end of their name (lower case).
+OTHER_KINDS = {"-outcomes.csv": "outcomes", "-stop-and-search.csv": "stop-and-search"}
+# ... and by their header: columns only each kind has.
+_OUTCOMES_COLUMNS = {"Outcome type", "Crime ID", "Month", "Falls within"}
+_STOP_SEARCH_COLUMNS = {"Type", "Date", "Object of search", "Legislation"}
 
 
 def is_police_uk_header(header: list[str]) -> bool:
     """True if ``header`` (the first row of a CSV, cells as read) is a police.uk street-level header."""
     names = {h.strip().lstrip("\ufeff").strip('"') for h in header}
     return all(c in names for c in REQUIRED_COLUMNS)
+
+
+def other_kind(name: str, header: list[str] | None = None) -> str | None:
+    """``"outcomes"`` or ``"stop-and-search"`` for the non-crime files of a police.uk download (by name,
+    or by header when one is given); None for anything else. They count searches and outcomes, not
+    offences, so the loader skips them and says so."""
+    lower = name.lower()
+    for suffix, kind in OTHER_KINDS.items():
+        if lower.endswith(suffix):
+            return kind
+    if header is not None:
+        names = {h.strip().lstrip("\ufeff").strip('"') for h in header}
+        if names >= _STOP_SEARCH_COLUMNS:
+            return "stop-and-search"
+        if names >= _OUTCOMES_COLUMNS and "Crime type" not in names:
+            return "outcomes"
+    return None
+
+
+def is_street_member(member: str) -> bool:
+    """A zip member that is a street-level crime file (police.uk downloads also hold outcomes and stop and
+    search files)."""
+    return member.lower().endswith("-street.csv")
 
 
 def sniff_encoding(head: bytes) -> str:
@@ -60,15 +89,29 @@ def header_cells(head: bytes, encoding: str) -> list[str]:
     return [c.strip().strip('"') for c in first.split(",")]
 
 
-def scan_buffer(buffer: Any, head: bytes, header: list[str]) -> RawScan | None:
-    """Scan the file's bytes (``head`` is their start) with the C scanner; None if it is not plain."""
+def scan(source: str | Any, head: bytes, header: list[str]) -> RawScan | str | None:
+    """The C scanner over a file (a path: mapped, never read into a Python buffer) or a buffer of its
+    bytes; ``head`` is their start and ``header`` its cells.
+
+    Returns the scan; None when the general reader must decide (no C module, a header the scanner does not
+    take, a file that is not plain); or ``CHANGED`` when a mapped file shrank while it was scanned.
+    """
     if _streetscan is None:
         return None
     names = [h.lstrip("\ufeff") for h in header]
     if len(set(names)) != len(names) or len(names) > 256:
         return None
     at = names.index
-    cols = (at("Crime ID"), at("Month"), at("Falls within"), at("LSOA name"), at("Crime type"))
+    if "LSOA code" not in names or at("LSOA code") != at("LSOA name") - 1:
+        return None  # the scanner keeps the LSOA as the bytes from its code to its name: adjacent only
+    cols = (
+        at("Crime ID"),
+        at("Month"),
+        at("Falls within"),
+        at("LSOA code"),
+        at("LSOA name"),
+        at("Crime type"),
+    )
     newline = head.find(b"\n")
     if newline < 0:
         return None  # no data line, or a header longer than the sample: the general reader decides
@@ -79,14 +122,23 @@ def scan_buffer(buffer: Any, head: bytes, header: list[str]) -> RawScan | None:
     if [_unquoted(c) for c in raw_names] != names:
         return None  # spaces or quotes around header names: pyarrow matches columns on the raw text
     start = newline + 1
-    scanned = _streetscan.scan(buffer, start, len(names), cols)
-    return None if isinstance(scanned, str) else scanned
+    if not isinstance(source, str):
+        return _result(_streetscan.scan(source, start, len(names), cols))
+    try:
+        with open(source, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            before = os.fstat(fh.fileno()).st_size
+            out = _streetscan.scan(mm, start, len(names), cols)
+            if os.fstat(fh.fileno()).st_size != before:
+                return CHANGED
+            return _result(out)
+    except (OSError, ValueError):  # not mappable (a pipe, some network filesystems): the general reader
+        return None
 
 
-def scan_file(path: str, head: bytes, header: list[str]) -> RawScan | None:
-    """``scan_buffer`` over the file mapped into memory (never read into a Python buffer)."""
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        return scan_buffer(mm, head, header)
+def _result(out: RawScan | str) -> RawScan | str | None:
+    if isinstance(out, str):
+        return CHANGED if out == CHANGED else None
+    return out
 
 
 def _unquoted(cell: str) -> str:
@@ -94,74 +146,13 @@ def _unquoted(cell: str) -> str:
     return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
-def _plain_header(head: bytes) -> list[str] | None:
-    """The header cells if ``head`` starts a UTF-8 street-level file (the scanner's case), else None."""
-    if not head.strip():
-        return None
-    encoding = sniff_encoding(head)
-    header = header_cells(head, encoding)
-    return header if encoding != "cp1252" and is_police_uk_header(header) else None
-
-
-def scan_path(path: str) -> RawScan | None:
-    """Scan a file on disk if it is a plain UTF-8 street-level CSV; None otherwise, or on any error
-    (the loader then reads it the general way, and reports what is wrong)."""
-    if _streetscan is None:
-        return None
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
-        header = _plain_header(head)
-        return scan_file(path, head, header) if header is not None else None
-    except (OSError, ValueError):
-        return None
-
-
-def is_street_member(member: str) -> bool:
-    """A zip member that is a street-level crime file (police.uk downloads also hold outcomes and stop and
-    search files)."""
-    return member.lower().endswith("-street.csv")
-
-
-def member_name(zip_path: str, member: str) -> str:
-    """What the loader calls a zip member: ``<zip path>!<member>``."""
-    return f"{zip_path}!{member}"
-
-
-def scan_zip_member(zip_path: str, member: str) -> RawScan | None:
-    """``scan_path`` for a member of a zip, decompressed in memory; None on any error (the loader then
-    reads the member itself, and reports what is wrong)."""
-    if _streetscan is None:
-        return None
-    import zipfile
-    import zlib
-
-    try:
-        with zipfile.ZipFile(zip_path) as zf, zf.open(member) as fh:
-            data = _read_all(fh, zf.getinfo(member).file_size)
-    except (OSError, ValueError, KeyError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error):
-        return None
-    head = bytes(data[:HEAD_BYTES])
-    header = _plain_header(head)
-    return scan_buffer(data, head, header) if header is not None else None
-
-
-_thread_buffer = threading.local()
-
-
-def _read_all(fh: IO[bytes], size: int) -> memoryview:
-    """The rest of ``fh`` (``size`` bytes expected), in a buffer this thread reuses member after member: a
-    fresh 17 MB ``bytes`` each time cost ~1 s of page faults over a 60-month download."""
-    buf: bytearray | None = getattr(_thread_buffer, "buf", None)
-    if buf is None or len(buf) < size + 1:
-        buf = _thread_buffer.buf = bytearray(size + size // 4 + 1)
-    view = memoryview(buf)
-    n = 0
-    while chunk := fh.read(1 << 20):
-        if n + len(chunk) > len(buf):  # longer than the zip says: grow (the old view is let go first)
-            view.release()
-            buf = _thread_buffer.buf = buf + bytearray(len(chunk) + len(buf) // 2)
-            view = memoryview(buf)
-        view[n : n + len(chunk)] = chunk
-        n += len(chunk)
-    return view[:n]
+def skipped_note(where: str, skipped: list[tuple[str, str]]) -> str:
+    """One warning for the files of a download that hold no crimes: how many of each kind, and the first
+    few names. ``skipped`` is (file name, kind) pairs."""
+    kinds: dict[str, int] = {}
+    for _, kind in skipped:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    what = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    names = [os.path.basename(s) for s, _ in skipped]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"{where}: skipped {len(skipped)} files that hold no street-level crimes ({what}): {shown}"
