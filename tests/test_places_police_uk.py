@@ -33,14 +33,6 @@ def leics() -> Path:
 
 
 @pytest.fixture(scope="module")
-def keeps_lsoas(leics: Path) -> None:
-    """The street loader keeps the LSOA as the subarea (branch ``street``); before it, there are no places."""
-    one = sorted(leics.glob("*.csv"))[0]
-    if "subarea" not in ca.load([one], cache=False).counts.columns:
-        pytest.skip("the police.uk loader does not keep LSOAs yet (the street branch adds them)")
-
-
-@pytest.fixture(scope="module")
 def oracle(leics: Path) -> dict[str, dict[str, int]]:
     """{'crimes 2021/22' | 'crimes 2020/21' | 'any': {'LSOA name (code)': rows}} for Charnwood by the csv
     module: crimes leave out anti-social behaviour; 'any' is every record in any month (the places known).
@@ -76,7 +68,6 @@ def _top(counts: dict[str, int], places: list[str], k: int) -> set[str]:
     return {p for p in places if counts.get(p, 0) >= cut}
 
 
-@pytest.mark.usefixtures("keeps_lsoas")
 def test_charnwood_lsoas_and_concentration_equal_an_independent_count(cli, leics: Path, oracle) -> None:  # type: ignore[no-untyped-def]
     run = cli("places", leics, "--area", AREA, "--year", "2021/22", "--format", "json")
     assert run.code == 0, run.err
@@ -110,7 +101,6 @@ def test_charnwood_lsoas_and_concentration_equal_an_independent_count(cli, leics
     assert all(r["rate_per_1000"] is None for r in obj["rows"])  # no population: no rate
 
 
-@pytest.mark.usefixtures("keeps_lsoas")
 def test_police_uk_map_is_a_point_density_of_the_counted_offences(leics: Path, tmp_path: Path) -> None:
     res = ca.places([leics], area=AREA, year="2021/22", category="Burglary")
     svg = res.map_svg()
@@ -124,7 +114,6 @@ def test_police_uk_map_is_a_point_density_of_the_counted_offences(leics: Path, t
     assert f"({res.meta['total']:,} in all, the same as the table)" in drawn.caption
 
 
-@pytest.mark.usefixtures("keeps_lsoas")
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_report_for_police_uk_shows_the_place_map_in_a_browser(cli, leics: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     html = tmp_path / "charnwood.html"
@@ -198,7 +187,6 @@ def test_points_follow_the_loaders_rules_and_reconcile_with_its_counts(tmp_path:
     assert read_points(files, ["Havering"], ["2021-06"], {"Robbery"}).counted == 0  # months not used
 
 
-@pytest.mark.usefixtures("keeps_lsoas")
 def test_lookup_groups_charnwood_lsoas_into_msoas(cli, leics: Path, oracle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """LSOAs grouped by a lookup (here each LSOA to its MSOA, the name without the letter): each group's
     count is the sum of its LSOAs' counts, and every offence is kept."""
