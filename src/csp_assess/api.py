@@ -28,6 +28,7 @@ from csp_assess.reference.priorities import PrioritySet, load_priorities
 from csp_assess.results import (
     BaselineResult,
     CompareResult,
+    PlacesResult,
     PrioritiesResult,
     QuarterlyResult,
     RankResult,
@@ -497,6 +498,43 @@ def trend(
     if ind is not None:
         _beside_crime(result, ind, _year_months(extract, year, fy_start), True, area, area_name)
     return result
+
+
+def places(
+    data: Data,
+    *,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    year: str | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    priorities: PrioritySet | PathLike | None = None,
+    population: PathLike | None = None,
+    places_lookup: PathLike | None = None,
+    top: int | None = None,
+    fy_start: int = 4,
+) -> PlacesResult:
+    """Where crime concentrates: each ward or LSOA (or lookup place) of the area in the year, with its
+    count, share, change on last year, rank and, given ``population`` (a CSV of code,population[,year]),
+    its rate per 1,000; the top 5%/10% shares, the places holding half, the persistent hotspots, and
+    month-of-year seasonality. ``places_lookup``: a CSV of lsoa_code,place[,place_code]."""
+    from csp_assess.analysis.places import PlacesOptions, build_places
+    from csp_assess.load.place_files import read_place_lookup, read_place_population
+
+    if category and priority:
+        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+    opts = PlacesOptions(
+        area=as_areas(area, area_name),
+        year=year,
+        category=category,
+        priority=priority,
+        top=top,
+        start_month=fy_start,
+    )
+    lookup = read_place_lookup(places_lookup) if places_lookup is not None else None
+    pop = read_place_population(population) if population is not None else None
+    result, selection = build_places(_extract(data), opts, _priorities(priorities), lookup, pop)
+    return PlacesResult(result, selection)
 
 
 def quarterly(

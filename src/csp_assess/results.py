@@ -16,6 +16,7 @@ import pandas as pd
 from csp_assess.result import Result
 
 if TYPE_CHECKING:
+    from csp_assess.analysis.places import PlaceSelection
     from csp_assess.analysis.validate import Validation
     from csp_assess.report.build import ReportData
 
@@ -209,3 +210,30 @@ class StopsResult(AssessmentResult):
 
 class OutcomesResult(AssessmentResult):
     """police.uk last outcomes of an area's crimes: shares by category, outcome, month and priority."""
+
+
+@dataclass(frozen=True)
+class PlacesResult(AssessmentResult):
+    """Places (wards, LSOAs or lookup places) ranked by count, with concentration and seasonality."""
+
+    selection: PlaceSelection | None = None
+
+    def map_svg(self) -> str:
+        """The place map as SVG text: a point-density map of police.uk offences (coordinates read from
+        the files again), else a ranked bar chart of the places."""
+        from csp_assess.report.places import map_svg
+
+        if self.selection is None:
+            raise ValueError("this result carries no selection to map")
+        return map_svg(self.selection, self.rows)
+
+    @property
+    def seasonality(self) -> pd.DataFrame:
+        """The month-of-year index of the subject (and, for all crime, of each measurable priority)."""
+        return self.table("seasonality")
+
+    @property
+    def concentration(self) -> dict[str, Any]:
+        """Top 5%/10% shares, the places holding half the offences and the persistent hotspots."""
+        keys = [k for k in self.result.meta if k.startswith(("top_", "half_", "persistent_"))]
+        return {k: self.result.meta[k] for k in keys}

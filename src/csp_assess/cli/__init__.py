@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from csp_assess import __version__
-from csp_assess.cli import assess, cache, config, evidence, report, validate
+from csp_assess.cli import assess, cache, config, evidence, places, report, validate
 from csp_assess.cli.options import flag_of
 from csp_assess.errors import CspAssessError, InputError
 
@@ -29,7 +29,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (assess, config, validate, report, cache, evidence):
+for _module in (assess, places, config, validate, report, cache, evidence):
     for _info in _module.app.registered_commands:
         app.registered_commands.append(_info)
     for _group in _module.app.registered_groups:

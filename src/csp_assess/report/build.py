@@ -40,6 +40,7 @@ from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, Period, month_gaps, month_label, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.reference.weights import weights_for
+from csp_assess.report.places import PlaceSection, place_section
 from csp_assess.result import Result, Table
 
 #: Financial years shown in each deep dive's table of annual totals.
@@ -142,6 +143,7 @@ class ReportData:
     weights: pd.DataFrame  # measure, status, source, categories, offences
     caveats: list[str]
     options: dict[str, str]
+    places: PlaceSection | None = None  # where crime concentrates, for ward or LSOA data
 
     def tables(self) -> dict[str, Table]:
         """Every table in the report, by sheet name (for Excel and tests)."""
@@ -517,4 +519,7 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
         weights=_weights(crimes, period, extract.scheme, ropts.harm_index),
         caveats=_dedupe(warnings + notes + STANDARD_CAVEATS),
         options=options,
+        places=place_section(
+            extract, area=ropts.area, year=ropts.year, priorities=pset, fy_start=ropts.start_month
+        ),
     )

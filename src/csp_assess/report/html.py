@@ -15,6 +15,7 @@ import pandas as pd
 from csp_assess.render.values import human
 from csp_assess.report.build import ReportData
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
+from csp_assess.report.places import place_section_html
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS, Table
 
 CSS = """
@@ -295,11 +296,12 @@ def render_html(data: ReportData) -> str:
         ("ranking", "Ranking by volume, harm and cost"),
         ("priorities", "Recommended priorities"),
         ("deep-dives", "Deep dives"),
+        ("places", "Where crime concentrates"),
         ("methods", "Data and methods"),
     ]
     add("<nav><strong>Contents</strong><ol>")
     for sid, name in sections:
-        if sid == "baseline" and data.baseline_table is None:
+        if (sid == "baseline" and data.baseline_table is None) or (sid == "places" and data.places is None):
             continue
         add(f'<li><a href="#{sid}">{escape(name)}</a></li>')
     add("</ol></nav>")
@@ -427,6 +429,9 @@ def render_html(data: ReportData) -> str:
             add(table_html(dd.subareas.frame, dd.subareas.columns, heads, dd.subareas.title))
         add("</div>")
     add("</section>")
+
+    if data.places is not None:
+        add(place_section_html(data.places, figure, table_html, heads))
 
     # Data and methods
     add('<section id="methods"><h2>Data and methods</h2>')
