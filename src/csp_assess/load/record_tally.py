@@ -1,0 +1,506 @@
+"""Counting record-level rows batch by batch, without a Python object per row.
+
+Every reader of long extracts (CSV, Parquet, Excel) hands its rows to a ``Tally`` as Arrow batches. The
+tally turns each key column into integer codes (text through a dictionary of the distinct values, so
+trimming and flag truthiness are decided once per distinct value, not once per row), parses months
+vectorised, applies the reject rules, and adds the batch's counts per key into a small running table.
+Memory is the running table (one row per distinct key seen) plus one batch: it does not grow with the
+file. Rejected rows are kept as (row index, reason); the reader turns row indexes into file lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from csp_assess.errors import InputError
+
+DEFAULT_AREA = "All areas"
+# A count above this in one row is not a count of offences (a £ value, an ID, a sentinel such as
+# 2^63-1): rejected by line. It also keeps every sum far from int64 overflow.
+MAX_COUNT = 10**9
+TRUTHY = frozenset({"y", "yes", "1", "true", "t"})
+# Formats tried, fastest first, by Arrow's strptime (whole-string match: never a guess at month-first).
+FAST_DATE_FORMATS = (
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+)
+DATE_HINT = "(use 31/03/2022, 2022-03-31 or 2022-03)"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which file column plays each part: the columns a reader must read, and nothing else."""
+
+    month: str
+    area: str | None = None
+    major: str | None = None
+    minor: str | None = None
+    count: str | None = None
+    subarea: str | None = None
+    flags: dict[str, str] = field(default_factory=dict)  # flag name (no "flag_" prefix) -> column
+
+    def columns(self) -> list[str]:
+        """The distinct columns to read, in a fixed order."""
+        wanted = [self.month, self.area, self.major, self.minor, self.count, self.subarea, *self.flags.values()]
+        out: list[str] = []
+        for c in wanted:
+            if c is not None and c not in out:
+                out.append(c)
+        return out
+
+
+class _Dictionary:
+    """Distinct text values -> codes, shared by every batch of a file."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def code(self, value: str) -> int:
+        c = self.codes.get(value)
+        if c is None:
+            c = self.codes[value] = len(self.values)
+            self.values.append(value)
+        return c
+
+
+def _as_dictionary(arr: pa.Array) -> pa.DictionaryArray:
+    if pa.types.is_dictionary(arr.type):
+        return arr
+    return pc.dictionary_encode(arr)
+
+
+def _indices(arr: pa.DictionaryArray) -> np.ndarray:
+    """Indices as int64, nulls as -1 (the caller's lookup tables end with a slot for null)."""
+    idx = arr.indices
+    if idx.null_count:
+        idx = pc.fill_null(idx, -1)
+    return np.array(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _dict_strings(arr: pa.DictionaryArray) -> list[str]:
+    values = arr.dictionary
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = _text(values)
+    return [v if v is not None else "" for v in values.to_pylist()]
+
+
+def _text(values: pa.Array) -> pa.Array:
+    """Any Arrow array as strings: integral floats without '.0' (an Excel code 5.0 is '5')."""
+    if pa.types.is_floating(values.type):
+        out: list[str | None] = []
+        for v in values.to_pylist():
+            if v is None:
+                out.append(None)
+            elif v == v and v not in (float("inf"), float("-inf")) and float(v).is_integer():
+                out.append(str(int(v)))
+            else:
+                out.append(str(v))
+        return pa.array(out, pa.string())
+    return pc.cast(values, pa.string())
+
+
+def month_codes_of_datetimes(arr: pa.Array) -> np.ndarray:
+    """year * 12 + month - 1 of a timestamp or date array; -1 for nulls."""
+    code = pc.add(pc.multiply(pc.year(arr), 12), pc.subtract(pc.month(arr), 1))
+    return np.array(pc.fill_null(code, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _general_month_codes(strings: list[str]) -> np.ndarray:
+    """The general (pandas) parser, on distinct values only: every layout ``parse_months`` accepts."""
+    from csp_assess.load.long import parse_months
+
+    periods = parse_months(pd.Series(strings, dtype="object"))
+    out = np.full(len(strings), -1, dtype=np.int64)
+    ok = periods.notna().to_numpy()
+    if ok.any():
+        p = periods[ok]
+        out[ok] = (p.dt.year * 12 + p.dt.month - 1).to_numpy()
+    return out
+
+
+class MonthParser:
+    """Month codes of a text column, remembering which format matched so the next batch tries it first."""
+
+    def __init__(self) -> None:
+        self.order = list(FAST_DATE_FORMATS)
+
+    def codes(self, arr: pa.Array) -> np.ndarray:
+        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+            return month_codes_of_datetimes(arr)
+        if pa.types.is_dictionary(arr.type):
+            return self._dictionary_codes(arr)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return self._dictionary_codes(pc.dictionary_encode(_text(arr)))
+        out = np.full(len(arr), -1, dtype=np.int64)
+        todo = np.arange(len(arr))
+        rest = arr
+        for i, fmt in enumerate(list(self.order)):
+            if len(rest) == 0:
+                break
+            parsed = pc.strptime(rest, format=fmt, unit="s", error_is_null=True)
+            if parsed.null_count == len(rest):
+                continue
+            got = month_codes_of_datetimes(parsed)
+            hit = got >= 0
+            out[todo[hit]] = got[hit]
+            todo, rest = todo[~hit], rest.filter(pa.array(~hit))
+            if i:  # the format that matched goes first next time
+                self.order.insert(0, self.order.pop(i))
+        if len(rest):
+            out[todo] = self._dictionary_codes(pc.dictionary_encode(rest))
+        return out
+
+    @staticmethod
+    def _dictionary_codes(arr: pa.DictionaryArray) -> np.ndarray:
+        values = _dict_strings(arr)
+        lut = np.append(_general_month_codes(values), -1)  # last slot: null
+        return lut[_indices(arr)]
+
+
+def _year_ok(codes: np.ndarray) -> np.ndarray:
+    return (codes >= 1900 * 12) & (codes < 2101 * 12)
+
+
+def parse_count_text(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, reason codes) of a text count column; reason 0 = good. Vectorised; exact for big integers."""
+    s = pc.utf8_trim_whitespace(values) if len(values) else values
+    try:
+        num = pc.cast(s, pa.int64())
+        counts = np.array(pc.fill_null(num, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        reason = np.zeros(len(values), dtype=np.int8)
+        reason[np.array(pc.is_null(num).to_numpy(zero_copy_only=False))] = BLANK
+        reason[counts < 0] = NEGATIVE
+        reason[counts > MAX_COUNT] = TOO_LARGE
+        counts[reason != 0] = 0
+        return counts, reason
+    except pa.ArrowInvalid:
+        pass
+    # Some cell is not a plain integer: classify every distinct value once.
+    enc = pc.dictionary_encode(s)
+    distinct = _dict_strings(enc)
+    lut_count = np.zeros(len(distinct) + 1, dtype=np.int64)
+    lut_reason = np.full(len(distinct) + 1, BLANK, dtype=np.int8)
+    for i, text in enumerate(distinct):
+        lut_count[i], lut_reason[i] = _one_count(text)
+    idx = _indices(enc)
+    return lut_count[idx], lut_reason[idx]
+
+
+BLANK, NOT_NUMBER, NEGATIVE, FRACTION, TOO_LARGE = 1, 2, 3, 4, 5
+
+
+def _one_count(text: str) -> tuple[int, int]:
+    t = text.strip()
+    if not t:
+        return 0, BLANK
+    if not t.isascii() or "_" in t:  # int() would take '1_000' and non-ASCII digits
+        return 0, NOT_NUMBER
+    if len(t) > 4 and "," in t:  # thousands separators only in whole groups: 1,234 yes, 1,2 no
+        import re
+
+        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", t):
+            t = t.replace(",", "")
+    try:
+        value = int(t)
+    except ValueError:
+        try:
+            f = float(t)
+        except ValueError:
+            return 0, NOT_NUMBER
+        if f != f or f in (float("inf"), float("-inf")):
+            return 0, NOT_NUMBER
+        if f < 0:
+            return 0, NEGATIVE
+        if not f.is_integer():
+            return 0, FRACTION
+        if f > MAX_COUNT:
+            return 0, TOO_LARGE
+        value = int(f)
+    if value < 0:
+        return 0, NEGATIVE
+    if value > MAX_COUNT:
+        return 0, TOO_LARGE
+    return value, 0
+
+
+def count_reason(code: int, raw: str) -> str:
+    if code == BLANK:
+        return "blank count"
+    shown = raw.strip()[:40]
+    return {
+        NOT_NUMBER: f"count '{shown}' is not a number",
+        NEGATIVE: f"count '{shown}' is negative",
+        FRACTION: f"count '{shown}' is not a whole number",
+        TOO_LARGE: f"count '{shown}' is too large for a count of offences (over {MAX_COUNT:,})",
+    }[code]
+
+
+def parse_count_numbers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, reason codes) of a numeric count column (Parquet): no value is lost to a cast."""
+    t = values.type
+    n = len(values)
+    reason = np.zeros(n, dtype=np.int8)
+    nulls = np.array(pc.is_null(values).to_numpy(zero_copy_only=False))
+    if pa.types.is_integer(t):
+        raw = np.array(pc.fill_null(values, 0).to_numpy(zero_copy_only=False))
+        if pa.types.is_signed_integer(t):
+            reason[raw < 0] = NEGATIVE
+        reason[raw > MAX_COUNT] = TOO_LARGE
+        counts = np.where(reason == 0, raw, 0).astype(np.int64)
+    elif pa.types.is_floating(t) or pa.types.is_decimal(t):
+        raw_f = np.array(pc.fill_null(pc.cast(values, pa.float64()), 0.0).to_numpy(zero_copy_only=False))
+        finite = np.isfinite(raw_f)
+        reason[~finite] = NOT_NUMBER
+        reason[finite & (raw_f < 0)] = NEGATIVE
+        reason[finite & (raw_f >= 0) & (raw_f != np.round(raw_f))] = FRACTION
+        reason[(reason == 0) & (raw_f > MAX_COUNT)] = TOO_LARGE
+        counts = np.where(reason == 0, raw_f, 0).astype(np.int64)
+    elif pa.types.is_boolean(t):
+        raise InputError("the count column holds true/false values, not counts: map another column")
+    else:
+        return parse_count_text(_text(values))
+    reason[nulls] = BLANK
+    counts[nulls] = 0
+    return counts, reason
+
+
+def count_text_of(values: pa.Array, row: int) -> str:
+    v = values[row].as_py()
+    return "" if v is None else str(v)
+
+
+@dataclass
+class TallyResult:
+    """The finished count: key columns as arrays, and the rejects by row index."""
+
+    columns: dict[str, object]
+    rows: int
+    counted: int
+    offences: int
+    months: list[int]  # month codes of the counted rows (sorted, distinct)
+    reject_rows: np.ndarray
+    reject_reasons: list[str]
+
+
+class Tally:
+    """The running count of one file."""
+
+    def __init__(self, roles: Roles, name: str) -> None:
+        self.roles = roles
+        self.name = name
+        self.cats = _Dictionary()  # major and minor share one dictionary, so blanks can borrow codes
+        self.cats.code("")
+        self.areas = _Dictionary()
+        self.areas.code("")
+        self.subareas = _Dictionary()
+        self.subareas.code("")
+        if roles.area is None:
+            self.areas.code(DEFAULT_AREA)
+        self.months = MonthParser()
+        self.flag_names = sorted(roles.flags)
+        self.rows = 0
+        self.counted = 0
+        self.offences = 0
+        self.month_seen: set[int] = set()
+        self._parts: list[np.ndarray] = []  # structured arrays of key codes + count
+        self._pending = 0
+        self._compacted = 0
+        self._rej_rows: list[np.ndarray] = []
+        self._rej_reasons: list[str] = []
+
+    # ------------------------------------------------------------------ per batch
+
+    def _text_codes(self, arr: pa.Array, d: _Dictionary) -> np.ndarray:
+        enc = _as_dictionary(arr)
+        lut = np.array([d.code(v.strip()) for v in _dict_strings(enc)] + [0], dtype=np.int64)
+        return lut[_indices(enc)]
+
+    def _flag_bits(self, arr: pa.Array) -> np.ndarray:
+        if pa.types.is_boolean(arr.type):
+            return np.array(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+        enc = _as_dictionary(arr)
+        lut = np.array([v.strip().lower() in TRUTHY for v in _dict_strings(enc)] + [False], dtype=bool)
+        return lut[_indices(enc)]
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        """Count one batch; its rows are numbered on from the rows already added."""
+        r = self.roles
+        n = batch.num_rows
+        if n == 0:
+            return
+        col = {name: batch.column(name) for name in batch.schema.names}
+        if isinstance(batch, pa.Table):
+            col = {k: v.combine_chunks() for k, v in col.items()}
+        first = self.rows
+        self.rows += n
+
+        month_raw = col[r.month]
+        month = self.months.codes(month_raw)
+        month[(month >= 0) & ~_year_ok(month)] = -1
+        blank = 0
+        major = self._text_codes(col[r.major], self.cats) if r.major else np.zeros(n, dtype=np.int64)
+        minor = self._text_codes(col[r.minor], self.cats) if r.minor else np.zeros(n, dtype=np.int64)
+        major = np.where(major == blank, minor, major)
+        minor = np.where(minor == blank, major, minor)
+        if r.area:
+            area = self._text_codes(col[r.area], self.areas)
+        else:
+            area = np.full(n, self.areas.codes[DEFAULT_AREA], dtype=np.int64)
+        sub = self._text_codes(col[r.subarea], self.subareas) if r.subarea else None
+        bits = np.zeros(n, dtype=np.int64)
+        for i, fname in enumerate(self.flag_names):
+            bits |= self._flag_bits(col[r.flags[fname]]).astype(np.int64) << i
+        if r.count:
+            raw_count = col[r.count]
+            if pa.types.is_string(raw_count.type) or pa.types.is_large_string(raw_count.type):
+                counts, creason = parse_count_text(raw_count)
+            elif pa.types.is_dictionary(raw_count.type):
+                counts, creason = parse_count_text(raw_count.dictionary_decode())
+            else:
+                counts, creason = parse_count_numbers(raw_count)
+        else:
+            counts, creason = None, None
+
+        bad_month = month < 0
+        bad = bad_month.copy()
+        if creason is not None:
+            bad |= creason != 0
+        bad_cat = minor == blank
+        bad_area = area == 0
+        bad |= bad_cat | bad_area
+        if bad.any():
+            self._reject(first, bad_month, creason, bad_cat, bad_area, month_raw, col.get(r.count or ""))
+        good = ~bad
+        n_good = int(good.sum())
+        if n_good == 0:
+            return
+        self.counted += n_good
+        keys = [area[good], month[good], major[good], minor[good]]
+        keys.append(sub[good] if sub is not None else np.zeros(n_good, dtype=np.int64))
+        keys.append(bits[good])
+        c = counts[good] if counts is not None else np.ones(n_good, dtype=np.int64)
+        self.offences += int(c.sum())
+        self.month_seen.update(np.unique(keys[1]).tolist())
+        self._parts.append(_reduce(keys, c))
+        self._pending += len(self._parts[-1])
+        if self._pending > max(200_000, 4 * self._compacted):
+            self._compact()
+
+    def _reject(
+        self,
+        first: int,
+        bad_month: np.ndarray,
+        creason: np.ndarray | None,
+        bad_cat: np.ndarray,
+        bad_area: np.ndarray,
+        month_raw: pa.Array,
+        count_raw: pa.Array | None,
+    ) -> None:
+        rows = np.flatnonzero(bad_month | bad_cat | bad_area | (creason != 0 if creason is not None else False))
+        for i in rows.tolist():
+            if bad_month[i]:
+                v = month_raw[i].as_py()
+                text = "" if v is None else str(v).strip()
+                reason = f"cannot read date '{text[:40]}' {DATE_HINT}"
+            elif creason is not None and creason[i]:
+                assert count_raw is not None
+                reason = count_reason(int(creason[i]), count_text_of(count_raw, i))
+            elif bad_cat[i]:
+                reason = "offence category is blank"
+            else:
+                reason = "area is blank"
+            self._rej_reasons.append(reason)
+        self._rej_rows.append(rows + first)
+
+    def _compact(self) -> None:
+        if len(self._parts) > 1:
+            both = np.concatenate(self._parts)
+            keys = [both[f"k{i}"] for i in range(6)]
+            self._parts = [_reduce(keys, both["n"])]
+        self._compacted = self._pending = len(self._parts[0]) if self._parts else 0
+
+    # ------------------------------------------------------------------ result
+
+    def finish(self) -> TallyResult:
+        self._compact()
+        table = self._parts[0] if self._parts else _reduce([np.zeros(0, np.int64)] * 6, np.zeros(0, np.int64))
+        keep = table["n"] > 0
+        table = table[keep]
+        cats = np.array(self.cats.values, dtype=object)
+        columns: dict[str, object] = {
+            "area": np.array(self.areas.values, dtype=object)[table["k0"]],
+            "month": pd.arrays.PeriodArray(table["k1"] - 1970 * 12, dtype=pd.PeriodDtype("M")),
+            "major": cats[table["k2"]],
+            "minor": cats[table["k3"]],
+            "count": table["n"].astype(np.int64),
+        }
+        if self.roles.subarea:
+            columns["subarea"] = np.array(self.subareas.values, dtype=object)[table["k4"]]
+        for i, fname in enumerate(self.flag_names):
+            columns[f"flag_{fname}"] = ((table["k5"] >> i) & 1).astype(bool)
+        rows = np.concatenate(self._rej_rows) if self._rej_rows else np.zeros(0, dtype=np.int64)
+        return TallyResult(
+            columns=columns,
+            rows=self.rows,
+            counted=self.counted,
+            offences=self.offences,
+            months=sorted(self.month_seen),
+            reject_rows=rows,
+            reject_reasons=self._rej_reasons,
+        )
+
+
+_DTYPE = np.dtype([(f"k{i}", np.int64) for i in range(6)] + [("n", np.int64)])
+
+
+def _reduce(keys: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
+    """Sum ``counts`` per distinct key tuple, sorted by key: one sort of one int64 code when it fits."""
+    n = len(counts)
+    if n == 0:
+        return np.zeros(0, dtype=_DTYPE)
+    lows = [k.min() for k in keys]
+    spans = [int(k.max()) - int(lo) + 1 for k, lo in zip(keys, lows, strict=True)]
+    total = 1
+    for s in spans:
+        total *= s
+    if total < 2**62:
+        code = np.zeros(n, dtype=np.int64)
+        for k, lo, s in zip(keys, lows, spans, strict=True):
+            code = code * s + (k - lo)
+        uniq, inv = np.unique(code, return_inverse=True)
+        sums = np.bincount(inv, minlength=len(uniq)).astype(np.int64) if _all_ones(counts) else _sum_by(inv, counts, len(uniq))
+        out = np.zeros(len(uniq), dtype=_DTYPE)
+        rest = uniq
+        for i in range(5, -1, -1):
+            out[f"k{i}"] = rest % spans[i] + lows[i]
+            rest = rest // spans[i]
+        out["n"] = sums
+        return out
+    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
+    frame["n"] = counts
+    g = frame.groupby([f"k{i}" for i in range(6)], sort=True)["n"].sum().reset_index()
+    out = np.zeros(len(g), dtype=_DTYPE)
+    for name in _DTYPE.names or ():
+        out[name] = g[name].to_numpy()
+    return out
+
+
+def _all_ones(counts: np.ndarray) -> bool:
+    return bool(counts.min() == 1 and counts.max() == 1)
+
+
+def _sum_by(inv: np.ndarray, counts: np.ndarray, size: int) -> np.ndarray:
+    sums = np.zeros(size, dtype=np.int64)
+    np.add.at(sums, inv, counts)
+    return sums
