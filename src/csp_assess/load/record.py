@@ -15,7 +15,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -121,9 +123,51 @@ def _scan_csv(
         ),
     )
     tally = Tally(_renamed(roles, by_name), str(path))
-    for batch in reader:
+    for batch in read_ahead(reader):
         tally.add(batch)
     return tally.finish(), ragged
+
+
+def read_ahead(batches: Iterable[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
+    """Yield ``batches`` produced by a second thread: pyarrow parses the next block (without the GIL)
+    while this thread counts the last one. At most ``depth`` batches wait, so memory stays bounded."""
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for b in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(b, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as err:  # handed to the consumer, which raises it in its own thread
+            q.put(err)
+
+    worker = threading.Thread(target=produce, name="csv-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def _renamed(roles: Roles, by_name: dict[str, str]) -> Roles:

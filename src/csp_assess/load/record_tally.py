@@ -134,6 +134,7 @@ class MonthParser:
 
     def __init__(self) -> None:
         self.order = list(FAST_DATE_FORMATS)
+        self._memo: dict[bytes, int] = {}
 
     def codes(self, arr: pa.Array) -> np.ndarray:
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
@@ -142,6 +143,48 @@ class MonthParser:
             return self._dictionary_codes(arr)
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return self._dictionary_codes(pc.dictionary_encode(_text(arr)))
+        out = self._fixed_width_codes(arr)
+        if out is None:
+            return self._row_codes(arr)
+        miss = out < 0
+        if miss.any():  # whatever the split could not read gets the full treatment
+            out[miss] = self._row_codes(arr.filter(pa.array(miss)))
+        return out
+
+    def _fixed_width_codes(self, arr: pa.Array) -> np.ndarray | None:
+        """When every value has one width (as exports write dates), split off the first 10 characters
+        (the date) and the rest (a time), and read each distinct part once: no per-row parsing."""
+        if len(arr) == 0 or arr.null_count:
+            return None
+        raw = arr.cast(pa.binary())
+        lo_hi = pc.min_max(pc.binary_length(raw)).as_py()
+        width = lo_hi["min"]
+        if width != lo_hi["max"] or width < 7:
+            return None
+        cut = min(width, 10)
+        date = pc.dictionary_encode(pc.binary_slice(raw, 0, cut))
+        date_lut = np.append(self._distinct_codes(date.dictionary), -1)
+        codes = date_lut[_indices(date)]
+        if width > cut:  # a time part must follow a space or a 'T', as the general parser requires
+            lead = pc.binary_slice(raw, cut, cut + 1)
+            ok = pc.or_(pc.equal(lead, pa.scalar(b" ", pa.binary())), pc.equal(lead, pa.scalar(b"T", pa.binary())))
+            codes[~np.array(ok.to_numpy(zero_copy_only=False), dtype=bool)] = -1
+        return codes
+
+    def _distinct_codes(self, values: pa.Array) -> np.ndarray:
+        """Month codes of distinct date texts (bytes), each parsed once per file."""
+        keys = values.to_pylist()
+        unknown = [k for k in keys if k not in self._memo]
+        if unknown:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            texts = pa.array([k.decode("utf-8", "replace") for k in unknown], pa.string())
+            self._memo.update(zip(unknown, self._row_codes(texts).tolist(), strict=True))
+        return np.array([self._memo[k] for k in keys], dtype=np.int64)
+
+    def _row_codes(self, arr: pa.Array) -> np.ndarray:
+        """Month codes value by value: Arrow's strptime over the known formats, then the general parser
+        on the distinct values left."""
         out = np.full(len(arr), -1, dtype=np.int64)
         todo = np.arange(len(arr))
         rest = arr
@@ -391,7 +434,8 @@ class Tally:
         keys.append(bits[good])
         c = counts[good] if counts is not None else np.ones(n_good, dtype=np.int64)
         self.offences += int(c.sum())
-        self.month_seen.update(np.unique(keys[1]).tolist())
+        lo = int(keys[1].min())
+        self.month_seen.update((np.flatnonzero(np.bincount(keys[1] - lo)) + lo).tolist())
         self._parts.append(_reduce(keys, c))
         self._pending += len(self._parts[-1])
         if self._pending > max(200_000, 4 * self._compacted):
@@ -478,8 +522,19 @@ def _reduce(keys: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
         code = np.zeros(n, dtype=np.int64)
         for k, lo, s in zip(keys, lows, spans, strict=True):
             code = code * s + (k - lo)
-        uniq, inv = np.unique(code, return_inverse=True)
-        sums = np.bincount(inv, minlength=len(uniq)).astype(np.int64) if _all_ones(counts) else _sum_by(inv, counts, len(uniq))
+        if total <= max(4 * n, 1 << 16):
+            # Few possible keys (the usual case): count into a dense grid, no sort. Float weights are
+            # exact here: a batch sums to far less than 2^53 (rows x MAX_COUNT).
+            dense = np.bincount(code, weights=None if _all_ones(counts) else counts, minlength=total)
+            uniq = np.flatnonzero(dense)
+            sums = dense[uniq].astype(np.int64)
+        else:
+            uniq, inv = np.unique(code, return_inverse=True)
+            sums = (
+                np.bincount(inv, minlength=len(uniq)).astype(np.int64)
+                if _all_ones(counts)
+                else _sum_by(inv, counts, len(uniq))
+            )
         out = np.zeros(len(uniq), dtype=_DTYPE)
         rest = uniq
         for i in range(5, -1, -1):
