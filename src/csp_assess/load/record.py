@@ -13,6 +13,7 @@ Arrow's own messages never reach the user: errors are re-worded with file, line 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import queue
@@ -163,10 +164,8 @@ def read_ahead(batches: Iterable[pa.RecordBatch], depth: int = 4) -> Iterator[pa
     finally:
         stop.set()
         while worker.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 q.get(timeout=0.1)
-            except queue.Empty:
-                pass
         worker.join()
 
 
@@ -238,7 +237,9 @@ def _malformed(path: Path, delimiter: str, err: Exception) -> InputError:
         line = reader.line_num
     except (UnicodeDecodeError, OSError):
         pass
-    what = "fix the quoting (an unclosed or stray double quote?)" if line is not None else "re-export it as CSV"
+    what = (
+        "fix the quoting (an unclosed or stray double quote?)" if line is not None else "re-export it as CSV"
+    )
     return InputError(f"CSV is malformed: {what}", file=str(path), line=line)
 
 
@@ -269,7 +270,9 @@ def _number_rows(
                 if len(cells) != n_cols:
                     what = "truncated?" if len(cells) < n_cols else "extra cells: is the delimiter right?"
                     ragged.append(
-                        Reject(name, reader.line_num, f"row has {len(cells)} cells, header has {n_cols} ({what})")
+                        Reject(
+                            name, reader.line_num, f"row has {len(cells)} cells, header has {n_cols} ({what})"
+                        )
                     )
                     continue
                 row += 1
@@ -319,7 +322,8 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
         header = list(pf.schema_arrow.names)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise InputError(
-            f"cannot read the Parquet file ({type(err).__name__}): check it is a whole .parquet file", file=name
+            f"cannot read the Parquet file ({type(err).__name__}): check it is a whole .parquet file",
+            file=name,
         ) from None
     roles = resolve(header)  # type: ignore[operator]
     tally = Tally(roles, name)
@@ -328,8 +332,7 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
             tally.add(batch)
     except (pa.ArrowException, OSError) as err:
         raise InputError(
-            f"cannot read the Parquet file ({type(err).__name__} after {tally.rows:,} rows): "
-            "re-export it",
+            f"cannot read the Parquet file ({type(err).__name__} after {tally.rows:,} rows): re-export it",
             file=name,
         ) from None
     result = tally.finish()

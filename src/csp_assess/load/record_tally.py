@@ -51,7 +51,15 @@ class Roles:
 
     def columns(self) -> list[str]:
         """The distinct columns to read, in a fixed order."""
-        wanted = [self.month, self.area, self.major, self.minor, self.count, self.subarea, *self.flags.values()]
+        wanted = [
+            self.month,
+            self.area,
+            self.major,
+            self.minor,
+            self.count,
+            self.subarea,
+            *self.flags.values(),
+        ]
         out: list[str] = []
         for c in wanted:
             if c is not None and c not in out:
@@ -167,7 +175,9 @@ class MonthParser:
         codes = date_lut[_indices(date)]
         if width > cut:  # a time part must follow a space or a 'T', as the general parser requires
             lead = pc.binary_slice(raw, cut, cut + 1)
-            ok = pc.or_(pc.equal(lead, pa.scalar(b" ", pa.binary())), pc.equal(lead, pa.scalar(b"T", pa.binary())))
+            ok = pc.or_(
+                pc.equal(lead, pa.scalar(b" ", pa.binary())), pc.equal(lead, pa.scalar(b"T", pa.binary()))
+            )
             codes[~np.array(ok.to_numpy(zero_copy_only=False), dtype=bool)] = -1
         return codes
 
@@ -451,7 +461,9 @@ class Tally:
         month_raw: pa.Array,
         count_raw: pa.Array | None,
     ) -> None:
-        rows = np.flatnonzero(bad_month | bad_cat | bad_area | (creason != 0 if creason is not None else False))
+        rows = np.flatnonzero(
+            bad_month | bad_cat | bad_area | (creason != 0 if creason is not None else False)
+        )
         for i in rows.tolist():
             if bad_month[i]:
                 v = month_raw[i].as_py()
