@@ -75,6 +75,8 @@ def read_record_csv(
             raise _malformed(path, delimiter, err2) from None
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror or 'I/O error'}", file=name) from None
+    if result.line_breaks:
+        _check_quoting(path, encoding, delimiter)
     rejects: list[Reject] = []
     last_line: int | None = None
     if len(result.reject_rows) or ragged.rows:
@@ -224,19 +226,36 @@ def _non_utf8_encoding(path: Path) -> str:
     return "cp1252"
 
 
-def _malformed(path: Path, delimiter: str, err: Exception) -> InputError:
-    """A one-line error for a CSV pyarrow could not parse, located by the csv module where it can be."""
-    encoding = "utf-8"
-    line: int | None = None
+def _strict_error_line(path: Path, encoding: str, delimiter: str) -> int | None:
+    """The line where the ``csv`` module, read strictly, finds bad quoting; None if it finds none."""
     try:
         with _text_stream(path, encoding) as fh:
             reader = csv.reader(fh, delimiter=delimiter, strict=True)
             for _ in reader:
                 pass
     except csv.Error:
-        line = reader.line_num
+        return reader.line_num
     except (UnicodeDecodeError, OSError):
-        pass
+        return None
+    return None
+
+
+def _check_quoting(path: Path, encoding: str, delimiter: str) -> None:
+    """A value held a line break: legitimate in a quoted field, or a quote left open that swallowed the
+    lines after it. Read strictly to tell which."""
+    line = _strict_error_line(path, encoding, delimiter)
+    if line is not None:
+        raise InputError(
+            "CSV is malformed: a double quote is not closed (or is followed by text) on or before this line; "
+            "fix the quoting",
+            file=str(path),
+            line=line,
+        )
+
+
+def _malformed(path: Path, delimiter: str, err: Exception) -> InputError:
+    """A one-line error for a CSV pyarrow could not parse, located by the csv module where it can be."""
+    line = _strict_error_line(path, "utf-8", delimiter)
     what = (
         "fix the quoting (an unclosed or stray double quote?)" if line is not None else "re-export it as CSV"
     )
@@ -244,7 +263,8 @@ def _malformed(path: Path, delimiter: str, err: Exception) -> InputError:
 
 
 def _text_stream(path: Path, encoding: str) -> io.TextIOWrapper:
-    return io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="")
+    codec = "utf-8-sig" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
+    return io.TextIOWrapper(path.open("rb"), encoding=codec, errors="replace", newline="")
 
 
 def _number_rows(
@@ -260,7 +280,7 @@ def _number_rows(
     ragged: list[Reject] = []
     k = 0
     row = -1
-    with _text_stream(path, "utf-8-sig" if encoding == "utf8" else encoding) as fh:
+    with _text_stream(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             next(reader, None)  # header

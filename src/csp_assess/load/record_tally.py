@@ -10,6 +10,7 @@ file. Rejected rows are kept as (row index, reason); the reader turns row indexe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,38 +254,27 @@ def parse_count_text(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 BLANK, NOT_NUMBER, NEGATIVE, FRACTION, TOO_LARGE = 1, 2, 3, 4, 5
 
 
+_PLAIN_COUNT = re.compile(r"\+?(\d+|\d{1,3}(?:,\d{3})+)(\.0*)?")  # 12, 1,234, 12.0 (spreadsheets)
+_DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)")
+
+
 def _one_count(text: str) -> tuple[int, int]:
+    """A count cell read strictly: digits, whole thousands groups, or a zero fraction. Never '1e3', '1_000',
+    '1,2', 'inf' or a superscript digit (which Python's own parsers would take)."""
     t = text.strip()
     if not t:
         return 0, BLANK
-    if not t.isascii() or "_" in t:  # int() would take '1_000' and non-ASCII digits
-        return 0, NOT_NUMBER
-    if len(t) > 4 and "," in t:  # thousands separators only in whole groups: 1,234 yes, 1,2 no
-        import re
-
-        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", t):
-            t = t.replace(",", "")
-    try:
-        value = int(t)
-    except ValueError:
-        try:
-            f = float(t)
-        except ValueError:
-            return 0, NOT_NUMBER
-        if f != f or f in (float("inf"), float("-inf")):
-            return 0, NOT_NUMBER
-        if f < 0:
+    m = _PLAIN_COUNT.fullmatch(t) if t.isascii() else None
+    if m is not None:
+        value = int(m.group(1).replace(",", ""))
+        return (0, TOO_LARGE) if value > MAX_COUNT else (value, 0)
+    if t.isascii() and _DECIMAL.fullmatch(t):
+        if t.startswith("-"):
             return 0, NEGATIVE
-        if not f.is_integer():
-            return 0, FRACTION
-        if f > MAX_COUNT:
-            return 0, TOO_LARGE
-        value = int(f)
-    if value < 0:
+        return 0, FRACTION  # a zero fraction matched above
+    if t.isascii() and t.startswith("-") and _PLAIN_COUNT.fullmatch(t[1:]):
         return 0, NEGATIVE
-    if value > MAX_COUNT:
-        return 0, TOO_LARGE
-    return value, 0
+    return 0, NOT_NUMBER
 
 
 def count_reason(code: int, raw: str) -> str:
@@ -344,6 +334,7 @@ class TallyResult:
     months: list[int]  # month codes of the counted rows (sorted, distinct)
     reject_rows: np.ndarray
     reject_reasons: list[str]
+    line_breaks: bool = False
 
 
 class Tally:
@@ -362,6 +353,7 @@ class Tally:
             self.areas.code(DEFAULT_AREA)
         self.months = MonthParser()
         self.flag_names = sorted(roles.flags)
+        self.line_breaks = False  # a name held a line break: a quote may be unclosed (the reader checks)
         self.rows = 0
         self.counted = 0
         self.offences = 0
@@ -376,7 +368,10 @@ class Tally:
 
     def _text_codes(self, arr: pa.Array, d: _Dictionary) -> np.ndarray:
         enc = _as_dictionary(arr)
-        lut = np.array([d.code(v.strip()) for v in _dict_strings(enc)] + [0], dtype=np.int64)
+        values = _dict_strings(enc)
+        if not self.line_breaks:
+            self.line_breaks = any("\n" in v or "\r" in v for v in values)
+        lut = np.array([d.code(v.strip()) for v in values] + [0], dtype=np.int64)
         return lut[_indices(enc)]
 
     def _flag_bits(self, arr: pa.Array) -> np.ndarray:
@@ -514,6 +509,7 @@ class Tally:
             months=sorted(self.month_seen),
             reject_rows=rows,
             reject_reasons=self._rej_reasons,
+            line_breaks=self.line_breaks,
         )
 
 
