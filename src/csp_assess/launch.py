@@ -47,6 +47,9 @@ def _start() -> None:
     gc.disable()
     try:
         scan_ahead.start_from_argv(args)
+        from csp_assess.load import record_ahead  # mapped long CSVs (#17)
+
+        record_ahead.start_from_argv(args)
         if args and args[0] in scan_ahead.LOADING_COMMANDS and not {"--help", "-h"} & set(args):
             import pandas  # noqa: F401  (every loading command needs it; its --help does not)
         import csp_assess.cli  # noqa: F401

@@ -10,15 +10,16 @@ import csv
 import io
 import re
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load import record
 from csp_assess.load.record_tally import Roles
 from csp_assess.load.textio import decode_bytes, read_head, read_text
-from csp_assess.model import FileLoad
+
+if TYPE_CHECKING:  # pandas is imported where used: the record scan-ahead reads this module without it
+    import pandas as pd
+
+    from csp_assess.model import FileLoad
 
 CANONICAL = ("month", "area", "major", "minor", "count", "subarea")
 FLAG_PREFIX = "flag_"
@@ -108,6 +109,9 @@ def parse_months(values: pd.Series) -> pd.Series:
     Accepts ``YYYY-MM``, ``YYYYMM``, ISO dates (``2022-03-31``, with or without time), UK dates
     (``31/03/2022``; day first, never US order), ``Mar 2022`` / ``March 2022``, and real datetimes.
     """
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.to_period("M")
     s = values.astype("string").str.strip()
@@ -142,15 +146,17 @@ def parse_months(values: pd.Series) -> pd.Series:
 
 def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLoad:
     """A long CSV (any delimiter the header sniffing found), counted in streamed batches."""
+    from csp_assess.load import record
+
     name = str(path)
-    header = _csv_header(path, delimiter)
+    header = csv_header(path, delimiter)
     record.check_header(header, name)
     warnings: list[str] = []
     roles = roles_of(header, mapping, name, warnings)
     return record.read_record_csv(path, header, delimiter, roles, warnings)
 
 
-def _csv_header(path: Path, delimiter: str) -> list[str]:
+def csv_header(path: Path, delimiter: str) -> list[str]:
     """The header cells (first record; a quoted header cell may span lines)."""
     head = read_head(path, 1 << 20)
     text, _ = _decode_head(head, str(path))
@@ -177,6 +183,8 @@ def _decode_head(head: bytes, name: str) -> tuple[str, str]:
 
 def read_excel(path: Path, mapping: dict[str, str], sheet: str | int = 0) -> FileLoad:
     """An .xlsx extract (first sheet unless named); row numbers are the sheet's row numbers."""
+    from csp_assess.load import record
+
     warnings: list[str] = []
     return record.read_record_xlsx(
         path, lambda header: roles_of(header, mapping, str(path), warnings), warnings, sheet
@@ -185,6 +193,8 @@ def read_excel(path: Path, mapping: dict[str, str], sheet: str | int = 0) -> Fil
 
 def read_parquet(path: Path, mapping: dict[str, str]) -> FileLoad:
     """A Parquet extract; 'line' in a reject is the 1-based row number."""
+    from csp_assess.load import record
+
     warnings: list[str] = []
     return record.read_record_parquet(
         path, lambda header: roles_of(header, mapping, str(path), warnings), warnings

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -127,6 +126,8 @@ def month_codes_of_datetimes(arr: pa.Array) -> np.ndarray:
 
 def _general_month_codes(strings: list[str]) -> np.ndarray:
     """The general (pandas) parser, on distinct values only: every layout ``parse_months`` accepts."""
+    import pandas as pd
+
     from csp_assess.load.long import parse_months
 
     periods = parse_months(pd.Series(strings, dtype="object"))
@@ -484,6 +485,8 @@ class Tally:
     # ------------------------------------------------------------------ result
 
     def finish(self) -> TallyResult:
+        import pandas as pd
+
         self._compact()
         table = self._parts[0] if self._parts else _reduce([np.zeros(0, np.int64)] * 6, np.zeros(0, np.int64))
         keep = table["n"] > 0
@@ -550,6 +553,8 @@ def _reduce(keys: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
             rest = rest // spans[i]
         out["n"] = sums
         return out
+    import pandas as pd
+
     frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
     frame["n"] = counts
     g = frame.groupby([f"k{i}" for i in range(6)], sort=True)["n"].sum().reset_index()

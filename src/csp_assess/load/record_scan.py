@@ -1,0 +1,149 @@
+"""Scanning a long CSV into a ``Tally``: pyarrow parses pieces of the file on every core while this
+thread counts. Needs pyarrow and numpy only (not pandas), so the scan can start before the rest of the
+program has been imported (``record_ahead``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from csp_assess.load.record_tally import Roles, Tally, TallyResult
+
+CHUNK_BYTES = 16 << 20  # a piece of the file parsed at once, on every core
+BLOCK_BYTES = 2 << 20  # pyarrow's unit of work (and of a batch) inside a piece
+
+
+class _Ragged:
+    """pyarrow's invalid-row handler: counts rows with the wrong number of cells (numbered later)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.blank = 0
+
+    def __call__(self, row: object) -> str:
+        text = getattr(row, "text", "") or ""
+        if not text.strip():
+            self.blank += 1
+        else:
+            self.rows += 1
+        return "skip"
+
+
+def scan_csv(
+    path: Path, header: list[str], delimiter: str, roles: Roles, encoding: str
+) -> tuple[TallyResult, _Ragged]:
+    """Count the rows of ``path`` (whose header is ``header``); ragged rows are counted, not numbered.
+    Raises ``pa.ArrowInvalid`` for text that is not in ``encoding`` or that cannot be parsed."""
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(len(header))]
+    by_name = {h: n for h, n in zip(header, names, strict=True)}
+    wanted = [by_name[c] for c in roles.columns()]
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    types: dict[str, pa.DataType] = {c: text_type for c in wanted}
+    types[by_name[roles.month]] = pa.string()  # high cardinality (date-times): plain text
+    if roles.count:
+        types[by_name[roles.count]] = pa.string()  # parsed by the tally, which rejects by line
+    ragged = _Ragged()
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=ragged)
+    convert = pacsv.ConvertOptions(
+        include_columns=wanted,
+        column_types=types,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+    def tables() -> Iterator[pa.RecordBatch]:
+        for i, chunk in enumerate(_chunks(path)):
+            opts = pacsv.ReadOptions(
+                column_names=names, skip_rows=1 if i == 0 else 0, block_size=BLOCK_BYTES, encoding=encoding
+            )
+            table = pacsv.read_csv(pa.BufferReader(chunk), opts, parse, convert)
+            yield from table.to_batches()
+
+    tally = Tally(_renamed(roles, by_name), str(path))
+    for batch in read_ahead(tables()):
+        tally.add(batch)
+    return tally.finish(), ragged
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """The file in pieces of about ``CHUNK_BYTES``, each cut after a line break that is outside any quoted
+    field (an even number of double quotes before it), so each piece parses on its own. pyarrow parses
+    a piece on every core; a file whose quotes never pair up is read as one piece (correct, not fast)."""
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            data = fh.read(CHUNK_BYTES)
+            if not data:
+                if carry:
+                    yield carry
+                return
+            buf = carry + data if carry else data
+            cut = buf.rfind(b"\n")
+            if cut < 0 or buf.count(b'"', 0, cut) % 2:
+                carry = buf
+                continue
+            yield buf[: cut + 1]
+            carry = buf[cut + 1 :]
+
+
+def read_ahead(batches: Iterable[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
+    """Yield ``batches`` produced by a second thread: pyarrow parses the next block (without the GIL)
+    while this thread counts the last one. At most ``depth`` batches wait, so memory stays bounded."""
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for b in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(b, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as err:  # handed to the consumer, which raises it in its own thread
+            q.put(err)
+
+    worker = threading.Thread(target=produce, name="csv-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                q.get(timeout=0.1)
+        worker.join()
+
+
+def _renamed(roles: Roles, by_name: dict[str, str]) -> Roles:
+    def r(c: str | None) -> str | None:
+        return by_name[c] if c is not None else None
+
+    return Roles(
+        month=by_name[roles.month],
+        area=r(roles.area),
+        major=r(roles.major),
+        minor=r(roles.minor),
+        count=r(roles.count),
+        subarea=r(roles.subarea),
+        flags={k: by_name[v] for k, v in roles.flags.items()},
+    )
