@@ -290,3 +290,16 @@ def test_xlsx_streamed_with_real_dates_and_sheet_rows(tmp_path: Path) -> None:
         ("All areas", "2022-03", "Burglary", "Burglary"): 2,
         ("All areas", "2022-04", "Burglary", "Burglary"): 3,
     }
+
+
+def test_parquet_column_of_an_odd_type_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "lists.parquet"
+    pq.write_table(pa.table({"month": pa.array([[2022, 1]]), "minor": ["Burglary"]}), path)
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "Error: a mapped column of the Parquet file is not text, a number, a date or true/false: "
+        f"map another column or re-export it ({path})"
+    ]

@@ -1,7 +1,9 @@
 """Long extracts: one row per offence (no count column) or per count, in CSV, Excel or Parquet.
 
-Columns are found by name (``month`` or ``date``, ``area``, ``major``, ``minor``, ``count``), or by a
-user mapping such as ``month="Committed Date"``. Every row is counted or rejected with its line number.
+Columns are found by name (``month`` or ``date``, ``area``, ``major``, ``minor``, ``count``, ``subarea``),
+or by a user mapping such as ``month="Committed Date"``; yes/no columns are kept as flags with
+``flag_<name>="Column"``. This module decides which column plays which part; ``record`` reads and counts
+(streamed, without a Python object per row). Every row is counted or rejected with its line number.
 """
 
 from __future__ import annotations
@@ -34,8 +36,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "subarea": ("subarea", "ward"),
 }
 AMBIGUOUS_COUNT = ("value", "number", "n", "total", "amount", "qty", "quantity")
-DEFAULT_AREA = "All areas"
-LONG_SCOPE = "long"
 
 _MONTH_NAMES = {
     m.lower(): i + 1

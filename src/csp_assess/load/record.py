@@ -234,9 +234,9 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
     try:
         pf = pq.ParquetFile(path)
         header = list(pf.schema_arrow.names)
-    except (pa.ArrowException, OSError, ValueError) as err:
+    except (pa.ArrowException, OSError, ValueError):
         raise InputError(
-            f"cannot read the Parquet file ({type(err).__name__}): check it is a whole .parquet file",
+            "cannot read the Parquet file (not Parquet, or damaged): check it is a whole .parquet file",
             file=name,
         ) from None
     roles = resolve(header)  # type: ignore[operator]
@@ -244,9 +244,15 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
     try:
         for batch in pf.iter_batches(batch_size=65_536, columns=roles.columns()):
             tally.add(batch)
-    except (pa.ArrowException, OSError) as err:
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
         raise InputError(
-            f"cannot read the Parquet file ({type(err).__name__} after {tally.rows:,} rows): re-export it",
+            "a mapped column of the Parquet file is not text, a number, a date or true/false: "
+            "map another column or re-export it",
+            file=name,
+        ) from None
+    except (pa.ArrowException, OSError):
+        raise InputError(
+            f"cannot read the Parquet file after {tally.rows:,} rows (damaged or cut short?): re-export it",
             file=name,
         ) from None
     result = tally.finish()

@@ -89,11 +89,12 @@ def _as_dictionary(arr: pa.Array) -> pa.DictionaryArray:
 
 
 def _indices(arr: pa.DictionaryArray) -> np.ndarray:
-    """Indices as int64, nulls as -1 (the caller's lookup tables end with a slot for null)."""
+    """Indices (read-only, no copy when there are no nulls), nulls as -1: lookup tables end with a slot
+    for null."""
     idx = arr.indices
     if idx.null_count:
         idx = pc.fill_null(idx, -1)
-    return np.array(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return idx.to_numpy(zero_copy_only=False)
 
 
 def _dict_strings(arr: pa.DictionaryArray) -> list[str]:
@@ -119,9 +120,11 @@ def _text(values: pa.Array) -> pa.Array:
 
 
 def month_codes_of_datetimes(arr: pa.Array) -> np.ndarray:
-    """year * 12 + month - 1 of a timestamp or date array; -1 for nulls."""
+    """year * 12 + month - 1 of a timestamp or date array; -1 for nulls and years outside 1900-2100."""
     code = pc.add(pc.multiply(pc.year(arr), 12), pc.subtract(pc.month(arr), 1))
-    return np.array(pc.fill_null(code, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    out = np.array(pc.fill_null(code, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    out[~_year_ok(out)] = -1
+    return out
 
 
 def _general_month_codes(strings: list[str]) -> np.ndarray:
@@ -166,7 +169,7 @@ class MonthParser:
         (the date) and the rest (a time), and read each distinct part once: no per-row parsing."""
         if len(arr) == 0 or arr.null_count:
             return None
-        raw = arr.cast(pa.binary())
+        raw = arr.view(pa.large_binary() if pa.types.is_large_string(arr.type) else pa.binary())
         lo_hi = pc.min_max(pc.binary_length(raw)).as_py()
         width = lo_hi["min"]
         if width != lo_hi["max"] or width < 7:
@@ -178,7 +181,7 @@ class MonthParser:
         if width > cut:  # a time part must follow a space or a 'T', as the general parser requires
             lead = pc.binary_slice(raw, cut, cut + 1)
             ok = pc.or_(
-                pc.equal(lead, pa.scalar(b" ", pa.binary())), pc.equal(lead, pa.scalar(b"T", pa.binary()))
+                pc.equal(lead, pa.scalar(b" ", lead.type)), pc.equal(lead, pa.scalar(b"T", lead.type))
             )
             codes[~np.array(ok.to_numpy(zero_copy_only=False), dtype=bool)] = -1
         return codes
@@ -372,7 +375,7 @@ class Tally:
         values = _dict_strings(enc)
         if not self.line_breaks:
             self.line_breaks = any("\n" in v or "\r" in v for v in values)
-        lut = np.array([d.code(v.strip()) for v in values] + [0], dtype=np.int64)
+        lut = np.array([d.code(v.strip()) for v in values] + [0], dtype=np.int32)
         return lut[_indices(enc)]
 
     def _flag_bits(self, arr: pa.Array) -> np.ndarray:
@@ -395,21 +398,27 @@ class Tally:
         self.rows += n
 
         month_raw = col[r.month]
-        month = self.months.codes(month_raw)
-        month[(month >= 0) & ~_year_ok(month)] = -1
-        blank = 0
-        major = self._text_codes(col[r.major], self.cats) if r.major else np.zeros(n, dtype=np.int64)
-        minor = self._text_codes(col[r.minor], self.cats) if r.minor else np.zeros(n, dtype=np.int64)
-        major = np.where(major == blank, minor, major)
-        minor = np.where(minor == blank, major, minor)
-        if r.area:
-            area = self._text_codes(col[r.area], self.areas)
-        else:
-            area = np.full(n, self.areas.codes[DEFAULT_AREA], dtype=np.int64)
-        sub = self._text_codes(col[r.subarea], self.subareas) if r.subarea else None
-        bits = np.zeros(n, dtype=np.int64)
-        for i, fname in enumerate(self.flag_names):
-            bits |= self._flag_bits(col[r.flags[fname]]).astype(np.int64) << i
+        month = self.months.codes(month_raw)  # -1 where unreadable or outside 1900-2100
+        major = self._text_codes(col[r.major], self.cats) if r.major else None
+        minor = self._text_codes(col[r.minor], self.cats) if r.minor else None
+        if major is None or minor is None:  # one level: major and minor are the same column
+            major = minor = major if minor is None else minor
+        else:  # a blank level borrows the other's name
+            blank_major, blank_minor = major == 0, minor == 0
+            if blank_major.any():
+                major = np.where(blank_major, minor, major)
+            if blank_minor.any():
+                minor = np.where(blank_minor, major, minor)
+        area: np.ndarray | int = (
+            self._text_codes(col[r.area], self.areas) if r.area else self.areas.codes[DEFAULT_AREA]
+        )
+        sub: np.ndarray | int = self._text_codes(col[r.subarea], self.subareas) if r.subarea else 0
+        bits: np.ndarray | int = 0
+        if self.flag_names:
+            bits = np.zeros(n, dtype=np.int32)
+            for i, fname in enumerate(self.flag_names):
+                bits |= self._flag_bits(col[r.flags[fname]]).astype(np.int32) << i
+        counts, creason = None, None
         if r.count:
             raw_count = col[r.count]
             if pa.types.is_string(raw_count.type) or pa.types.is_large_string(raw_count.type):
@@ -418,32 +427,30 @@ class Tally:
                 counts, creason = parse_count_text(raw_count.dictionary_decode())
             else:
                 counts, creason = parse_count_numbers(raw_count)
-        else:
-            counts, creason = None, None
 
         bad_month = month < 0
-        bad = bad_month.copy()
+        bad_cat: np.ndarray = np.asarray(minor == 0)
+        bad_area = (area == 0) if isinstance(area, np.ndarray) else np.zeros(n, dtype=bool)
+        bad = bad_month | bad_cat | bad_area
         if creason is not None:
             bad |= creason != 0
-        bad_cat = minor == blank
-        bad_area = area == 0
-        bad |= bad_cat | bad_area
+        assert major is not None and minor is not None
+        keys: list[np.ndarray | int] = [area, month, major, minor, sub, bits]
         if bad.any():
             self._reject(first, bad_month, creason, bad_cat, bad_area, month_raw, col.get(r.count or ""))
-        good = ~bad
-        n_good = int(good.sum())
+            good = ~bad
+            keys = [k[good] if isinstance(k, np.ndarray) else k for k in keys]
+            if counts is not None:
+                counts = counts[good]
+        n_good = len(keys[1])  # type: ignore[arg-type]
         if n_good == 0:
             return
         self.counted += n_good
-        keys = [area[good], month[good], major[good], minor[good]]
-        keys.append(sub[good] if sub is not None else np.zeros(n_good, dtype=np.int64))
-        keys.append(bits[good])
-        c = counts[good] if counts is not None else np.ones(n_good, dtype=np.int64)
-        self.offences += int(c.sum())
-        lo = int(keys[1].min())
-        self.month_seen.update((np.flatnonzero(np.bincount(keys[1] - lo)) + lo).tolist())
-        self._parts.append(_reduce(keys, c))
-        self._pending += len(self._parts[-1])
+        self.offences += int(counts.sum()) if counts is not None else n_good
+        part = _reduce(keys, counts, n_good)
+        self.month_seen.update(np.unique(part["k1"]).tolist())
+        self._parts.append(part)
+        self._pending += len(part)
         if self._pending > max(200_000, 4 * self._compacted):
             self._compact()
 
@@ -478,8 +485,8 @@ class Tally:
     def _compact(self) -> None:
         if len(self._parts) > 1:
             both = np.concatenate(self._parts)
-            keys = [both[f"k{i}"] for i in range(6)]
-            self._parts = [_reduce(keys, both["n"])]
+            keys: list[np.ndarray | int] = [both[f"k{i}"] for i in range(6)]
+            self._parts = [_reduce(keys, both["n"], len(both))]
         self._compacted = self._pending = len(self._parts[0]) if self._parts else 0
 
     # ------------------------------------------------------------------ result
@@ -488,7 +495,7 @@ class Tally:
         import pandas as pd
 
         self._compact()
-        table = self._parts[0] if self._parts else _reduce([np.zeros(0, np.int64)] * 6, np.zeros(0, np.int64))
+        table = self._parts[0] if self._parts else np.zeros(0, dtype=_DTYPE)
         keep = table["n"] > 0
         table = table[keep]
         cats = np.array(self.cats.values, dtype=object)
@@ -519,56 +526,52 @@ class Tally:
 _DTYPE = np.dtype([(f"k{i}", np.int64) for i in range(6)] + [("n", np.int64)])
 
 
-def _reduce(keys: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
-    """Sum ``counts`` per distinct key tuple, sorted by key: one sort of one int64 code when it fits."""
-    n = len(counts)
+def _reduce(keys: list[np.ndarray | int], counts: np.ndarray | None, n: int) -> np.ndarray:
+    """Sum ``counts`` (None: one a row) per distinct key tuple, sorted by key. A key given as an int is
+    the same for every row. One int64 code per row; a dense grid when the keys are few."""
     if n == 0:
         return np.zeros(0, dtype=_DTYPE)
-    lows = [k.min() for k in keys]
-    spans = [int(k.max()) - int(lo) + 1 for k, lo in zip(keys, lows, strict=True)]
+    lows = [int(k.min()) if isinstance(k, np.ndarray) else k for k in keys]
+    spans = [
+        int(k.max()) - lo + 1 if isinstance(k, np.ndarray) else 1 for k, lo in zip(keys, lows, strict=True)
+    ]
     total = 1
     for s in spans:
         total *= s
-    if total < 2**62:
-        code = np.zeros(n, dtype=np.int64)
-        for k, lo, s in zip(keys, lows, spans, strict=True):
-            code = code * s + (k - lo)
-        if total <= max(4 * n, 1 << 16):
-            # Few possible keys (the usual case): count into a dense grid, no sort. Float weights are
-            # exact here: a batch sums to far less than 2^53 (rows x MAX_COUNT).
-            dense = np.bincount(code, weights=None if _all_ones(counts) else counts, minlength=total)
-            uniq = np.flatnonzero(dense)
-            sums = dense[uniq].astype(np.int64)
+    if total >= 2**62:  # too many combinations for one code: group by the columns instead
+        return _reduce_by_frame(keys, counts, n)
+    code = np.zeros(n, dtype=np.int64)
+    for k, lo, s in zip(keys, lows, spans, strict=True):
+        if s > 1:
+            code *= s
+            code += np.asarray(k, dtype=np.int64) - lo if lo else k
+    if total <= max(4 * n, 1 << 16):
+        # Few possible keys (the usual case): count into a dense grid, no sort. Float weights are
+        # exact here: a batch sums to far less than 2^53 (rows x MAX_COUNT).
+        dense = np.bincount(code, weights=counts, minlength=total)
+        uniq = np.flatnonzero(dense)
+        sums = dense[uniq].astype(np.int64)
+    else:
+        uniq, inv = np.unique(code, return_inverse=True)
+        if counts is None:
+            sums = np.bincount(inv, minlength=len(uniq)).astype(np.int64)
         else:
-            uniq, inv = np.unique(code, return_inverse=True)
-            sums = (
-                np.bincount(inv, minlength=len(uniq)).astype(np.int64)
-                if _all_ones(counts)
-                else _sum_by(inv, counts, len(uniq))
-            )
-        out = np.zeros(len(uniq), dtype=_DTYPE)
-        rest = uniq
-        for i in range(5, -1, -1):
-            out[f"k{i}"] = rest % spans[i] + lows[i]
-            rest = rest // spans[i]
-        out["n"] = sums
-        return out
+            sums = np.zeros(len(uniq), dtype=np.int64)
+            np.add.at(sums, inv, counts)
+    out = np.zeros(len(uniq), dtype=_DTYPE)
+    for i, part in enumerate(np.unravel_index(uniq, spans)):
+        out[f"k{i}"] = part + lows[i]
+    out["n"] = sums
+    return out
+
+
+def _reduce_by_frame(keys: list[np.ndarray | int], counts: np.ndarray | None, n: int) -> np.ndarray:
     import pandas as pd
 
-    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
-    frame["n"] = counts
+    frame = pd.DataFrame({f"k{i}": np.broadcast_to(k, n) for i, k in enumerate(keys)})
+    frame["n"] = counts if counts is not None else 1
     g = frame.groupby([f"k{i}" for i in range(6)], sort=True)["n"].sum().reset_index()
     out = np.zeros(len(g), dtype=_DTYPE)
     for name in _DTYPE.names or ():
         out[name] = g[name].to_numpy()
     return out
-
-
-def _all_ones(counts: np.ndarray) -> bool:
-    return bool(counts.min() == 1 and counts.max() == 1)
-
-
-def _sum_by(inv: np.ndarray, counts: np.ndarray, size: int) -> np.ndarray:
-    sums = np.zeros(size, dtype=np.int64)
-    np.add.at(sums, inv, counts)
-    return sums
