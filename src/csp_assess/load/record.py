@@ -96,10 +96,10 @@ def _non_utf8_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             except UnicodeDecodeError as err:
                 bad_line = line + chunk.count(b"\n", 0, max(err.start, 0))
-                seen_non_ascii = seen_non_ascii or any(b >= 0x80 for b in chunk[: max(err.start, 0)])
+                seen_non_ascii = seen_non_ascii or not chunk[: max(err.start, 0)].isascii()
                 break
             line += chunk.count(b"\n")
-            seen_non_ascii = seen_non_ascii or any(b >= 0x80 for b in chunk)
+            seen_non_ascii = seen_non_ascii or not chunk.isascii()
         else:
             bad_line = line
     if seen_non_ascii:
