@@ -242,7 +242,11 @@ def test_count_column_is_named_in_provenance(tmp_path: Path) -> None:
     from csp_assess.result import source_record
 
     path = _write(tmp_path, "month,minor,Offences\n2022-01,Burglary,3\n")
-    assert source_record(load_extract([path], use_cache=False).sources[0])["count_column"] == "Offences"
+    extract = load_extract([path], use_cache=False)
+    assert source_record(extract.sources[0])["count_column"] == "Offences"
+    assert any("counts read from column 'Offences' (found by its name" in w for w in extract.warnings)
+    mapped = load_extract([path], mapping={"count": "Offences"}, use_cache=False)
+    assert not any("counts read from" in w for w in mapped.warnings)  # the user named it
     path = _write(tmp_path, "month,minor\n2022-01,Burglary\n", "rows.csv")
     record = source_record(load_extract([path], use_cache=False).sources[0])
     assert record["count_column"] == "(none: one offence per row)"

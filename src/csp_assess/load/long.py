@@ -85,6 +85,11 @@ def resolve_columns(header: list[str], mapping: dict[str, str], name: str) -> di
 def roles_of(header: list[str], mapping: dict[str, str], name: str, warnings: list[str]) -> Roles:
     """The columns to read, and a warning when a column that might be a count is not taken as one."""
     cols = resolve_columns(header, mapping, name)
+    if "count" in cols and "count" not in mapping:
+        warnings.append(
+            f"{name}: counts read from column '{cols['count']}' (found by its name; "
+            "--map count=... names another, and without a count column each row is one offence)"
+        )
     if "count" not in cols:
         maybe = [h for h in header if h.strip().lower() in AMBIGUOUS_COUNT]
         if maybe:
