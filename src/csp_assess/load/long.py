@@ -33,7 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # Only names that can mean nothing but a count: never "value", "number" or "n" (a £ value column
     # was once summed as offences). Those need --map count=...
     "count": ("count", "offences", "crimes", "offence count", "crime count", "number of offences"),
-    "subarea": ("subarea", "ward"),
+    "subarea": ("subarea",),  # a ward column is kept only when mapped: --map subarea=Ward
 }
 AMBIGUOUS_COUNT = ("value", "number", "n", "total", "amount", "qty", "quantity")
 
