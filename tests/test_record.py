@@ -18,7 +18,7 @@ from tests.clirun import run
 
 from csp_assess.errors import CspAssessError, InputError
 from csp_assess.load import load_extract
-from csp_assess.load.record_tally import MAX_COUNT
+from csp_assess.load.record_values import MAX_COUNT
 
 HEADER = "Ref,Committed Date,Local Authority,Ward,Offence Group,Offence,DA Flag,Knife Flag\n"
 RECORD_MAP = {
