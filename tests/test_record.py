@@ -307,3 +307,29 @@ def test_parquet_column_of_an_odd_type_is_one_line_error(
         "Error: a mapped column of the Parquet file is not text, a number, a date or true/false: "
         f"map another column or re-export it ({path})"
     ]
+
+
+@pytest.mark.parametrize("chunk", [64, 1000, 4096])
+def test_small_pieces_with_quoted_line_breaks_match_the_csv_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Pieces cut only where the quotes pair up: quoted line breaks and delimiters across piece edges,
+    a quote-free stretch (parsed with quoting off), and no line break at the end."""
+    from csp_assess.load import record_scan
+
+    monkeypatch.setattr(record_scan, "CHUNK_BYTES", chunk)
+    rows = ["date,area,minor,note"]
+    for i in range(600):
+        note = f'"line one\nline, two {i}"' if i % 7 == 0 and i < 300 else f"plain {i}"
+        minor = '"Theft, other"' if i % 5 == 0 and i < 300 else ("Burglary" if i % 2 else "Robbery")
+        rows.append(f"{i % 28 + 1:02d}/{i % 12 + 1:02d}/2022,Area {i % 3},{minor},{note}")
+    path = _write(tmp_path, "\n".join(rows))  # no final line break
+    want: Counter[tuple[str, str, str]] = Counter()
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for d, a, m, _ in reader:
+            want[(a, f"2022-{d[3:5]}", m)] += 1
+    extract = load_extract([path], use_cache=False)
+    assert {(a, mo, mi): n for (a, mo, _, mi), n in _counts(extract).items()} == dict(want)
+    assert extract.rows_read == 600 == extract.rows_counted

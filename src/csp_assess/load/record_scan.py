@@ -63,12 +63,12 @@ def scan_csv(
     )
 
     def tables() -> Iterator[pa.RecordBatch]:
-        for i, chunk in enumerate(_chunks(path)):
+        for i, (chunk, has_quote) in enumerate(_chunks(path)):
             opts = pacsv.ReadOptions(
                 column_names=names, skip_rows=1 if i == 0 else 0, block_size=BLOCK_BYTES, encoding=encoding
             )
-            parse = quoted if chunk.find(b'"') >= 0 else plain
-            table = pacsv.read_csv(pa.BufferReader(chunk), opts, parse, convert)
+            table = pacsv.read_csv(pa.BufferReader(chunk), opts, quoted if has_quote else plain, convert)
+            del chunk  # the piece's bytes are reused for the next one; the table holds its own copies
             yield from table.to_batches()
 
     tally = Tally(_renamed(roles, by_name), str(path))
@@ -77,25 +77,41 @@ def scan_csv(
     return tally.finish(), ragged
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def _chunks(path: Path) -> Iterator[tuple[pa.Buffer, bool]]:
     """The file in pieces of about ``CHUNK_BYTES``, each cut after a line break that is outside any quoted
-    field (an even number of double quotes before it), so each piece parses on its own. pyarrow parses
-    a piece on every core; a file whose quotes never pair up is read as one piece (correct, not fast)."""
-    carry = b""
+    field (an even number of double quotes before it), so each piece parses on its own; and whether the
+    piece holds a double quote at all. pyarrow parses a piece on every core; a file whose quotes never
+    pair up is read as one piece (correct, not fast).
+
+    The pieces are views of one buffer read into again and again (the caller is done with a piece when it
+    asks for the next): fresh 16 MB allocations cost page faults on every piece."""
+    buf = bytearray(2 * CHUNK_BYTES)
+    have = 0  # bytes carried over from the last piece, at the start of buf
     with path.open("rb") as fh:
         while True:
-            data = fh.read(CHUNK_BYTES)
-            if not data:
-                if carry:
-                    yield carry
+            if len(buf) - have < CHUNK_BYTES:  # quotes have not paired up for a while: grow
+                bigger = bytearray(2 * len(buf))
+                bigger[:have] = memoryview(buf)[:have]
+                buf = bigger
+            with memoryview(buf) as view:
+                n = fh.readinto(view[have : have + CHUNK_BYTES])
+            end = have + n
+            if n == 0:
+                if have:
+                    yield pa.py_buffer(bytes(buf[:have])), buf.find(b'"', 0, have) >= 0
                 return
-            buf = carry + data if carry else data
-            cut = buf.rfind(b"\n")
-            if cut < 0 or buf.count(b'"', 0, cut) % 2:
-                carry = buf
+            cut = buf.rfind(b"\n", have, end)
+            if cut < 0:
+                have = end
                 continue
-            yield buf[: cut + 1]
-            carry = buf[cut + 1 :]
+            quotes = buf.count(b'"', 0, cut + 1)
+            if quotes % 2:
+                have = end
+                continue
+            yield pa.py_buffer(buf)[: cut + 1], quotes > 0
+            rest = end - cut - 1
+            buf[:rest] = buf[cut + 1 : end]
+            have = rest
 
 
 def read_ahead(batches: Iterable[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
