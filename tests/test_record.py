@@ -333,3 +333,38 @@ def test_small_pieces_with_quoted_line_breaks_match_the_csv_module(
     extract = load_extract([path], use_cache=False)
     assert {(a, mo, mi): n for (a, mo, _, mi), n in _counts(extract).items()} == dict(want)
     assert extract.rows_read == 600 == extract.rows_counted
+
+
+@pytest.mark.parametrize("chunk", [64, 16 << 20])
+def test_quote_left_open_in_an_unread_column_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """An unclosed quote in a column that is not read would swallow every line after it: refused."""
+    from csp_assess.load import record_scan
+
+    monkeypatch.setattr(record_scan, "CHUNK_BYTES", chunk)
+    rows = ["date,minor,note"] + [f"2022-01-{i % 28 + 1:02d},Burglary,fine {i}" for i in range(100)]
+    rows[40] = '2022-01-05,Burglary,"left open'
+    path = _write(tmp_path, "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as exc:
+        load_extract([path], use_cache=False)
+    assert str(exc.value).startswith("CSV is malformed: a double quote is not closed")
+
+
+@pytest.mark.parametrize("chunk", [64, 16 << 20])
+def test_stray_inch_marks_do_not_stop_the_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A lone quote inside an unquoted field is text (pyarrow and the csv module agree): every row counts,
+    whether the file is read in pieces or, once the quotes stop pairing up, as one stream."""
+    from csp_assess.load import record_scan
+
+    monkeypatch.setattr(record_scan, "CHUNK_BYTES", chunk)
+    rows = ["date,minor,note"] + [f"2022-01-{i % 28 + 1:02d},Burglary,fine {i}" for i in range(100)]
+    rows[10] = '2022-02-05,Robbery,a 5" screen'
+    path = _write(tmp_path, "\n".join(rows) + "\n")
+    extract = load_extract([path], use_cache=False)
+    assert _counts(extract) == {
+        ("All areas", "2022-01", "Burglary", "Burglary"): 99,
+        ("All areas", "2022-02", "Robbery", "Robbery"): 1,
+    }

@@ -59,7 +59,7 @@ def read_record_csv(
             raise _malformed(path, delimiter, err2) from None
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror or 'I/O error'}", file=name) from None
-    if result.line_breaks:
+    if result.line_breaks or ragged.unpaired:
         _check_quoting(path, encoding, delimiter)
     rejects: list[Reject] = []
     last_line: int | None = None

@@ -25,6 +25,7 @@ class _Ragged:
     def __init__(self) -> None:
         self.rows = 0
         self.blank = 0
+        self.unpaired = False  # the file's double quotes do not pair up: the reader checks its quoting
 
     def __call__(self, row: object) -> str:
         text = getattr(row, "text", "") or ""
@@ -63,7 +64,7 @@ def scan_csv(
     )
 
     def tables() -> Iterator[pa.RecordBatch]:
-        for i, (chunk, has_quote) in enumerate(_chunks(path)):
+        for i, (chunk, has_quote) in enumerate(_chunks(path, ragged)):
             opts = pacsv.ReadOptions(
                 column_names=names, skip_rows=1 if i == 0 else 0, block_size=BLOCK_BYTES, encoding=encoding
             )
@@ -71,17 +72,38 @@ def scan_csv(
             del chunk  # the piece's bytes are reused for the next one; the table holds its own copies
             yield from table.to_batches()
 
-    tally = Tally(_renamed(roles, by_name), str(path))
-    for batch in read_ahead(tables()):
-        tally.add(batch)
+    try:
+        tally = Tally(_renamed(roles, by_name), str(path))
+        for batch in read_ahead(tables()):
+            tally.add(batch)
+    except _Unpaired:
+        # Quotes that do not pair up (a stray inch mark, or a quote left open): read the file as one
+        # stream, on one core, so memory stays bounded; the caller checks the quoting.
+        ragged.rows = ragged.blank = 0
+        ragged.unpaired = True
+        tally = Tally(_renamed(roles, by_name), str(path))
+        stream = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=BLOCK_BYTES, encoding=encoding
+            ),
+            parse_options=quoted,
+            convert_options=convert,
+        )
+        for batch in read_ahead(stream):
+            tally.add(batch)
     return tally.finish(), ragged
 
 
-def _chunks(path: Path) -> Iterator[tuple[pa.Buffer, bool]]:
+class _Unpaired(Exception):
+    """The double quotes of the file have not paired up over several pieces."""
+
+
+def _chunks(path: Path, ragged: _Ragged) -> Iterator[tuple[pa.Buffer, bool]]:
     """The file in pieces of about ``CHUNK_BYTES``, each cut after a line break that is outside any quoted
     field (an even number of double quotes before it), so each piece parses on its own; and whether the
-    piece holds a double quote at all. pyarrow parses a piece on every core; a file whose quotes never
-    pair up is read as one piece (correct, not fast).
+    piece holds a double quote at all. pyarrow parses a piece on every core. Quotes that do not pair up
+    within a few pieces raise ``_Unpaired``; an odd number at the end of the file sets ``ragged.unpaired``.
 
     The pieces are views of one buffer read into again and again (the caller is done with a piece when it
     asks for the next): fresh 16 MB allocations cost page faults on every piece."""
@@ -89,7 +111,9 @@ def _chunks(path: Path) -> Iterator[tuple[pa.Buffer, bool]]:
     have = 0  # bytes carried over from the last piece, at the start of buf
     with path.open("rb") as fh:
         while True:
-            if len(buf) - have < CHUNK_BYTES:  # quotes have not paired up for a while: grow
+            if len(buf) - have < CHUNK_BYTES:  # quotes have not paired up for a while
+                if len(buf) >= 8 * CHUNK_BYTES:
+                    raise _Unpaired
                 bigger = bytearray(2 * len(buf))
                 bigger[:have] = memoryview(buf)[:have]
                 buf = bigger
@@ -98,7 +122,9 @@ def _chunks(path: Path) -> Iterator[tuple[pa.Buffer, bool]]:
             end = have + n
             if n == 0:
                 if have:
-                    yield pa.py_buffer(bytes(buf[:have])), buf.find(b'"', 0, have) >= 0
+                    quotes = buf.count(b'"', 0, have)
+                    ragged.unpaired = quotes % 2 == 1
+                    yield pa.py_buffer(bytes(buf[:have])), quotes > 0
                 return
             cut = buf.rfind(b"\n", have, end)
             if cut < 0:
