@@ -368,3 +368,10 @@ def test_stray_inch_marks_do_not_stop_the_count(
         ("All areas", "2022-01", "Burglary", "Burglary"): 99,
         ("All areas", "2022-02", "Robbery", "Robbery"): 1,
     }
+
+
+def test_header_without_a_line_break_has_no_data_rows(tmp_path: Path) -> None:
+    path = _write(tmp_path, "month,minor")
+    with pytest.raises(InputError) as exc:
+        load_extract([path], mapping={"month": "month"}, use_cache=False)
+    assert str(exc.value) == f"file has a header but no data rows ({path})"

@@ -50,6 +50,8 @@ def read_record_csv(
         ahead = record_ahead.take(path, header, delimiter, roles)
         result, ragged = ahead if ahead is not None else scan_csv(path, header, delimiter, roles, "utf8")
     except pa.ArrowInvalid as err:
+        if not _has_data_line(path):  # pyarrow cannot skip a header that has no line break after it
+            raise InputError("file has a header but no data rows", file=name) from None
         if not _is_utf8_error(err):
             raise _malformed(path, delimiter, err) from None
         encoding = _non_utf8_encoding(path)
@@ -78,6 +80,13 @@ def read_record_csv(
             last_line = _count_lines(path)
         warnings.append(unterminated_warning(name, last_line))
     return _file_load(name, "long-csv", encoding, roles, result, rejects, ragged.rows, warnings)
+
+
+def _has_data_line(path: Path) -> bool:
+    """Whether anything but blank lines follows the first line (read from the first MiB only)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    return any(line.strip() for line in head.splitlines()[1:]) or len(head) == 1 << 20
 
 
 def _bom_encoding(path: Path) -> str:
