@@ -375,3 +375,18 @@ def test_header_without_a_line_break_has_no_data_rows(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         load_extract([path], mapping={"month": "month"}, use_cache=False)
     assert str(exc.value) == f"file has a header but no data rows ({path})"
+
+
+def test_duplicate_columns_in_xlsx_are_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "dup.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["month", "minor", "minor"])
+    ws.append(["2022-01", "Burglary", "Robbery"])
+    wb.save(path)
+    with pytest.raises(CspAssessError) as exc:
+        load_extract([path], use_cache=False)
+    assert str(exc.value).startswith("duplicate header column 'minor'")

@@ -248,6 +248,7 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
             "cannot read the Parquet file (not Parquet, or damaged): check it is a whole .parquet file",
             file=name,
         ) from None
+    check_header(header, name)
     roles = resolve(header)  # type: ignore[operator]
     tally = Tally(roles, name)
     try:
@@ -299,6 +300,7 @@ def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: st
         if first is None:
             raise InputError("file is empty: export the data again with its header row", file=name)
         header = ["" if c is None else str(c).strip() for c in first]
+        check_header(header, name)
         roles = resolve(header)  # type: ignore[operator]
         cols = roles.columns()
         index = [header.index(c) for c in cols]
