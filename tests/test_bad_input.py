@@ -66,6 +66,17 @@ REJECTS = {
         ],
     ),
     "all_rejected_long.csv": (2, 0, [(2, "cannot read date 'nope'"), (3, "count 'x' is not a number")]),
+    "hostile_counts_long.csv": (
+        7,
+        2,
+        [
+            (3, "count 'inf' is not a number"),
+            (4, "count '9223372036854775807' is too large"),
+            (5, "count '18446744073709551615' is too large"),
+            (6, "count '1e3' is not a number"),
+            (7, "count '1,2' is not a number"),
+        ],
+    ),
 }
 
 # file -> (layout, encoding, offences)
@@ -75,6 +86,7 @@ CLEAN = {
     "cp1252_long.csv": ("long-csv", "cp1252", 11),
     "semicolon_long.csv": ("long-csv", "utf-8", 7),
     "mixed_dates_long.csv": ("long-csv", "utf-8", 6),
+    "value_column_long.csv": ("long-csv", "utf-8", 2),  # one offence a row: a Value column is not a count
 }
 
 

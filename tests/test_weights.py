@@ -347,8 +347,10 @@ def test_weights_for_matches_exactly_then_loosely() -> None:
 
 def test_weights_for_custom_and_police_uk() -> None:
     cats = pd.DataFrame({"major": ["Shoplifting"], "minor": ["Shoplifting"]})
-    out = weights_for(cats, "custom")
-    assert out.loc[0, "note"] == "not in the category map"
+    out = weights_for(cats, "custom")  # matched by name (tests/test_weights_custom.py has the rules)
+    assert (out.loc[0, "harm_weight"], out.loc[0, "prc_subgroup"]) == (1.0, "Shoplifting")
+    nothing = weights_for(pd.DataFrame({"major": ["Bins"], "minor": ["Bins"]}), "custom")
+    assert nothing.loc[0, "note"] == "not in the category map"
     out = weights_for(cats, "police-uk", "css")
     assert out.loc[0, "harm_weight"] == 13.0 and out.loc[0, "harm_status"] == "transcribed"
 

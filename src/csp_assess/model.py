@@ -8,6 +8,7 @@ The counts table (``Extract.counts``) is a DataFrame with one row per (area, mon
     minor    str          minor category (Met MinorText; equals major when the layout has one level)
     count    int64        offences (or ASB incidents, see ``major == ASB_MAJOR``)
     subarea  str          optional: ward name + code, or LSOA, for deep dives
+    flag_*   bool         optional (record-level extracts): one column per --map flag_<name>=COLUMN
 
 Nothing after loading ever sees a source layout, only this table.
 """
@@ -57,6 +58,7 @@ class SourceFile:
     months_used: list[pd.Period] = field(default_factory=list)  # filled by snapshot resolution
     superseded_by: dict[str, list[pd.Period]] = field(default_factory=dict)  # winner path -> months
     gaps: list[pd.Period] = field(default_factory=list)  # months inside [first, last] with no rows
+    count_column: str = ""  # long files: the column read as the count ("" = one offence per row)
 
 
 # A counts table as plain arrays, column name -> values: object arrays of str, int64 counts, and

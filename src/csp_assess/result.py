@@ -59,6 +59,7 @@ def source_record(s: SourceFile) -> dict[str, Any]:
         "rows_counted": s.rows_counted,
         "rows_rejected": s.rows_rejected,
         "offences": s.offences,
+        "count_column": (s.count_column or "(none: one offence per row)") if s.level == "record" else None,
         "first_month": str(s.first_month) if s.first_month is not None else None,
         "last_month": str(s.last_month) if s.last_month is not None else None,
         "months_used": len(s.months_used),

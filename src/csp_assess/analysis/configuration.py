@@ -92,7 +92,7 @@ WEIGHT_VIEW = [
     "cost_status",
     "cost_from",
 ]
-WEIGHT_DETAIL = ["prc_subgroup", "harm_source", "cost_source", "note"]
+WEIGHT_DETAIL = ["prc_subgroup", "harm_source", "cost_source", "note", "weight_route"]
 
 
 def _short(source: str, status: str) -> str:
@@ -144,6 +144,7 @@ def weights_result(
     ]
     counts = {f"harm_{k}": int(v) for k, v in table["harm_status"].value_counts().sort_index().items()}
     title = f"Harm ({harm}) and cost weights, {scheme} categories"
+    view = WEIGHT_VIEW + ["weight_route"] * (scheme == "custom")  # custom: matched by name, or not
     full_sources = sorted({s for s in pd.concat([table["harm_source"], table["cost_source"]]) if s})
     notes = [
         "Status: confirmed = published value seen in a cited source; transcribed = from a transcription; "
@@ -164,7 +165,7 @@ def weights_result(
             "categories": len(table),
             **counts,
         },
-        tables={"rows": Table(table, WEIGHT_VIEW, title, WEIGHT_DETAIL)},
+        tables={"rows": Table(table, view, title, [c for c in WEIGHT_DETAIL if c not in view])},
         sources=sources,
         warnings=warnings,
         title=title,

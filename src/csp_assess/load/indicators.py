@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.long import parse_counts, parse_months
+from csp_assess.load.long import parse_months
+from csp_assess.load.record_values import count_reason as count_reason_text
+from csp_assess.load.record_values import parse_count_text
 from csp_assess.load.textio import read_text
 from csp_assess.model import Reject, SourceFile
 
@@ -122,6 +124,17 @@ def _frame(path: Path) -> tuple[pd.DataFrame, int]:
     return frame, 2
 
 
+def _parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(counts, reason per row or "") read with the record reader's strict count rules (never '1e3',
+    '1_000', 'inf' or a superscript; over 10^9 rejected)."""
+    import pyarrow as pa
+
+    raw = values.astype("string").fillna("").astype(str)
+    counts, codes = parse_count_text(pa.array(raw.tolist(), type=pa.string()))
+    reasons = [count_reason_text(int(c), r) if c else "" for c, r in zip(codes, raw, strict=True)]
+    return pd.Series(counts, index=values.index), pd.Series(reasons, index=values.index, dtype="object")
+
+
 def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> Indicators:
     """Read a partner indicators file; every row is counted or rejected (file, line, column, what to do)."""
     p = Path(path)
@@ -131,7 +144,7 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
     n = len(frame)
     lines = np.arange(first_line, first_line + n)
     months = parse_months(frame[cols["month"]])
-    counts, count_reason = parse_counts(frame[cols["count"]])
+    counts, count_reason = _parse_counts(frame[cols["count"]])
     area = frame[cols["area"]].astype(str).str.strip()
     indicator = frame[cols["indicator"]].astype(str).str.strip()
     subarea = (

@@ -1,7 +1,9 @@
 """Long extracts: one row per offence (no count column) or per count, in CSV, Excel or Parquet.
 
-Columns are found by name (``month`` or ``date``, ``area``, ``major``, ``minor``, ``count``), or by a
-user mapping such as ``month="Committed Date"``. Every row is counted or rejected with its line number.
+Columns are found by name (``month`` or ``date``, ``area``, ``major``, ``minor``, ``count``, ``subarea``),
+or by a user mapping such as ``month="Committed Date"``; yes/no columns are kept as flags with
+``flag_<name>="Column"``. This module decides which column plays which part; ``record`` reads and counts
+(streamed, without a Python object per row). Every row is counted or rejected with its line number.
 """
 
 from __future__ import annotations
@@ -10,25 +12,30 @@ import csv
 import io
 import re
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.textio import read_text, unterminated_warning
-from csp_assess.model import FileLoad, Reject, SourceFile
-from csp_assess.periods import month_gaps
+from csp_assess.load.record_tally import Roles
+from csp_assess.load.textio import decode_bytes, read_head, read_text
 
-CANONICAL = ("month", "area", "major", "minor", "count")
+if TYPE_CHECKING:  # pandas is imported where used: the record scan-ahead reads this module without it
+    import pandas as pd
+
+    from csp_assess.model import FileLoad
+
+CANONICAL = ("month", "area", "major", "minor", "count", "subarea")
+FLAG_PREFIX = "flag_"
 ALIASES: dict[str, tuple[str, ...]] = {
     "month": ("month", "date", "period", "yearmonth"),
     "area": ("area", "borough", "local authority", "la", "csp", "district"),
     "major": ("major", "major category", "majortext", "crime group", "group"),
     "minor": ("minor", "minor category", "minortext", "offence", "crime type", "subgroup"),
-    "count": ("count", "offences", "crimes", "number", "value", "n"),
+    # Only names that can mean nothing but a count: never "value", "number" or "n" (a £ value column
+    # was once summed as offences). Those need --map count=...
+    "count": ("count", "offences", "crimes", "offence count", "crime count", "number of offences"),
+    "subarea": ("subarea",),  # a ward column is kept only when mapped: --map subarea=Ward
 }
-DEFAULT_AREA = "All areas"
-LONG_SCOPE = "long"
+AMBIGUOUS_COUNT = ("value", "number", "n", "total", "amount", "qty", "quantity")
 
 _MONTH_NAMES = {
     m.lower(): i + 1
@@ -38,13 +45,24 @@ _MONTH_NAMES = {
 }
 
 
+def is_known_key(canon: str) -> bool:
+    """A --map name: a canonical column, or flag_<name> for a yes/no flag column."""
+    return canon in CANONICAL or (
+        canon.startswith(FLAG_PREFIX) and re.fullmatch(r"flag_[a-z0-9_]+", canon) is not None
+    )
+
+
+def _known_keys() -> str:
+    return ", ".join(CANONICAL) + ", flag_<name>"
+
+
 def resolve_columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str, str]:
     """Canonical name -> the file's column, from the user mapping first, then the known aliases."""
     lower = {h.strip().lower(): h for h in header}
     out: dict[str, str] = {}
     for canon, col in mapping.items():
-        if canon not in CANONICAL:
-            raise LayoutError(f"--map names '{canon}', which is not one of {', '.join(CANONICAL)}", file=name)
+        if not is_known_key(canon):
+            raise LayoutError(f"--map names '{canon}', which is not one of {_known_keys()}", file=name)
         if col.strip().lower() not in lower:
             raise LayoutError(
                 f'--map {canon}="{col}": no such column; the file has {", ".join(header[:12])}', file=name
@@ -64,12 +82,41 @@ def resolve_columns(header: list[str], mapping: dict[str, str], name: str) -> di
     return out
 
 
+def roles_of(header: list[str], mapping: dict[str, str], name: str, warnings: list[str]) -> Roles:
+    """The columns to read, and a warning when a column that might be a count is not taken as one."""
+    cols = resolve_columns(header, mapping, name)
+    if "count" in cols and "count" not in mapping:
+        warnings.append(
+            f"{name}: counts read from column '{cols['count']}' (found by its name; "
+            "--map count=... names another, and without a count column each row is one offence)"
+        )
+    if "count" not in cols:
+        maybe = [h for h in header if h.strip().lower() in AMBIGUOUS_COUNT]
+        if maybe:
+            warnings.append(
+                f"{name}: counting one offence per row; column '{maybe[0]}' was not taken as a count "
+                f'(if it counts offences, add --map count="{maybe[0]}")'
+            )
+    return Roles(
+        month=cols["month"],
+        area=cols.get("area"),
+        major=cols.get("major"),
+        minor=cols.get("minor"),
+        count=cols.get("count"),
+        subarea=cols.get("subarea"),
+        flags={k.removeprefix(FLAG_PREFIX): v for k, v in sorted(cols.items()) if k.startswith(FLAG_PREFIX)},
+    )
+
+
 def parse_months(values: pd.Series) -> pd.Series:
     """Month of each value as Period[M], NaT where unreadable.
 
     Accepts ``YYYY-MM``, ``YYYYMM``, ISO dates (``2022-03-31``, with or without time), UK dates
     (``31/03/2022``; day first, never US order), ``Mar 2022`` / ``March 2022``, and real datetimes.
     """
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.to_period("M")
     s = values.astype("string").str.strip()
@@ -102,176 +149,61 @@ def parse_months(values: pd.Series) -> pd.Series:
     return out
 
 
-def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(counts as int64 with 0 where bad, reason per row or empty string)."""
-    s = values.astype("string").str.strip().str.replace(",", "", regex=False)
-    num = pd.to_numeric(s, errors="coerce")
-    reason = pd.Series("", index=s.index, dtype="object")
-    reason[s.isna() | (s == "")] = "blank count"
-    bad_num = num.isna() & (reason == "")
-    reason[bad_num] = "count '" + s[bad_num].fillna("") + "' is not a number"
-    neg = num.notna() & (num < 0)
-    reason[neg] = "count '" + s[neg].fillna("") + "' is negative"
-    frac = num.notna() & (num >= 0) & (num != num.round())
-    reason[frac] = "count '" + s[frac].fillna("") + "' is not a whole number"
-    counts = num.where(reason == "", 0).fillna(0).astype("int64")
-    return counts, reason
-
-
-def normalise_long(
-    frame: pd.DataFrame, name: str, mapping: dict[str, str], first_line: int, layout: str, encoding: str
-) -> FileLoad:
-    """Any long table -> counts + rejects. ``first_line`` is the file line of ``frame``'s first row."""
-    cols = resolve_columns([str(c) for c in frame.columns], mapping, name)
-    n = len(frame)
-    if n == 0:
-        raise InputError("file has a header but no data rows", file=name)
-    lines = pd.Series(np.arange(first_line, first_line + n), index=frame.index)
-    months = parse_months(frame[cols["month"]])
-    reason = pd.Series("", index=frame.index, dtype="object")
-    bad_month = months.isna()
-    raw_month = frame[cols["month"]].astype("string").fillna("")
-    reason[bad_month] = (
-        "cannot read date '" + raw_month[bad_month] + "' (use 31/03/2022, 2022-03-31 or 2022-03)"
-    )
-    if "count" in cols:
-        counts, creason = parse_counts(frame[cols["count"]])
-        take = (reason == "") & (creason != "")
-        reason[take] = creason[take]
-    else:
-        counts = pd.Series(1, index=frame.index, dtype="int64")
-
-    def text(col: str | None, default: str) -> pd.Series:
-        if col is None:
-            return pd.Series(default, index=frame.index, dtype="object")
-        return frame[col].astype("string").fillna("").str.strip().astype("object")
-
-    major = text(cols.get("major"), "")
-    minor = text(cols.get("minor"), "")
-    major = major.where(major != "", minor)
-    minor = minor.where(minor != "", major)
-    blank_cat = (minor == "") & (reason == "")
-    reason[blank_cat] = "offence category is blank"
-    area = text(cols.get("area"), DEFAULT_AREA)
-    blank_area = (area == "") & (reason == "")
-    reason[blank_area] = "area is blank"
-
-    good = reason == ""
-    rejects = [Reject(name, int(ln), str(r)) for ln, r in zip(lines[~good], reason[~good], strict=True)]
-    tidy = pd.DataFrame(
-        {
-            "area": area[good],
-            "month": months[good],
-            "major": major[good],
-            "minor": minor[good],
-            "count": counts[good],
-        }
-    )
-    grouped = tidy.groupby(["area", "month", "major", "minor"], sort=True, observed=True)["count"].sum()
-    tidy = grouped[grouped > 0].reset_index()
-    covered = sorted(set(months[good].dropna()))
-    source = SourceFile(
-        path=name,
-        layout=layout,
-        scheme="custom",
-        level="record",
-        encoding=encoding,
-        rows_read=n,
-        rows_counted=int(good.sum()),
-        rows_rejected=int((~good).sum()),
-        offences=int(counts[good].sum()),
-        first_month=covered[0] if covered else None,
-        last_month=covered[-1] if covered else None,
-        scope=LONG_SCOPE,
-        areas=sorted(tidy["area"].unique().tolist()),
-        months_covered=list(pd.period_range(covered[0], covered[-1], freq="M")) if covered else [],
-        gaps=month_gaps(covered),
-    )
-    warnings = []
-    if source.gaps:
-        warnings.append(
-            f"{name}: no rows at all in {len(source.gaps)} month(s) inside its range "
-            f"({', '.join(str(m) for m in source.gaps[:6])}{'...' if len(source.gaps) > 6 else ''}); "
-            "they are treated as months with no offences"
-        )
-    return FileLoad(counts=tidy, source=source, rejects=rejects, warnings=warnings)
-
-
 def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLoad:
-    """A long CSV (any delimiter the header sniffing found)."""
+    """A long CSV (any delimiter the header sniffing found), counted in streamed batches."""
+    from csp_assess.load import record
+
     name = str(path)
-    text, encoding = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [c.strip() for c in next(reader)]
-    dupes = sorted({c for c in header if c and header.count(c) > 1})
-    if dupes:
-        raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    ragged: list[Reject] = []
-    n_cols = len(header)
+    header = csv_header(path, delimiter)
+    record.check_header(header, name)
+    warnings: list[str] = []
+    roles = roles_of(header, mapping, name, warnings)
+    return record.read_record_csv(path, header, delimiter, roles, warnings)
+
+
+def csv_header(path: Path, delimiter: str) -> list[str]:
+    """The header cells (first record; a quoted header cell may span lines)."""
+    head = read_head(path, 1 << 20)
+    text, _ = _decode_head(head, str(path))
+    text = text.removeprefix("\ufeff")
     try:
-        for row in reader:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != n_cols:
-                what = "truncated?" if len(row) < n_cols else "extra cells: is the delimiter right?"
-                ragged.append(
-                    Reject(name, reader.line_num, f"row has {len(row)} cells, header has {n_cols} ({what})")
-                )
-                continue
-            rows.append(row)
-            lines.append(reader.line_num)
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
     except csv.Error as err:
-        raise InputError(
-            f"CSV is malformed ({err}): fix the quoting", file=name, line=reader.line_num
-        ) from err
-    if not rows and not ragged:
-        raise InputError("file has a header but no data rows", file=name)
-    frame = pd.DataFrame(rows, columns=header, dtype="object")
-    if rows:
-        load = normalise_long(frame, name, mapping, 0, "long-csv", encoding)
-        # normalise_long numbered rows 0..n-1: map them back to the true file lines.
-        load.rejects = [Reject(r.file, lines[int(r.line or 0)], r.reason) for r in load.rejects]
-    else:
-        resolve_columns(header, mapping, name)
-        load = _empty(name, encoding)
-    if text and not text.endswith(("\n", "\r")):
-        load.warnings.append(unterminated_warning(name, reader.line_num))
-    load.source.rows_read += len(ragged)
-    load.source.rows_rejected += len(ragged)
-    load.rejects = sorted(load.rejects + ragged, key=lambda r: r.line or 0)
-    return load
+        raise InputError("CSV header is malformed: fix the quoting", file=str(path), line=1) from err
+    if not first:
+        raise InputError("file is empty: export the data again with its header row", file=str(path))
+    return [c.strip() for c in first]
 
 
-def _empty(name: str, encoding: str) -> FileLoad:
-    from csp_assess.model import empty_counts
-
-    source = SourceFile(name, "long-csv", "custom", "record", encoding, 0, 0, 0, 0, None, None, LONG_SCOPE)
-    return FileLoad(counts=empty_counts(), source=source, rejects=[])
+def _decode_head(head: bytes, name: str) -> tuple[str, str]:
+    # The head may end inside a multi-byte character: drop up to 3 trailing bytes until it decodes.
+    for cut in range(4):
+        try:
+            return decode_bytes(head[: len(head) - cut] if cut else head, name)
+        except InputError:
+            if cut == 3:
+                raise
+    raise AssertionError("unreachable")
 
 
 def read_excel(path: Path, mapping: dict[str, str], sheet: str | int = 0) -> FileLoad:
     """An .xlsx extract (first sheet unless named); row numbers are the sheet's row numbers."""
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
-    except ImportError as err:
-        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl", file=str(path)) from err
-    except Exception as err:  # openpyxl raises many kinds for a damaged file
-        raise InputError(
-            f"cannot read the Excel file ({type(err).__name__}): re-save it as .xlsx", file=str(path)
-        ) from err
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return normalise_long(frame, str(path), mapping, 2, "long-xlsx", "xlsx")
+    from csp_assess.load import record
+
+    warnings: list[str] = []
+    return record.read_record_xlsx(
+        path, lambda header: roles_of(header, mapping, str(path), warnings), warnings, sheet
+    )
 
 
 def read_parquet(path: Path, mapping: dict[str, str]) -> FileLoad:
     """A Parquet extract; 'line' in a reject is the 1-based row number."""
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as err:
-        raise InputError(f"cannot read the Parquet file ({type(err).__name__})", file=str(path)) from err
-    return normalise_long(frame, str(path), mapping, 1, "long-parquet", "parquet")
+    from csp_assess.load import record
+
+    warnings: list[str] = []
+    return record.read_record_parquet(
+        path, lambda header: roles_of(header, mapping, str(path), warnings), warnings
+    )
 
 
 def mapping_from_file(path: str | Path) -> dict[str, str]:
@@ -312,10 +244,8 @@ def mapping_from_file(path: str | Path) -> dict[str, str]:
                 continue
             out[cells[0].lower()] = cells[1]
     for canon in out:
-        if canon not in CANONICAL:
-            raise ConfigError(
-                f"mapping file names '{canon}', which is not one of {', '.join(CANONICAL)}", file=name
-            )
+        if not is_known_key(canon):
+            raise ConfigError(f"mapping file names '{canon}', which is not one of {_known_keys()}", file=name)
     if not out:
         raise ConfigError("mapping file maps no columns", file=name)
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -43,6 +44,7 @@ WEIGHT_COLUMNS = [
     "cost_status",
     "cost_source",
     "note",
+    "weight_route",
 ]
 _FLOAT_COLUMNS = ("harm_weight", "unit_cost_gbp")
 
@@ -56,6 +58,12 @@ COST_SOURCE = (
     "cost per crime in 2015/16 prices"
 )
 BLEND_SOURCE = "volume-weighted by England and Wales recorded offences 2024/25"
+POLICE_UK_ROUTE = "police.uk crime type (blend of PRC subgroups)"
+SUBGROUP_ROUTE = "Home Office PRC subgroup"
+USER_ROUTE = "user --weights"
+NO_ROUTE = "none: no category map and no name match; give weights with --weights"
+UNMATCHED_NOTE = "not in the category map"
+TRUNCATED_NAME = 30  # characters: shorter names are matched whole, never by their start
 NOT_USED = "not used"
 ASB_CRIME_TYPE = "Anti-social behaviour"
 _POLICE_ACTIVITY = {"Possession of drugs", "Trafficking of drugs", "Possession of weapons offences"}
@@ -191,7 +199,7 @@ def _frame(records: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def _record(
-    major: str, minor: str, subgroup: str, harm: _Weight, cost: _Weight, notes: list[str]
+    major: str, minor: str, subgroup: str, harm: _Weight, cost: _Weight, notes: list[str], route: str = ""
 ) -> dict[str, object]:
     return {
         "major": major,
@@ -204,25 +212,27 @@ def _record(
         "cost_status": cost.status,
         "cost_source": cost.source,
         "note": "; ".join(n for n in notes if n),
+        "weight_route": route,
     }
 
 
 def _mapped_records(scheme: str, harm_index: str) -> list[dict[str, object]]:
     subgroups = _subgroups()
     records = []
+    route = f"category map ({scheme})"
     for row in _category_map():
         if row["scheme"] != scheme:
             continue
         if not row["prc_subgroup"]:
             harm = _Weight(math.nan, NOT_USED if harm_index == "none" else "unknown", "")
             cost = _Weight(math.nan, "unknown", "")
-            records.append(_record(row["major"], row["minor"], "", harm, cost, [row["note"]]))
+            records.append(_record(row["major"], row["minor"], "", harm, cost, [row["note"]], route))
             continue
         sub = subgroups[row["prc_subgroup"]]
         cost = _cost(sub, row["cost_offence"])
         harm = _harm(sub, harm_index, cost)
         notes = [row["note"], *_harm_caveats(sub, harm_index)]
-        records.append(_record(row["major"], row["minor"], sub.name, harm, cost, notes))
+        records.append(_record(row["major"], row["minor"], sub.name, harm, cost, notes, route))
     return records
 
 
@@ -273,12 +283,32 @@ def _police_uk_records(harm_index: str) -> list[dict[str, object]]:
         for s in subs:
             notes.extend(_harm_caveats(s, harm_index))
         subgroup = "; ".join(s.name for s in subs)
-        records.append(_record(crime_type, crime_type, subgroup, harm, cost, notes))
+        records.append(_record(crime_type, crime_type, subgroup, harm, cost, notes, POLICE_UK_ROUTE))
     asb_harm = _Weight(math.nan, NOT_USED if harm_index == "none" else "unknown", "")
     asb_note = "anti-social behaviour is recorded as incidents, not crimes: no harm or cost weight"
     records.append(
-        _record(ASB_CRIME_TYPE, ASB_CRIME_TYPE, "", asb_harm, _Weight(math.nan, "unknown", ""), [asb_note])
+        _record(
+            ASB_CRIME_TYPE,
+            ASB_CRIME_TYPE,
+            "",
+            asb_harm,
+            _Weight(math.nan, "unknown", ""),
+            [asb_note],
+            POLICE_UK_ROUTE,
+        )
     )
+    return records
+
+
+def _subgroup_records(harm_index: str) -> list[dict[str, object]]:
+    """One record per Home Office PRC subgroup, named by the subgroup itself."""
+    records = []
+    for sub in _subgroups().values():
+        cost = _cost(sub)
+        harm = _harm(sub, harm_index, cost)
+        records.append(
+            _record(sub.name, sub.name, sub.name, harm, cost, _harm_caveats(sub, harm_index), SUBGROUP_ROUTE)
+        )
     return records
 
 
@@ -311,18 +341,15 @@ def weights_for(categories: pd.DataFrame, scheme: str, harm_index: str = "cchi")
     """``categories`` (columns ``major``, ``minor``, any others kept) with the weight columns added.
 
     Each row is matched to the weight table exactly, else case-insensitively with whitespace collapsed.
-    Unmatched rows get NaN weights, status ``unknown`` (``not used`` for harm with ``harm_index="none"``)
-    and the note ``not in the category map``.
+    For ``custom`` extracts, which have no category map, each category is matched by name instead (see
+    ``custom_match``). Unmatched rows get NaN weights, status ``unknown`` (``not used`` for harm with
+    ``harm_index="none"``), the note ``not in the category map`` and the route ``none: ...``.
+    ``weight_route`` says how every row got its weights.
     """
     missing = [c for c in ("major", "minor") if c not in categories.columns]
     if missing:
         raise ValueError(f"categories frame lacks column(s): {', '.join(missing)}")
-    table = weight_table(scheme, harm_index)
-    exact: dict[tuple[str, str], int] = {}
-    loose: dict[tuple[str, str], int] = {}
-    for i, (major, minor) in enumerate(zip(table["major"], table["minor"], strict=True)):
-        exact.setdefault((major, minor), i)
-        loose.setdefault((_norm(major), _norm(minor)), i)
+    _check(scheme, harm_index)
     value_cols = [c for c in WEIGHT_COLUMNS if c not in ("major", "minor")]
     unmatched: dict[str, object] = {
         "prc_subgroup": "",
@@ -332,21 +359,102 @@ def weights_for(categories: pd.DataFrame, scheme: str, harm_index: str = "cchi")
         "unit_cost_gbp": math.nan,
         "cost_status": "unknown",
         "cost_source": "",
-        "note": "not in the category map",
+        "note": UNMATCHED_NOTE,
+        "weight_route": NO_ROUTE,
     }
     columns: dict[str, list[object]] = {c: [] for c in value_cols}
-    values = {c: table[c].tolist() for c in value_cols}  # scalar access to a str column costs ~0.1 ms
-    for major, minor in zip(categories["major"], categories["minor"], strict=True):
-        pos: int | None = exact.get((str(major), str(minor)))
-        if pos is None:
-            pos = loose.get((_norm(major), _norm(minor)))
-        for col in value_cols:
-            columns[col].append(unmatched[col] if pos is None else values[col][pos])
+    if scheme == "custom":
+        for major, minor in zip(categories["major"], categories["minor"], strict=True):
+            rec = custom_match(str(major), str(minor), harm_index)
+            for col in value_cols:
+                columns[col].append(unmatched[col] if rec is None else rec[col])
+    else:
+        table = weight_table(scheme, harm_index)
+        exact: dict[tuple[str, str], int] = {}
+        loose: dict[tuple[str, str], int] = {}
+        for i, (major, minor) in enumerate(zip(table["major"], table["minor"], strict=True)):
+            exact.setdefault((major, minor), i)
+            loose.setdefault((_norm(major), _norm(minor)), i)
+        values = {c: table[c].tolist() for c in value_cols}  # scalar access to a str column costs ~0.1 ms
+        for major, minor in zip(categories["major"], categories["minor"], strict=True):
+            pos: int | None = exact.get((str(major), str(minor)))
+            if pos is None:
+                pos = loose.get((_norm(major), _norm(minor)))
+            for col in value_cols:
+                columns[col].append(unmatched[col] if pos is None else values[col][pos])
     out = categories.copy()
     for col in value_cols:
         dtype = "float64" if col in _FLOAT_COLUMNS else "str"
         out[col] = pd.Series(columns[col], index=categories.index, dtype=dtype)
     return out
+
+
+# --------------------------------------------------------------------------------- custom extracts by name
+
+
+def _key(text: object) -> str:
+    """A name as compared across schemes: case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).split())
+
+
+def _same_weights(recs: list[dict[str, object]]) -> bool:
+    first = recs[0]
+    return all(
+        r["prc_subgroup"] == first["prc_subgroup"] and r["cost_source"] == first["cost_source"] for r in recs
+    )
+
+
+@cache
+def _name_index(
+    harm_index: str,
+) -> tuple[dict[tuple[str, str], list[dict[str, object]]], dict[str, list[dict[str, object]]]]:
+    """(major, minor) keys and minor keys of every named category the reference knows: the Met category
+    maps (old, new, pre-2019), the Home Office PRC subgroups and the police.uk crime types."""
+    pairs: dict[tuple[str, str], list[dict[str, object]]] = {}
+    minors: dict[str, list[dict[str, object]]] = {}
+    sources = [*(_mapped_records(s, harm_index) for s in MAPPED_SCHEMES)]
+    sources += [_subgroup_records(harm_index), _police_uk_records(harm_index)]
+    for records in sources:
+        for rec in records:
+            pairs.setdefault((_key(rec["major"]), _key(rec["minor"])), []).append(rec)
+            minors.setdefault(_key(rec["minor"]), []).append(rec)
+    return pairs, minors
+
+
+def custom_match(major: str, minor: str, harm_index: str = "cchi") -> dict[str, object] | None:
+    """The weights of a custom extract's category, found by name, or None.
+
+    First the (major, minor) pair, then the minor name alone, against the Met category maps, the Home Office
+    PRC subgroups and the police.uk crime types. A name that means different subgroups in different schemes
+    (and whose major category does not settle it) is left unknown, never guessed.
+    """
+    pairs, minors = _name_index(harm_index)
+    key = _key(minor)
+    found = pairs.get((_key(major), key))
+    how = "major and minor name"
+    if not found:
+        found = minors.get(key)
+        how = "minor name"
+    if not found and len(key) >= TRUNCATED_NAME:
+        # The Met cuts minor names to 50 characters, and exports cut them elsewhere: a long name that is
+        # the start of a known one (or the other way round) is the same category cut short.
+        found = [
+            r
+            for k, recs in minors.items()
+            if min(len(k), len(key)) >= TRUNCATED_NAME and (k.startswith(key) or key.startswith(k))
+            for r in recs
+        ]
+        how = "minor name cut short"
+    if not found or not _same_weights(found):
+        return None
+    rec = dict(found[0])
+    route = str(rec["weight_route"])
+    if route.startswith("category map ("):
+        route = "Met category map " + route.removeprefix("category map (").rstrip(")")
+    rec["weight_route"] = f"by {how}: {route}"
+    rec["note"] = "; ".join(n for n in (f"weights {rec['weight_route']}", str(rec["note"])) if n)
+    rec["major"], rec["minor"] = major, minor
+    return rec
 
 
 # ----------------------------------------------------------------------------------------------- overrides
@@ -523,5 +631,10 @@ def apply_overrides(table: pd.DataFrame, overrides: pd.DataFrame) -> tuple[pd.Da
             out.loc[mask, "cost_source"] = source
             done.append("unit cost")
         stamp = f"{' and '.join(done)} from {file} line {line}"
+        if "weight_route" in out.columns:
+            out.loc[mask, "weight_route"] = [
+                f"{USER_ROUTE} ({stamp})" if r == NO_ROUTE or not r else f"{r}; {USER_ROUTE} ({stamp})"
+                for r in out.loc[mask, "weight_route"]
+            ]
         out.loc[mask, "note"] = [f"{n}; {stamp}" if n else stamp for n in out.loc[mask, "note"]]
     return out, warnings

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Benchmark: `csp-assess rank` on a force record-level extract (one row per crime), against DuckDB.
+
+    .venv/bin/python bench/bench_record.py                 # 2,000,000 rows (~204 MB), median of 3
+    .venv/bin/python bench/bench_record.py --rows 200000   # a quick check
+    .venv/bin/python bench/bench_record.py --runs 5 --csv /tmp/rec2m.csv   # reuse an extract
+
+The extract is made by ``../shared/bench/make_record_extract.py OUT.csv --rows N`` in a temporary folder
+(removed afterwards unless ``--csv`` names one to keep). Each contender runs end to end as its own
+subprocess (interpreter start to exit), in turn, round after round, so that background load falls on both
+alike; the median wall time of the rounds is reported with the peak RSS (``/usr/bin/time -v``) and CPU
+time of the median run; "rank, 1% sample" (every 100th row) shows the command's fixed cost (start-up,
+imports, the ranking). DuckDB does the same aggregation (parse ``dd/mm/yyyy HH:MM``, keep the area,
+count per month and offence); the counts of both are compared per financial year and offence, and the
+benchmark fails if they differ. Needs ``pip install duckdb`` (benchmark only, not a dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = ROOT.parent / "shared" / "bench" / "make_record_extract.py"
+PY = sys.executable
+AREA = "Barking and Dagenham"
+YEAR = "2021/22"
+TIME_BIN = "/usr/bin/time"
+MAP = [
+    "--map", "month=Committed Date",
+    "--map", "area=Local Authority",
+    "--map", "major=Offence Group",
+    "--map", "minor=Offence",
+]  # fmt: skip
+
+# Counts per financial year (April to March) and offence, printed as JSON for the comparison.
+DUCKDB = """
+import duckdb, json, sys
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+rows = con.execute(
+    "SELECT date_trunc('month', strptime(\\"Committed Date\\", '%d/%m/%Y %H:%M')) AS m, "
+    "\\"Offence Group\\", \\"Offence\\", count(*) FROM read_csv(?) "
+    "WHERE \\"Local Authority\\" = ? GROUP BY ALL",
+    [sys.argv[1], sys.argv[2]],
+).fetchall()
+print(json.dumps([[str(m)[:7], g, o, n] for m, g, o, n in rows]))
+"""
+
+
+def fy_label(month: str) -> str:
+    """'2021-04' -> '2021/22' (financial years start in April)."""
+    year, mon = int(month[:4]), int(month[5:7])
+    start = year if mon >= 4 else year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def run_once(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS in MB, CPU seconds (user + sys), and stdout of one run."""
+    env = dict(os.environ, NO_COLOR="1")
+    t0 = time.perf_counter()
+    r = subprocess.run([TIME_BIN, "-v", *cmd], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+
+    def field(pattern: str) -> float:
+        m = re.search(pattern, r.stderr)
+        if m is None:
+            raise SystemExit(f"{TIME_BIN} -v gave no {pattern!r}")
+        return float(m.group(1))
+
+    rss = field(r"Maximum resident set size \(kbytes\): (\d+)") / 1024
+    cpu = field(r"User time \(seconds\): ([\d.]+)") + field(r"System time \(seconds\): ([\d.]+)")
+    return wall, rss, cpu, r.stdout
+
+
+def check_counts(duck_out: str, csp_out: str) -> int:
+    """Compare rank's 2021/22 and 2020/21 counts per offence with DuckDB's; return the offences compared."""
+    by_fy: dict[tuple[str, str, str], int] = {}
+    for month, group, offence, n in json.loads(duck_out):
+        key = (fy_label(month), group, offence)
+        by_fy[key] = by_fy.get(key, 0) + int(n)
+    prev = f"{int(YEAR[:4]) - 1}/{YEAR[2:4]}"
+    doc = json.loads(csp_out)
+    compared = 0
+    for row in doc["rows"]:
+        want = by_fy.get((YEAR, row["major"], row["category"]), 0)
+        want_prev = by_fy.get((prev, row["major"], row["category"]), 0)
+        if (row["count"], row["previous_count"]) != (want, want_prev):
+            raise SystemExit(
+                f"counts differ for {row['category']}: csp-assess {row['count']}/{row['previous_count']}, "
+                f"DuckDB {want}/{want_prev}"
+            )
+        compared += row["count"]
+    duck_total = sum(n for (fy, _, _), n in by_fy.items() if fy == YEAR)
+    if compared != duck_total:
+        raise SystemExit(f"{YEAR} totals differ: csp-assess {compared}, DuckDB {duck_total}")
+    return compared
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--runs", type=int, default=3, help="rounds; the median wall time is kept (default 3)")
+    ap.add_argument("--csv", type=Path, default=None, help="extract to use (made there if missing)")
+    a = ap.parse_args()
+    if not os.path.exists(TIME_BIN):
+        raise SystemExit(f"needs {TIME_BIN} (GNU time) for the peak memory")
+    with tempfile.TemporaryDirectory(prefix="bench_record_") as tmp:
+        csv_path = (a.csv or Path(tmp) / "record.csv").resolve()
+        if not csv_path.exists():
+            print(f"generating {a.rows:,} rows into {csv_path} ...", flush=True)
+            subprocess.run([PY, str(GENERATOR), str(csv_path), "--rows", str(a.rows)], check=True)
+        rows = sum(1 for _ in csv_path.open("rb")) - 1
+        print(f"extract: {rows:,} rows, {csv_path.stat().st_size / 1e6:,.0f} MB")
+        exe = str(Path(PY).with_name("csp-assess"))
+        # Every 100th row: the same command's fixed cost (start-up, imports, rank) with almost no reading.
+        sample = Path(tmp) / "sample.csv"
+        with csv_path.open("rb") as src, sample.open("wb") as dst:
+            for i, line in enumerate(src):
+                if i % 100 == 0:
+                    dst.write(line)
+        contenders = {
+            "duckdb": [PY, "-c", DUCKDB, str(csv_path), AREA],
+            "csp-assess rank": [
+                exe, "rank", str(csv_path), *MAP, "--area", AREA, "--year", YEAR, "--no-cache", "-f", "json",
+            ],
+            "rank, 1% sample": [
+                exe, "rank", str(sample), *MAP, "--area", AREA, "--year", YEAR, "--no-cache", "-f", "json",
+            ],
+        }  # fmt: skip
+        runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in contenders}
+        outs: dict[str, str] = {}
+        for _ in range(a.runs):
+            for name, cmd in contenders.items():
+                wall, rss, cpu, out = run_once(cmd)
+                runs[name].append((wall, rss, cpu))
+                outs[name] = out
+        compared = check_counts(outs["duckdb"], outs["csp-assess rank"])
+        print(f"counts equal DuckDB's: {compared:,} offences in {YEAR} for {AREA}, and the year before")
+    load = os.getloadavg()[0]
+    print(f"\nmedian of {a.runs} (load average at end {load:.2f}, {os.cpu_count()} cores)")
+    print(
+        f"{'contender':16s} {'wall s':>7s} {'x duckdb':>9s} {'peak MB':>8s} {'cpu s':>6s} {'rows/s':>11s}  walls"
+    )
+    base = statistics.median(w for w, _, _ in runs["duckdb"])
+    n_rows = {name: rows // 100 if "sample" in name else rows for name in runs}
+    for name, results in runs.items():
+        ordered = sorted(results)
+        wall, rss, cpu = ordered[len(ordered) // 2]
+        walls = " ".join(f"{w:.2f}" for w, _, _ in results)
+        print(
+            f"{name:16s} {wall:7.2f} {wall / base:9.2f} {rss:8.0f} {cpu:6.2f} {n_rows[name] / wall:11,.0f}  {walls}"
+        )
+
+
+if __name__ == "__main__":
+    main()
