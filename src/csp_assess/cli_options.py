@@ -116,6 +116,9 @@ def score_weights(volume: float, harm: float, cost: float) -> ScoreWeights:
     return ScoreWeights(volume, harm, cost)
 
 
+_LOADED: list[Path] = []  # FILES (and --against) of this command line, checked by emit_result
+
+
 def load_files(
     files: list[Path], mapping: list[str] | None, no_cache: bool, map_file: Path | None = None
 ) -> Extract:
@@ -124,12 +127,18 @@ def load_files(
     from csp_assess.render.progress import progress_callback
 
     cols = build_mapping(mapping, map_file)
+    _LOADED.extend(files)
     with progress_callback() as progress:
         return load_extract(files, mapping=cols, use_cache=not no_cache, progress=progress)
 
 
 def emit_result(result: Result, fmt: Format | None, output: Path | None) -> None:
-    """Render in the format asked for (or implied by --output), to stdout or the file."""
+    """Render in the format asked for (or implied by --output), to stdout or the file; never over an input
+    (the command's FILES and --against, folders included)."""
+    from csp_assess.output import check_not_input
     from csp_assess.render import emit
 
+    inputs = list(_LOADED)
+    _LOADED.clear()
+    check_not_input(output, inputs)
     emit(result, fmt.value if fmt else None, output)

@@ -79,12 +79,14 @@ def report(
     Example: csp-assess report data/sample_offences.csv --year 2021/22 --output assessment.xlsx
     """
     from csp_assess.analysis.rank import RankOptions
+    from csp_assess.output import check_not_input
     from csp_assess.reference.priorities import load_priorities
     from csp_assess.report import report_format, write_report
     from csp_assess.report.build import ReportOptions, build_report
 
     weights = score_weights(w_volume, w_harm, w_cost)
     kind = report_format(output, fmt.value if fmt else None)
+    check_not_input(output, files)
     pset = load_priorities(priorities)
     extract = load_files(files, map_, no_cache)
     opts = ReportOptions(

@@ -31,7 +31,9 @@ def validate(
     Example: csp-assess validate data/ --format json
     """
     from csp_assess.analysis.validate import validate_paths
+    from csp_assess.output import check_not_input
 
+    check_not_input(output, files)
     mapping = build_mapping(map_, map_file)
     report = validate_paths(files, mapping)
     fmt_name = fmt.value if fmt else None
@@ -59,17 +61,10 @@ def _json_obj(report: Any) -> dict[str, Any]:
 
 
 def _write_json(obj: dict[str, Any], output: Path | None) -> None:
-    from csp_assess.errors import InputError
+    from csp_assess.output import safe_stdio, write_atomic
 
-    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"cannot write output: {err.strerror}", file=str(output)) from err
+    safe_stdio()
+    write_atomic(output or "-", json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
 def _result(report: Any, all_rejects: bool) -> Any:

@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# C0 and C1 control characters (ESC starts terminal escape sequences), DEL, and the bidirectional
+# overrides and isolates that reorder what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: each control character is written out (``\\x1b``), so an
+    escape sequence in a name is seen, never run."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(_escape_control, text)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]!~|#<>&]|://|(?<![\w.])www\.")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def md_text(text: str) -> str:
+    """Text from the data made inert in Markdown (tables and running text alike): no HTML (``<script>``,
+    ``<img onerror>``), no code spans, no emphasis, no images or links (``![x](http://...)``, bare URLs),
+    no table breaks, no new lines; control characters written out as in ``printable``."""
+    flat = printable(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return _MD_SPECIAL.sub(_md_sub, flat)
+
+
+def _md_sub(match: re.Match[str]) -> str:
+    found = match.group()
+    if found in _MD_ENTITY:
+        return _MD_ENTITY[found]
+    if found == "://":
+        return ":\\/\\/"  # breaks a bare URL's autolink; renders as "://"
+    if found.endswith("."):
+        return found[:-1] + "\\."
+    return "\\" + found
 
 
 def plain(value: Any) -> Any:
