@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.textio import read_text, unterminated_warning
+from csp_assess.load.textio import read_decoded, read_text, unterminated_warning
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import month_gaps
 
@@ -200,7 +200,8 @@ def normalise_long(
 def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLoad:
     """A long CSV (any delimiter the header sniffing found)."""
     name = str(path)
-    text, encoding = read_text(path)
+    decoded = read_decoded(path)  # a few non-UTF-8 lines are decoded alone and named in a warning
+    text, encoding = decoded.text, decoded.encoding
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [c.strip() for c in next(reader)]
     dupes = sorted({c for c in header if c and header.count(c) > 1})
@@ -236,6 +237,7 @@ def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLo
     else:
         resolve_columns(header, mapping, name)
         load = _empty(name, encoding)
+    load.warnings.extend(decoded.warnings)
     if text and not text.endswith(("\n", "\r")):
         load.warnings.append(unterminated_warning(name, reader.line_num))
     load.source.rows_read += len(ragged)

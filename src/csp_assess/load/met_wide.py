@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.detect import MET_WIDE_KEYS, Detected
-from csp_assess.load.textio import read_text, unterminated_warning
+from csp_assess.load.textio import read_decoded, unterminated_warning
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import month_gaps
 
@@ -47,7 +48,8 @@ def _scheme(layout: str, majors: list[str]) -> str:
 def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     """Read one Met wide file into the counts table."""
     name = str(path)
-    text, encoding = read_text(path)
+    decoded = read_decoded(path)
+    text, encoding = decoded.text, decoded.encoding
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [c.strip() for c in next(reader)]
     dupes = sorted({c for c in header if header.count(c) > 1})
@@ -61,6 +63,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     values: list[list[int]] = []
     rejects: list[Reject] = []
     seen: dict[tuple[str, str, str, str], int] = {}
+    totals: list[int] = []
     rows_read = 0
     line = 1
     while True:
@@ -84,6 +87,12 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         if i_ward is not None and i_code is not None:
             ward = f"{row[i_ward].strip()} ({row[i_code].strip()})"
         key = (row[i_area].strip(), row[i_major].strip(), row[i_minor].strip(), ward)
+        if _is_total(key):
+            totals.append(line)
+            rejects.append(
+                Reject(name, line, "a total row (Excel-style): not counted, so totals are not doubled")
+            )
+            continue
         if not key[0] or not key[2]:
             rejects.append(Reject(name, line, "area or category is blank"))
             continue
@@ -120,7 +129,12 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         months_covered=sorted(months),
         gaps=month_gaps(months),
     )
-    warnings = []
+    warnings = list(decoded.warnings)
+    if totals:
+        warnings.append(
+            f"{name}: {len(totals)} total row(s) left out (line {', '.join(map(str, totals[:5]))}"
+            f"{' ...' if len(totals) > 5 else ''}): they would have counted every offence twice"
+        )
     if source.gaps:
         warnings.append(f"{name}: {len(source.gaps)} month(s) missing inside the file's range")
     if text and not text.endswith(("\n", "\r")):
@@ -135,26 +149,54 @@ def _layout_name(detected: Detected, scheme: str) -> str:
     return f"{detected.layout}-{scheme.removeprefix('met-')}"
 
 
+# Far above any real month's count for one area and category (tens of thousands at most), and low enough
+# that no sum over a file can overflow 64-bit integers (a 2^63 - 1 cell would wrap a total negative).
+MAX_COUNT = 1_000_000_000
+_DECIMAL = re.compile(r"^\d+\.\d*$")
+# An Excel-style total row: its label sits in the area or a category cell.
+_TOTAL = re.compile(r"^(grand |sub[- ]?)?totals?$|^all (areas|boroughs|categories|crimes?|offences)$", re.I)
+
+
 def _parse_counts(cells: list[str]) -> list[int] | str:
-    """Whole non-negative counts, or the reason the row cannot be counted."""
+    """Whole non-negative counts written in ASCII digits (as every Met file writes them), or the reason
+    the row cannot be counted. Nothing is read loosely: ``1,2``, ``1,234``, ``1e3``, ``1_000``, ``NaN``,
+    ``inf``, ``²`` and implausibly large counts (over ``MAX_COUNT``) are each a reason, never a number."""
     out: list[int] = []
     for cell in cells:
         c = cell.strip()
-        if c.isdigit():
-            out.append(int(c))
+        if c.isascii() and c.isdigit():
+            n = int(c)
+            if n > MAX_COUNT:
+                return (
+                    f"count '{_short(c)}' in month column {len(out) + 1} is too large to be a count "
+                    f"(over {MAX_COUNT:,}): check the cell"
+                )
+            out.append(n)
             continue
         if c == "":
             return f"blank count in month column {len(out) + 1}"
-        try:
-            f = float(c.replace(",", ""))
-        except ValueError:
-            return f"count '{c}' is not a number"
-        if f < 0:
-            return f"count '{c}' is negative"
-        if f != int(f):
-            return f"count '{c}' is not a whole number"
-        out.append(int(f))
+        return _bad_count(c)
     return out
+
+
+def _bad_count(c: str) -> str:
+    """Why a count cell that is not plain digits is refused (the wording says what to fix)."""
+    shown = _short(c)
+    if c.startswith("-") and c[1:].isascii() and (c[1:].isdigit() or _DECIMAL.match(c[1:])):
+        return f"count '{shown}' is negative"
+    if _DECIMAL.match(c):
+        return f"count '{shown}' is not a whole number"
+    if "," in c:
+        return f"count '{shown}' has a comma: Met files write counts as plain digits"
+    return f"count '{shown}' is not a number"
+
+
+def _short(c: str) -> str:
+    return c if len(c) <= 30 else c[:27] + "..."
+
+
+def _is_total(key: tuple[str, str, str, str]) -> bool:
+    return any(_TOTAL.match(k) for k in key[:3] if k)
 
 
 def _to_long(
