@@ -56,7 +56,11 @@ def _prev_label(prev: Period, kind: str, complete_year: bool) -> str:
 
 
 def resolve_window(
-    kind: str, year: str | None, covered: list[pd.Period], start_month: int
+    kind: str,
+    year: str | None,
+    covered: list[pd.Period],
+    start_month: int,
+    with_rows: list[pd.Period] | None = None,
 ) -> tuple[Window, list[str]]:
     """The period asked for and its comparison period (the same months one year earlier)."""
     if kind not in PERIOD_KINDS:
@@ -66,7 +70,7 @@ def resolve_window(
     warnings: list[str] = []
     latest = max(covered)
     if kind == "year":
-        period, w = resolve_year(year, covered, start_month)
+        period, w = resolve_year(year, covered, start_month, with_rows)
         warnings += w
         label = period.label
     elif kind == "ytd":
@@ -161,7 +165,7 @@ def build_summary(
     sel = select_area(extract, area)
     warnings += sel.warnings
     covered = extract.months_covered
-    window, w = resolve_window(period_kind, year, covered, start_month)
+    window, w = resolve_window(period_kind, year, covered, start_month, extract.months_with_rows)
     warnings += w
     crimes = crime_only(sel.counts)
     current = period_counts(crimes, window.period, ["major"])
