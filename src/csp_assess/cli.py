@@ -161,6 +161,10 @@ def main(argv: list[str] | None = None, *, scanning: bool = False) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    if not debug:  # library warnings (pandas, numpy, pyarrow) are for developers: --debug shows them
+        import warnings
+
+        warnings.simplefilter("ignore")
     if not scanning:
         from csp_assess.load import scan_ahead
 
