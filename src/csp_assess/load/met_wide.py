@@ -161,9 +161,13 @@ def _parse_counts(cells: list[str]) -> list[int] | str:
     """Whole non-negative counts written in ASCII digits (as every Met file writes them), or the reason
     the row cannot be counted. Nothing is read loosely: ``1,2``, ``1,234``, ``1e3``, ``1_000``, ``NaN``,
     ``inf``, ``²`` and implausibly large counts (over ``MAX_COUNT``) are each a reason, never a number."""
+    plain = list(map(str.strip, cells))
+    if "".join(plain).isascii() and all(map(str.isdigit, plain)):  # the usual row: one pass, no loop
+        counts = list(map(int, plain))
+        if max(counts, default=0) <= MAX_COUNT:
+            return counts
     out: list[int] = []
-    for cell in cells:
-        c = cell.strip()
+    for c in plain:
         if c.isascii() and c.isdigit():
             n = int(c)
             if n > MAX_COUNT:
@@ -196,7 +200,10 @@ def _short(c: str) -> str:
 
 
 def _is_total(key: tuple[str, str, str, str]) -> bool:
-    return any(_TOTAL.match(k) for k in key[:3] if k)
+    for k in key[:3]:
+        if k and k[0] in "TtGgSsAa" and _TOTAL.match(k):  # the regex only where it may match
+            return True
+    return False
 
 
 def _to_long(
