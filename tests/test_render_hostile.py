@@ -166,3 +166,20 @@ def test_machine_formats_keep_names_exactly(cli, fmt: str) -> None:  # type: ign
         got = {r["category"] for r in csv.DictReader(io.StringIO(res.out.lstrip("\ufeff")))}
         got = {g[1:] if g.startswith("'=") else g for g in got}
     assert got == set(categories())
+
+
+def test_error_lines_spell_out_control_characters(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Names quoted in an error message (here the list of areas) cannot drive the terminal either."""
+    path = tmp_path / "two_areas.csv"
+    path.write_text(
+        "MajorText,MinorText,LookUp_BoroughName,202201\n"
+        "Burglary,Burglary In A Dwelling,Cam\x1b]0;pwned\x07den,1\n"
+        "Burglary,Burglary In A Dwelling,Islington,1\n",
+        encoding="utf-8",
+    )
+    res: Run = cli("rank", path)
+    assert res.code == 1
+    assert res.err == (
+        "Error: the data holds 2 areas; choose one with --area NAME (or --area all to sum them): "
+        "Cam\\x1b]0;pwned\\x07den, Islington\n"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp_assess.safetext import printable
+
 
 class CspAssessError(Exception):
     """Base class. ``str(err)`` is the one line shown to the user (without the ``Error:`` prefix)."""
@@ -18,7 +20,7 @@ class CspAssessError(Exception):
         where = ""
         if self.file is not None:
             where = f" ({self.file}:{self.line})" if self.line is not None else f" ({self.file})"
-        return f"{self.message}{where}"
+        return printable(f"{self.message}{where}")  # names in messages never drive the terminal
 
 
 class InputError(CspAssessError):

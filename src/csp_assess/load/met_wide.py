@@ -200,10 +200,12 @@ def _short(c: str) -> str:
 
 
 def _is_total(key: tuple[str, str, str, str]) -> bool:
-    for k in key[:3]:
-        if k and k[0] in "TtGgSsAa" and _TOTAL.match(k):  # the regex only where it may match
-            return True
-    return False
+    return _total_label(key[0]) or _total_label(key[1]) or _total_label(key[2])
+
+
+def _total_label(k: str) -> bool:
+    """``Total``, ``Grand Total``, ``Sub-total``, ``All areas``...; the regex only where it may match."""
+    return bool(k) and k[0] in "TtGgSsAa" and _TOTAL.match(k) is not None
 
 
 def _to_long(

@@ -9,25 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csp_assess.safetext import printable
+
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# C0 and C1 control characters (ESC starts terminal escape sequences), DEL, and the bidirectional
-# overrides and isolates that reorder what a terminal shows.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` safe to show on a terminal: each control character is written out (``\\x1b``), so an
-    escape sequence in a name is seen, never run."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(_escape_control, text)
-
-
-def _escape_control(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]!~|#<>&]|://|(?<![\w.])www\.")
 _MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
