@@ -132,3 +132,21 @@ def test_reconciles(name: str) -> None:
         data_lines = sum(1 for row in csv.reader(fh) if row) - 1
     extract = load_extract([path], use_cache=False)
     assert extract.rows_read == data_lines == extract.rows_counted + extract.rows_rejected
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "odd_lines"),
+    [
+        (b"a\n\xe9b\nc\xc3\xa9\nd\xe9", "a\néb\ncé\ndé", "line 2, 4;"),  # last line unterminated
+        (b"\xe9\n\xc3\xa9\r\n\xe9\n", "é\né\r\né\n", "line 1, 3;"),  # first line odd, CRLF kept
+        (b"\xef\xbb\xbfx\xc3\xa9\ny\x96z\n", "xé\ny–z\n", "line 2;"),  # after a BOM
+    ],
+)
+def test_decode_names_each_odd_line(data: bytes, text: str, odd_lines: str) -> None:
+    from csp_assess.load.textio import decode
+
+    done = decode(data, "f.csv")
+    assert done.text == text
+    assert done.encoding == "utf-8+cp1252"
+    (warning,) = done.warnings
+    assert f"({odd_lines}" in warning

@@ -275,17 +275,27 @@ def _read_entry(entry: Path, meta_bytes: bytes, ident: dict[str, Any]) -> list[F
     if hashlib.sha256(parquet).hexdigest() != meta["parquet_sha256"]:
         raise _Corrupt("its counts fail their checksum")
     table = pq.ParquetFile(pa.BufferReader(parquet)).read(use_threads=False)
-    loads = _loads_from(table, meta)
-    for load in loads:
-        s = load.source
-        if s.rows_read != s.rows_counted + s.rows_rejected:
+    _reconcile(table, meta)
+    return _loads_from(table, meta)
+
+
+def _reconcile(table: Any, meta: dict[str, Any]) -> None:
+    """Each load's rows read = counted + rejected, and its counts (summed in arrow, without building
+    the DataFrame) = the offences its source says were read."""
+    import pyarrow.compute as pc
+
+    start = 0
+    for n, info in zip(meta["rows"], meta["loads"], strict=True):
+        s = info["source"]
+        if s["rows_read"] != s["rows_counted"] + s["rows_rejected"]:
             raise _Corrupt(
-                f"rows read {s.rows_read:,} != counted {s.rows_counted:,} + rejected {s.rows_rejected:,}"
+                f"rows read {s['rows_read']:,} != counted {s['rows_counted']:,} + rejected {s['rows_rejected']:,}"
             )
-        total = int(load.counts["count"].sum()) if "count" in load.counts.columns else 0
-        if total != s.offences:
-            raise _Corrupt(f"its counts sum to {total:,}, not the {s.offences:,} offences read")
-    return loads
+        part = table.slice(start, int(n))
+        start += int(n)
+        total = (pc.sum(part.column("count")).as_py() or 0) if "count" in part.column_names else 0
+        if total != s["offences"]:
+            raise _Corrupt(f"its counts sum to {total:,}, not the {s['offences']:,} offences read")
 
 
 def _discard(entry: Path) -> None:

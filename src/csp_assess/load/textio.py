@@ -51,17 +51,17 @@ def decode(data: bytes, name: str) -> Decoded:
     body = data[3:] if bom else data
     try:
         return Decoded(body.decode("utf-8"), "utf-8-sig" if bom else "utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        first_error = err.start
     if not bom and not _UTF8_MULTIBYTE.search(body):
         try:
             return Decoded(body.decode("cp1252"), "cp1252")  # no UTF-8 anywhere: a cp1252 file
         except UnicodeDecodeError:
             pass  # a byte cp1252 leaves undefined: the line-by-line pass names its line
-    return _decode_lines(body, name)
+    return _decode_lines(body, name, first_error)
 
 
-def _decode_lines(body: bytes, name: str) -> Decoded:
+def _decode_lines(body: bytes, name: str, first_error: int) -> Decoded:
     """UTF-8 with some lines that are not: those lines (only) are read as cp1252 and named.
 
     Decoding resumes after each odd line (no copies: a memoryview), so a large file with one stray byte
@@ -72,12 +72,16 @@ def _decode_lines(body: bytes, name: str) -> Decoded:
     first_bad = 0
     pos = 0  # always the start of a line
     line = 1  # the number of the line at ``pos``
+    known: int | None = first_error  # the whole-file attempt already found the first odd byte
     while pos < len(body):
-        try:
-            parts.append(str(view[pos:], "utf-8"))
-            break
-        except UnicodeDecodeError as err:
-            bad = pos + err.start
+        if known is not None:
+            bad, known = known, None
+        else:
+            try:
+                parts.append(str(view[pos:], "utf-8"))
+                break
+            except UnicodeDecodeError as err:
+                bad = pos + err.start
         start = body.rfind(b"\n", pos, bad) + 1 or pos  # a line end byte is never inside a character
         end = body.find(b"\n", bad)
         end = len(body) if end < 0 else end + 1
