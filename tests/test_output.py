@@ -185,3 +185,12 @@ def test_non_utf8_stdout_never_crashes() -> None:
     text = table.stdout.decode("cp1252")
     assert "Łódź" not in text and "=HYPERLINK(" in text  # the Ł replaced, the rest of the name shown
     assert b"Traceback" not in table.stderr
+
+
+def test_device_output_is_written_in_place(cli) -> None:  # type: ignore[no-untyped-def]
+    """``-o /dev/null`` writes to the device; an atomic rename would replace the device itself."""
+    import stat
+
+    res: Run = cli("rank", SAMPLE, "--format", "csv", "-o", "/dev/null")
+    assert res.code == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

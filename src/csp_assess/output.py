@@ -75,10 +75,11 @@ def check_not_input(output: str | Path | None, inputs: Iterable[str | Path]) -> 
 
 
 def _is_regular_target(path: Path) -> bool:
-    """False for a device or FIFO (``-o /dev/null``): those are written in place, never replaced."""
+    """False for a device, FIFO or pipe (``-o /dev/null``, ``-o /dev/stdout``), symlinks followed: those
+    are written in place, never replaced. True for a regular file or one not there yet."""
     try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except FileNotFoundError:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
         return True
 
 
@@ -86,17 +87,17 @@ def _is_regular_target(path: Path) -> bool:
 def atomic_open(path: str | Path, binary: bool = False, encoding: str = "utf-8") -> Iterator[IO[Any]]:
     """A file to write ``path`` through: a temporary file beside it, fsynced and renamed over it on success,
     removed on failure (the previous ``path``, if any, is left as it was)."""
-    target = Path(os.path.realpath(path))  # a symlinked output: write its target, keep the link
     mode: str = "wb" if binary else "w"
     kwargs: dict[str, Any] = {} if binary else {"encoding": encoding, "newline": ""}
-    if not _is_regular_target(target):
+    if not _is_regular_target(Path(path)):  # /dev/null, /dev/stdout, a FIFO: written in place
         try:
-            fh = open(target, mode, **kwargs)  # noqa: SIM115 - closed below
+            fh = open(path, mode, **kwargs)  # noqa: SIM115 - closed below
         except OSError as err:
             raise InputError(f"cannot write output: {err.strerror}", file=str(path)) from err
         with fh:
             yield fh
         return
+    target = Path(os.path.realpath(path))  # a symlinked output: write its target, keep the link
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
