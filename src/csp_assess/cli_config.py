@@ -138,10 +138,9 @@ def write_default(target: Path, force: bool) -> None:
 
     if target.exists() and not force:
         raise ConfigError("file exists; use --force to overwrite it", file=str(target))
-    try:
-        target.write_text(default_text(), encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
+    from csp_assess.output import write_atomic
+
+    write_atomic(target, default_text())  # a failed --force write leaves the old file as it was
 
 
 # ------------------------------------------------------------------------------------------------ weights
