@@ -150,3 +150,32 @@ def test_decode_names_each_odd_line(data: bytes, text: str, odd_lines: str) -> N
     assert done.encoding == "utf-8+cp1252"
     (warning,) = done.warnings
     assert f"({odd_lines}" in warning
+
+
+@pytest.mark.parametrize(
+    ("period", "label", "total"),
+    [
+        # by hand: Burglary 10+m and Robbery m in month m
+        (
+            "ytd",
+            "2022/23 year to date (Apr 2022–Dec 2022, 9 of 12 months: partial)",
+            9 * 10 + 2 * sum(range(4, 13)),
+        ),
+        ("rolling12", "12 months to Dec 2022 (Jan 2022–Dec 2022, rolling)", 12 * 10 + 2 * sum(range(1, 13))),
+    ],
+)
+def test_typo_month_is_not_the_latest_month(cli, period: str, label: str, total: int) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    res: Run = cli("summary", CORPUS / "typo_future_month_long.csv", "--period", period, "--format", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert (doc["year"], doc["total"]) == (label, total)
+    assert any("2032-03" in w for w in doc["warnings"])
+
+
+def test_typo_month_is_not_the_latest_quarter(cli) -> None:  # type: ignore[no-untyped-def]
+    res: Run = cli("quarterly", CORPUS / "typo_future_month_long.csv")
+    assert res.code == 0, res.err
+    assert res.out.startswith("Camden: priorities, 2022/23 Q3 (Oct 2022–Dec 2022), against a year earlier")
+    assert "2032-03" in res.out

@@ -154,6 +154,20 @@ def detached_months(
     return [m for run in runs if run is not bulk for m in run], bulk
 
 
+def trusted_coverage(
+    covered: Iterable[pd.Period], with_rows: Iterable[pd.Period]
+) -> tuple[list[pd.Period], list[str]]:
+    """``covered`` without the stretch a detached month adds (a typo 2032-03 after 2019-2022 data makes a
+    long file "cover" 2023-2032 with no rows), and the warning naming the outliers (none if there are
+    none). For the analyses that start from the latest month: quarters, year to date, rolling 12 months."""
+    cov = sorted(set(covered))
+    outliers, bulk = detached_months(with_rows)
+    if not outliers:
+        return cov, []
+    lo, hi = min(bulk), max(bulk)
+    return [m for m in cov if lo <= m <= hi], [detached_warning(outliers, bulk)]
+
+
 def detached_warning(outliers: list[pd.Period], bulk: list[pd.Period]) -> str:
     """Names the outlier months, so a typo can be found and fixed in the source file."""
     shown = ", ".join(str(m) for m in outliers[:6]) + (" ..." if len(outliers) > 6 else "")

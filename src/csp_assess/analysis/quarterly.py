@@ -17,7 +17,7 @@ from csp_assess.analysis.select import select_area
 from csp_assess.analysis.stats import change_test
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract
-from csp_assess.periods import FinancialYear, parse_year, span_label, year_of
+from csp_assess.periods import FinancialYear, parse_year, span_label, trusted_coverage, year_of
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
 
@@ -91,7 +91,8 @@ def build_quarterly(
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
     warnings += sel.warnings
-    covered = extract.months_covered
+    covered, w = trusted_coverage(extract.months_covered, extract.months_with_rows)
+    warnings += w
     have = set(covered)
     fy, q = latest_complete_quarter(covered, start_month)
     months = quarter_months(fy, q)

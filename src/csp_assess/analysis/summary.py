@@ -24,7 +24,15 @@ from csp_assess.analysis.select import crime_only, period_counts, resolve_year, 
 from csp_assess.analysis.stats import change_test
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
-from csp_assess.periods import Period, month_label, months_present, parse_year, span_label, year_of
+from csp_assess.periods import (
+    Period,
+    month_label,
+    months_present,
+    parse_year,
+    span_label,
+    trusted_coverage,
+    year_of,
+)
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 PERIOD_KINDS = ("year", "ytd", "rolling12")
@@ -69,6 +77,10 @@ def resolve_window(
         raise PeriodError("the data covers no months")
     warnings: list[str] = []
     latest = max(covered)
+    if kind != "year" and with_rows is not None:  # a typo month years ahead is not the latest month
+        trusted, warnings = trusted_coverage(covered, with_rows)
+        covered = trusted or covered
+        latest = max(covered)
     if kind == "year":
         period, w = resolve_year(year, covered, start_month, with_rows)
         warnings += w
