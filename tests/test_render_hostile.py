@@ -183,3 +183,22 @@ def test_error_lines_spell_out_control_characters(cli, tmp_path: Path) -> None: 
         "Error: the data holds 2 areas; choose one with --area NAME (or --area all to sum them): "
         "Cam\\x1b]0;pwned\\x07den, Islington\n"
     )
+
+
+def test_progress_bar_shows_markup_file_names_literally(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from csp_assess.render.progress import progress_callback
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    with progress_callback(min_files=1) as update:
+        assert update is not None
+        update("data/[/]odd[bold]\x1b[2J.csv", 1, 3)  # rich would fail on "[/]" read as markup
+    shown = err.getvalue()
+    assert "[/]odd[bold]\\x1b[2J.csv" in shown
+    assert "\x1b[2J" not in shown.replace("\\x1b[2J", "")
