@@ -179,3 +179,18 @@ def test_typo_month_is_not_the_latest_quarter(cli) -> None:  # type: ignore[no-u
     assert res.code == 0, res.err
     assert res.out.startswith("Camden: priorities, 2022/23 Q3 (Oct 2022–Dec 2022), against a year earlier")
     assert "2032-03" in res.out
+
+
+def test_met_count_with_thousands_of_digits_is_a_reject(tmp_path: Path) -> None:
+    """int() refuses strings over 4,300 digits: the row is rejected by line, not an internal error."""
+    path = tmp_path / "long_digits_met.csv"
+    path.write_text(
+        "MajorText,MinorText,LookUp_BoroughName,202201,202202\n"
+        f"Burglary,Burglary In A Dwelling,Camden,1,{'9' * 5000}\n"
+        "Robbery,Robbery Of Personal Property,Camden,2,3\n",
+        encoding="utf-8",
+    )
+    extract = load_extract([path], use_cache=False)
+    (reject,) = extract.rejects
+    assert reject.line == 2 and "in month column 2 is too large to be a count" in reject.reason
+    assert int(extract.counts["count"].sum()) == 5

@@ -58,6 +58,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)
     months = [pd.Period(f"{c[:4]}-{c[4:]}", freq="M") for c in header[i_first:]]
     n_cols = len(header)
+    plain = file_is_plain(text)
 
     keys: list[tuple[str, str, str, str]] = []
     values: list[list[int]] = []
@@ -100,7 +101,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
             rejects.append(Reject(name, line, f"duplicate of line {seen[key]} (same area and category)"))
             continue
         cells = row[i_first:]
-        parsed = _parse_counts(cells)
+        parsed = _parse_counts(cells, plain)
         if isinstance(parsed, str):
             rejects.append(Reject(name, line, parsed))
             continue
@@ -153,33 +154,54 @@ def _layout_name(detected: Detected, scheme: str) -> str:
 # that no sum over a file can overflow 64-bit integers (a 2^63 - 1 cell would wrap a total negative).
 MAX_COUNT = 1_000_000_000
 _DECIMAL = re.compile(r"^\d+\.\d*$")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 # An Excel-style total row: its label sits in the area or a category cell.
 _TOTAL = re.compile(r"^(grand |sub[- ]?)?totals?$|^all (areas|boroughs|categories|crimes?|offences)$", re.I)
 
 
-def _parse_counts(cells: list[str]) -> list[int] | str:
+def _parse_counts(cells: list[str], checked: bool = False) -> list[int] | str:
     """Whole non-negative counts written in ASCII digits (as every Met file writes them), or the reason
     the row cannot be counted. Nothing is read loosely: ``1,2``, ``1,234``, ``1e3``, ``1_000``, ``NaN``,
-    ``inf``, ``²`` and implausibly large counts (over ``MAX_COUNT``) are each a reason, never a number."""
-    plain = list(map(str.strip, cells))
-    if "".join(plain).isascii() and all(map(str.isdigit, plain)):  # the usual row: one pass, no loop
-        counts = list(map(int, plain))
-        if max(counts, default=0) <= MAX_COUNT:
-            return counts
+    ``inf``, ``²`` and implausibly large counts (over ``MAX_COUNT``) are each a reason, never a number.
+
+    ``checked``: the whole file is ASCII with no run of ten digits (``file_is_plain``), so no cell can be a
+    non-ASCII digit or too large, and the row needs only the plain loop (as fast as the old loose one)."""
+    if not checked:
+        joined = ",".join(cells)  # the separator keeps neighbouring cells from forming a long run of digits
+        if not joined.isascii():  # a non-ASCII digit such as '²' or '٣' must not pass isdigit()
+            cells = [c if c.isascii() else "\x00" + c.strip() for c in cells]
+        elif _TEN_DIGITS.search(joined):  # a cell may be over MAX_COUNT (or beyond what int() reads)
+            return _too_large(cells)
     out: list[int] = []
-    for c in plain:
-        if c.isascii() and c.isdigit():
-            n = int(c)
-            if n > MAX_COUNT:
-                return (
-                    f"count '{_short(c)}' in month column {len(out) + 1} is too large to be a count "
-                    f"(over {MAX_COUNT:,}): check the cell"
-                )
-            out.append(n)
+    for cell in cells:
+        c = cell.strip()
+        if c.isdigit():
+            out.append(int(c))
             continue
         if c == "":
             return f"blank count in month column {len(out) + 1}"
-        return _bad_count(c)
+        return _bad_count(c.removeprefix("\x00"))
+    return out
+
+
+def file_is_plain(text: str) -> bool:
+    """ASCII throughout and no run of ten digits anywhere: every real Met file (two C-speed scans)."""
+    return text.isascii() and not _TEN_DIGITS.search(text)
+
+
+def _too_large(cells: list[str]) -> list[int] | str:
+    """The slow path for a row with a run of ten or more digits: each cell checked against MAX_COUNT."""
+    out: list[int] = []
+    for i, cell in enumerate(cells):
+        c = cell.strip()
+        if not c.isdigit():
+            return _bad_count(c) if c else f"blank count in month column {i + 1}"
+        if len(c.lstrip("0")) > len(str(MAX_COUNT)) or int(c) > MAX_COUNT:
+            return (
+                f"count '{_short(c)}' in month column {i + 1} is too large to be a count "
+                f"(over {MAX_COUNT:,}): check the cell"
+            )
+        out.append(int(c))
     return out
 
 
