@@ -58,10 +58,11 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)
     months = [pd.Period(f"{c[:4]}-{c[4:]}", freq="M") for c in header[i_first:]]
     n_cols = len(header)
-    plain = file_is_plain(text)
+    plain = text.isascii()  # then no cell can hold a non-ASCII digit ('²', '٣') that isdigit() accepts
 
     keys: list[tuple[str, str, str, str]] = []
     values: list[list[int]] = []
+    value_lines: list[int] = []
     rejects: list[Reject] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     totals: list[int] = []
@@ -108,10 +109,17 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         seen[key] = line
         keys.append(key)
         values.append(parsed)
+        value_lines.append(line)
 
     if rows_read == 0:
         raise InputError("file has a header but no data rows", file=name)
-    counts = _to_long(keys, values, months, with_ward=detected.level == "ward")
+    arr, too_large = _too_large_rows(values)
+    for i, reason in reversed(too_large):  # counts over MAX_COUNT: rejected by line
+        rejects.append(Reject(name, value_lines[i], reason))
+        del keys[i], values[i], value_lines[i]
+        arr = None
+    rejects.sort(key=lambda r: r.line or 0)
+    counts = _to_long(keys, values, months, with_ward=detected.level == "ward", arr=arr)
     scheme = _scheme(detected.layout, sorted({k[1] for k in keys}))
     source = SourceFile(
         path=name,
@@ -122,7 +130,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         rows_read=rows_read,
         rows_counted=len(keys),
         rows_rejected=len(rejects),
-        offences=int(np.sum(values)) if values else 0,
+        offences=int(counts["count"].sum()),  # the nonzero cells: the same total, no second array
         first_month=min(months),
         last_month=max(months),
         scope=MET_SCOPE,
@@ -154,55 +162,58 @@ def _layout_name(detected: Detected, scheme: str) -> str:
 # that no sum over a file can overflow 64-bit integers (a 2^63 - 1 cell would wrap a total negative).
 MAX_COUNT = 1_000_000_000
 _DECIMAL = re.compile(r"^\d+\.\d*$")
-_TEN_DIGITS = re.compile(r"[0-9]{10}")
 # An Excel-style total row: its label sits in the area or a category cell.
 _TOTAL = re.compile(r"^(grand |sub[- ]?)?totals?$|^all (areas|boroughs|categories|crimes?|offences)$", re.I)
 
 
-def _parse_counts(cells: list[str], checked: bool = False) -> list[int] | str:
+def _parse_counts(cells: list[str], ascii_file: bool = False) -> list[int] | str:
     """Whole non-negative counts written in ASCII digits (as every Met file writes them), or the reason
     the row cannot be counted. Nothing is read loosely: ``1,2``, ``1,234``, ``1e3``, ``1_000``, ``NaN``,
-    ``inf``, ``²`` and implausibly large counts (over ``MAX_COUNT``) are each a reason, never a number.
+    ``inf`` and ``²`` are each a reason, never a number; counts over ``MAX_COUNT`` are rejected after
+    the loop, for the whole file at once (``_too_large_rows``).
 
-    ``checked``: the whole file is ASCII with no run of ten digits (``file_is_plain``), so no cell can be a
-    non-ASCII digit or too large, and the row needs only the plain loop (as fast as the old loose one)."""
-    if not checked:
-        joined = ",".join(cells)  # the separator keeps neighbouring cells from forming a long run of digits
-        if not joined.isascii():  # a non-ASCII digit such as '²' or '٣' must not pass isdigit()
-            cells = [c if c.isascii() else "\x00" + c.strip() for c in cells]
-        elif _TEN_DIGITS.search(joined):  # a cell may be over MAX_COUNT (or beyond what int() reads)
-            return _too_large(cells)
+    ``ascii_file``: the whole text is ASCII, so ``isdigit()`` means 0-9 and the row needs only the plain
+    loop (as fast as the old loose one); otherwise each row is checked for non-ASCII digits first."""
+    if not ascii_file and not ",".join(cells).isascii():
+        cells = [c if c.isascii() else "\x00" + c.strip() for c in cells]  # never isdigit()
     out: list[int] = []
-    for cell in cells:
-        c = cell.strip()
-        if c.isdigit():
-            out.append(int(c))
-            continue
-        if c == "":
-            return f"blank count in month column {len(out) + 1}"
-        return _bad_count(c.removeprefix("\x00"))
+    c = ""
+    try:
+        for cell in cells:
+            c = cell.strip()
+            if c.isdigit():
+                out.append(int(c))
+                continue
+            if c == "":
+                return f"blank count in month column {len(out) + 1}"
+            return _bad_count(c.removeprefix("\x00"))
+    except ValueError:  # int() refuses more than 4,300 digits
+        return _too_large(c, len(out))
     return out
 
 
-def file_is_plain(text: str) -> bool:
-    """ASCII throughout and no run of ten digits anywhere: every real Met file (two C-speed scans)."""
-    return text.isascii() and not _TEN_DIGITS.search(text)
+def _too_large(cell: str, column: int) -> str:
+    return (
+        f"count '{_short(cell)}' in month column {column + 1} is too large to be a count "
+        f"(over {MAX_COUNT:,}): check the cell"
+    )
 
 
-def _too_large(cells: list[str]) -> list[int] | str:
-    """The slow path for a row with a run of ten or more digits: each cell checked against MAX_COUNT."""
-    out: list[int] = []
-    for i, cell in enumerate(cells):
-        c = cell.strip()
-        if not c.isdigit():
-            return _bad_count(c) if c else f"blank count in month column {i + 1}"
-        if len(c.lstrip("0")) > len(str(MAX_COUNT)) or int(c) > MAX_COUNT:
-            return (
-                f"count '{_short(c)}' in month column {i + 1} is too large to be a count "
-                f"(over {MAX_COUNT:,}): check the cell"
-            )
-        out.append(int(c))
-    return out
+def _too_large_rows(values: list[list[int]]) -> tuple[np.ndarray | None, list[tuple[int, str]]]:
+    """The counts as an int64 array (None if they do not fit), and (index, reason) of each row holding a
+    count over ``MAX_COUNT``, in order: one numpy pass, the array then reused by ``_to_long``."""
+    arr: np.ndarray | None
+    try:
+        arr = np.asarray(values, dtype=np.int64)
+        candidates = [int(i) for i in np.flatnonzero((arr > MAX_COUNT).any(axis=1))] if arr.size else []
+    except OverflowError:  # a count beyond 64 bits: find the rows in Python (rare)
+        arr = None
+        candidates = [i for i, row in enumerate(values) if max(row, default=0) > MAX_COUNT]
+    out = []
+    for i in candidates:
+        col = next(j for j, n in enumerate(values[i]) if n > MAX_COUNT)
+        out.append((i, _too_large(str(values[i][col]), col)))
+    return arr, out
 
 
 def _bad_count(c: str) -> str:
@@ -231,13 +242,18 @@ def _total_label(k: str) -> bool:
 
 
 def _to_long(
-    keys: list[tuple[str, str, str, str]], values: list[list[int]], months: list[pd.Period], with_ward: bool
+    keys: list[tuple[str, str, str, str]],
+    values: list[list[int]],
+    months: list[pd.Period],
+    with_ward: bool,
+    arr: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Wide rows -> one row per (area, month, major, minor[, subarea]) with a non-zero count."""
+    """Wide rows -> one row per (area, month, major, minor[, subarea]) with a non-zero count
+    (``arr``: ``values`` already as an int64 array)."""
     n_months = len(months)
     if not keys:
         arr = np.zeros((0, n_months), dtype=np.int64)
-    else:
+    elif arr is None:
         arr = np.asarray(values, dtype=np.int64)
     row_idx, col_idx = np.nonzero(arr)
     key_arr = np.array(keys, dtype=object).reshape(-1, 4) if keys else np.empty((0, 4), dtype=object)
