@@ -94,12 +94,15 @@ def test_corrupt_entry_is_ignored_and_rewritten(
 
 
 def test_mismatched_pair_misses(cache_home: Path, street: Path, tmp_path: Path) -> None:
+    """A valid parquet of another file beside this file's JSON fails the JSON's SHA-256 of its parquet."""
     fresh = read_police_uk_csv(street, str(street))
     cache.put(street, fresh)
     (parquet,) = cache_home.glob("*.parquet")
-    old = parquet.read_bytes()
-    cache.put(street, fresh)  # a new token in both files
-    parquet.write_bytes(old)  # the parquet of the first write beside the json of the second
+    other = tmp_path / "other.csv"
+    shutil.copy(FIXTURES / "repeated_ids.csv", other)
+    cache.put(other, read_police_uk_csv(other, str(other)))
+    (other_parquet,) = [p for p in cache_home.glob("*.parquet") if p != parquet]
+    parquet.write_bytes(other_parquet.read_bytes())
     assert cache.get(street) is None
 
 

@@ -317,10 +317,9 @@ def write_scoring(
         computed.population,
         scoring_issues(computed),
     )
-    try:
-        target.write_text(text, encoding="utf-8-sig" if as_csv else "utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
+    from csp_assess.output import write_atomic
+
+    write_atomic(target, text, "utf-8-sig" if as_csv else "utf-8")
     add_matrix(result, computed, None)
     return RankResult(result)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from csp_assess.safetext import printable
+
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -42,7 +44,7 @@ class CspAssessError(Exception):
         where = ""
         if self.file is not None:
             where = f" ({self.file}:{self.line})" if self.line is not None else f" ({self.file})"
-        return f"{text}{where}"
+        return printable(f"{text}{where}")  # names in messages never drive the terminal
 
     def __str__(self) -> str:
         return self.render()

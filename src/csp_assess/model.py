@@ -145,6 +145,11 @@ class Extract:
         return sorted({m for s in self.sources for m in s.months_used})
 
     @property
+    def months_with_rows(self) -> list[pd.Period]:
+        """The months holding at least one counted row (a long file's span may have empty months)."""
+        return sorted(self.counts["month"].unique().tolist()) if len(self.counts) else []
+
+    @property
     def areas(self) -> list[str]:
         return sorted(self.counts["area"].unique().tolist())
 

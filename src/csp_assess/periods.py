@@ -112,10 +112,18 @@ def complete_years(
 
 
 def latest_complete_year(
-    covered: Iterable[pd.Period], start_month: int = DEFAULT_START_MONTH
+    covered: Iterable[pd.Period],
+    start_month: int = DEFAULT_START_MONTH,
+    with_rows: Iterable[pd.Period] | None = None,
 ) -> FinancialYear:
+    """The latest complete year. Given ``with_rows`` (the months holding at least one row), a year with a
+    month that no file has a single row for is not complete: a typo month years ahead (2032-03 among
+    2019-2022) stretches a long extract's span, but the empty years it adds are not data."""
     cov = list(covered)
     years = complete_years(cov, start_month)
+    if with_rows is not None:
+        rows = set(with_rows)
+        years = [fy for fy in years if all(m in rows for m in fy.months)]
     if not years:
         span = f"{month_label(min(cov))} to {month_label(max(cov))}" if cov else "no months"
         raise PeriodError(
@@ -124,6 +132,52 @@ def latest_complete_year(
             params=["year", "to_year"],
         )
     return years[-1]
+
+
+DETACHED_GAP = 12  # months with no rows at all that cut a month off from the rest of the data
+
+
+def detached_months(
+    with_rows: Iterable[pd.Period], gap: int = DETACHED_GAP
+) -> tuple[list[pd.Period], list[pd.Period]]:
+    """(months cut off from the bulk of the data by ``gap`` or more empty months, the bulk's months).
+
+    The months with rows are split into runs wherever ``gap`` empty months lie between two of them; the
+    run with the most months is the data, the others are outliers (a mistyped year, most likely)."""
+    ms = sorted(set(with_rows))
+    if not ms:
+        return [], []
+    runs: list[list[pd.Period]] = [[ms[0]]]
+    for prev, cur in zip(ms, ms[1:], strict=False):
+        if (cur - prev).n > gap:
+            runs.append([])
+        runs[-1].append(cur)
+    bulk = max(runs, key=len)
+    return [m for run in runs if run is not bulk for m in run], bulk
+
+
+def trusted_coverage(
+    covered: Iterable[pd.Period], with_rows: Iterable[pd.Period]
+) -> tuple[list[pd.Period], list[str]]:
+    """``covered`` without the stretch a detached month adds (a typo 2032-03 after 2019-2022 data makes a
+    long file "cover" 2023-2032 with no rows), and the warning naming the outliers (none if there are
+    none). For the analyses that start from the latest month: quarters, year to date, rolling 12 months."""
+    cov = sorted(set(covered))
+    outliers, bulk = detached_months(with_rows)
+    if not outliers:
+        return cov, []
+    lo, hi = min(bulk), max(bulk)
+    return [m for m in cov if lo <= m <= hi], [detached_warning(outliers, bulk)]
+
+
+def detached_warning(outliers: list[pd.Period], bulk: list[pd.Period]) -> str:
+    """Names the outlier months, so a typo can be found and fixed in the source file."""
+    shown = ", ".join(str(m) for m in outliers[:6]) + (" ..." if len(outliers) > 6 else "")
+    return (
+        f"{len(outliers)} month(s) with rows lie a year or more away from the rest of the data "
+        f"({span_label(bulk)}): {shown}; a mistyped date? The years they stretch over are not complete "
+        "and are never the default year"
+    )
 
 
 def month_label(month: pd.Period) -> str:

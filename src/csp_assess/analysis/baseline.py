@@ -242,7 +242,7 @@ def build_baseline(
     sel = select_area(extract, area)
     warnings += sel.warnings
     covered = extract.months_covered
-    period, w = resolve_year(year, covered, start_month)
+    period, w = resolve_year(year, covered, start_month, extract.months_with_rows)
     warnings += w
     base_periods, base_label, w = resolve_baseline(baseline, period, covered, start_month)
     warnings += w

@@ -162,7 +162,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     history: list[str] = []
     if other is None:
         covered = extract.months_covered
-        to_period, w = resolve_year(opts.to_year, covered, opts.start_month)
+        to_period, w = resolve_year(opts.to_year, covered, opts.start_month, extract.months_with_rows)
         warnings += w
         from_fy = parse_year(opts.from_year, opts.start_month) if opts.from_year else to_period.fy.shift(-1)
         if from_fy == to_period.fy:

@@ -27,7 +27,7 @@ from csp_assess.analysis.yearvar import (
 )
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import Extract
-from csp_assess.periods import FinancialYear, parse_year, span_label, year_of
+from csp_assess.periods import FinancialYear, parse_year, span_label, trusted_coverage, year_of
 from csp_assess.reference.priorities import Measure, PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
 
@@ -138,7 +138,8 @@ def build_quarterly(
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
     warnings += sel.warnings
-    covered = extract.months_covered
+    covered, w = trusted_coverage(extract.months_covered, extract.months_with_rows)
+    warnings += w
     have = set(covered)
     fy, q = latest_complete_quarter(covered, start_month)
     months = quarter_months(fy, q)

@@ -107,7 +107,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
     sel = select_area(extract, opts.area)
     warnings += sel.warnings
     covered = extract.months_covered
-    period, w = resolve_year(opts.year, covered, opts.start_month)
+    period, w = resolve_year(opts.year, covered, opts.start_month, extract.months_with_rows)
     warnings += w
     previous, w = comparison_period(period, period.fy.shift(-1), covered, "previous year")
     warnings += w

@@ -15,6 +15,8 @@ from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import (
     FinancialYear,
     Period,
+    detached_months,
+    detached_warning,
     latest_complete_year,
     months_present,
     parse_year,
@@ -145,12 +147,20 @@ def crime_only(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_year(
-    requested: str | None, covered: list[pd.Period], start_month: int
+    requested: str | None,
+    covered: list[pd.Period],
+    start_month: int,
+    with_rows: list[pd.Period] | None = None,
 ) -> tuple[Period, list[str]]:
-    """The year to analyse: the one asked for (partial allowed, and labelled), else the latest complete one."""
+    """The year to analyse: the one asked for (partial allowed, and labelled), else the latest complete one
+    (``with_rows``: the months holding rows; a year with an empty month is not complete)."""
     warnings: list[str] = []
+    if with_rows is not None:
+        outliers, bulk = detached_months(with_rows)
+        if outliers:
+            warnings.append(detached_warning(outliers, bulk))
     if requested is None:
-        fy = latest_complete_year(covered, start_month)
+        fy = latest_complete_year(covered, start_month, with_rows)
     else:
         fy = parse_year(requested, start_month)
     present = months_present(fy, covered)

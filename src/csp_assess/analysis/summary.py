@@ -33,7 +33,15 @@ from csp_assess.analysis.yearvar import (
 )
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
-from csp_assess.periods import Period, month_label, months_present, parse_year, span_label, year_of
+from csp_assess.periods import (
+    Period,
+    month_label,
+    months_present,
+    parse_year,
+    span_label,
+    trusted_coverage,
+    year_of,
+)
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 PERIOD_KINDS = ("year", "ytd", "rolling12")
@@ -67,7 +75,11 @@ def _prev_label(prev: Period, kind: str, complete_year: bool) -> str:
 
 
 def resolve_window(
-    kind: str, year: str | None, covered: list[pd.Period], start_month: int
+    kind: str,
+    year: str | None,
+    covered: list[pd.Period],
+    start_month: int,
+    with_rows: list[pd.Period] | None = None,
 ) -> tuple[Window, list[str]]:
     """The period asked for and its comparison period (the same months one year earlier)."""
     if kind not in PERIOD_KINDS:
@@ -78,8 +90,12 @@ def resolve_window(
         raise PeriodError("the data covers no months")
     warnings: list[str] = []
     latest = max(covered)
+    if kind != "year" and with_rows is not None:  # a typo month years ahead is not the latest month
+        trusted, warnings = trusted_coverage(covered, with_rows)
+        covered = trusted or covered
+        latest = max(covered)
     if kind == "year":
-        period, w = resolve_year(year, covered, start_month)
+        period, w = resolve_year(year, covered, start_month, with_rows)
         warnings += w
         label = period.label
     elif kind == "ytd":
@@ -193,7 +209,7 @@ def build_summary(
     sel = select_area(extract, area)
     warnings += sel.warnings
     covered = extract.months_covered
-    window, w = resolve_window(period_kind, year, covered, start_month)
+    window, w = resolve_window(period_kind, year, covered, start_month, extract.months_with_rows)
     warnings += w
     crimes = crime_only(sel.counts)
     current = period_counts(crimes, window.period, ["major"])

@@ -163,7 +163,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
     series = series_table(rows, covered, opts.by, opts.start_month)
     complete = series[series["complete"]]
     spark = sparkline(complete["count"].tolist())
-    period, w = resolve_year(opts.year, covered, opts.start_month)
+    period, w = resolve_year(opts.year, covered, opts.start_month, extract.months_with_rows)
     warnings += w
     prev: Period | None = period.same_months_in(period.fy.shift(-1))
     if prev is not None and any(m not in set(covered) for m in prev.months):

@@ -131,10 +131,9 @@ def write_default(target: Path, force: bool, template: str | None = None) -> Non
     if target.exists() and not force:
         raise ConfigError("file exists; use --force to overwrite it", file=str(target))
     text = template_text(template or MOPAC)
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot write file ({err.strerror})", file=str(target)) from err
+    from csp_assess.output import write_atomic
+
+    write_atomic(target, text)  # a failed --force write leaves the old file as it was
 
 
 @command(app)

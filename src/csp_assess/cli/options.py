@@ -419,6 +419,38 @@ GROUPS: dict[type, tuple[list[inspect.Parameter], Callable[[dict[str, Any]], Any
 }
 
 
+# Options that name files the command reads, and files it writes: no written file may be one it reads.
+INPUT_PARAMS = (
+    "files",
+    "against",
+    "indicators",
+    "scoring",
+    "plan",
+    "previous_plan",
+    "population",
+    "places_lookup",
+)
+OUTPUT_PARAMS = ("output", "map_svg", "matrix_chart", "write_scoring", "write_default_to")
+
+
+def _refuse_outputs_over_inputs(kwargs: dict[str, Any]) -> None:
+    """Before anything is read or written: an output naming an input (the same file, a link to it, or a
+    file inside an input folder) is refused, so a typo can never destroy the data."""
+    from csp_assess.output import check_not_input
+
+    inputs: list[Path] = []
+    for name in INPUT_PARAMS:
+        value = kwargs.get(name)
+        if isinstance(value, Path):
+            inputs.append(value)
+        elif isinstance(value, list):
+            inputs.extend(v for v in value if isinstance(v, Path))
+    for name in OUTPUT_PARAMS:
+        value = kwargs.get(name)
+        if isinstance(value, Path):
+            check_not_input(value, inputs)
+
+
 def command(
     app: typer.Typer, name: str | None = None
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -438,6 +470,7 @@ def command(
 
         @functools.wraps(fn)
         def run(**kwargs: Any) -> None:
+            _refuse_outputs_over_inputs(kwargs)
             for pname, build in groups.items():
                 kwargs[pname] = build(kwargs)
             fn(**kwargs)

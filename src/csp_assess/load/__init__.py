@@ -200,8 +200,9 @@ def load_extract(
 def _load_cached(
     path: Path, mapping: dict[str, str] | None, use_cache: bool, subareas: bool = True
 ) -> list[FileLoad]:
-    """Large street-level files and zip downloads are cached by size and modification time; the rest is
-    cheap. Loads with and without subareas are separate entries (a version suffix)."""
+    """Large street-level files and zip downloads are cached (keyed by the file's identity taken before
+    it is read, see ``cache``); the rest is cheap. Loads with and without subareas are separate entries
+    (a version suffix). A corrupt entry is re-read, with a warning."""
     suffix = path.suffix.lower()
     worth_it = suffix == ".zip" or (suffix == ".csv" and path.stat().st_size >= 4_000_000)
     if not use_cache or mapping or not worth_it:
@@ -209,9 +210,22 @@ def _load_cached(
     from csp_assess.load import cache
 
     version = None if subareas else f"{cache.loader_version()}/areas"
-    hit = cache.get_all(path, version)
-    if hit is not None:
-        return hit
+    found = cache.lookup(path, version)
+    if found.loads is not None:
+        return found.loads
     loads = load_file(path, mapping, subareas)
-    cache.put_all(path, loads, version)
+    notes: list[str] = [found.problem] if found.problem else []
+    if found.ident is None:
+        pass  # not a regular file (or unreadable): nothing to cache
+    elif cache.unchanged(path, found.ident):
+        cache.put_all(
+            path, loads, version, ident=found.ident
+        )  # before the notes: they are about this run only
+    else:  # never cached under either identity
+        notes.append(
+            f"{path}: the file changed while it was read, so its counts may mix two versions: run again "
+            "once it is complete"
+        )
+    if loads:
+        loads[0].warnings.extend(notes)
     return loads

@@ -1,17 +1,19 @@
 """A cache of file loads, so a large street-level extract is parsed once, not on every run.
 
-An entry is keyed by the file's absolute path, size, modification time (ns) and the loader version: any
-change to the file, or a new loader, misses. Each entry is two files in the cache directory (never
-beside the input):
+An entry is keyed by the file's identity, taken *before* it is read: absolute path, size, modification
+and change times (ns), device and inode, a hash of its first and last 64 KiB, and the loader version. A
+same-size edit with the mtime put back (``cp -p``, ``rsync -t``, ``os.utime``) changes the ctime, the
+inode or the edges, so it misses; a file that changes while it is read is not stored. Each entry is two
+files in the cache directory (never beside the input):
 
     <key>.parquet   the counts tables of the load(s), one after another, with a ``__load`` column
-    <key>.json      SourceFile, rejects and warnings of each load, and a token matching the parquet's
+    <key>.json      SourceFile, rejects and warnings of each load, the parquet's SHA-256 and its own
 
 Cache directory: ``$CSP_ASSESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/csp-assess``, else
-``~/.cache/csp-assess``. Writes go to a temporary file renamed into place (atomic); the JSON sidecar is
-written last and names the parquet's token, so a half-written or mismatched pair is a miss. A corrupt or
-unreadable entry is a miss (and is overwritten by the next ``put``); the cache never raises on read,
-and a failed write is silently skipped.
+``~/.cache/csp-assess``. Writes go to a temporary file renamed into place (atomic). On load both checksums
+and each load's reconciliation (rows read = counted + rejected; counts summing to the offences) are
+verified: an entry that fails is deleted, the file is re-read and the caller is told why (a warning), so
+a flipped bit never changes a figure. The cache never raises on read, and a failed write is skipped.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import tempfile
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +35,8 @@ from csp_assess.load.street_scan import LOADER_VERSION
 if TYPE_CHECKING:  # pandas is imported when an entry is read or written, not to ask if one exists
     from csp_assess.model import FileLoad, SourceFile
 
-CACHE_FORMAT = 1
-_TOKEN_KEY = b"csp_assess_token"
+CACHE_FORMAT = 2
+EDGE_BYTES = 65536  # hashed at each end of the file: cheap, and catches an edit that kept size and mtime
 
 
 def loader_version() -> str:
@@ -50,17 +53,40 @@ def cache_dir() -> Path:
 
 
 def _identity(path: str | Path, version: str | None) -> dict[str, Any] | None:
+    """The file as it is now, or None if it cannot be cached (missing, unreadable, not a regular file)."""
     try:
         p = Path(path).resolve()
-        st = p.stat()
+        if not stat.S_ISREG(p.stat().st_mode):  # a FIFO or device: never opened here (it would block)
+            return None
+        with open(p, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            edges = hashlib.sha256(str(st.st_size).encode())
+            edges.update(fh.read(EDGE_BYTES))
+            if st.st_size > EDGE_BYTES:
+                fh.seek(max(EDGE_BYTES, st.st_size - EDGE_BYTES))
+                edges.update(fh.read(EDGE_BYTES))
     except OSError:
         return None
     return {
         "path": str(p),
         "size": st.st_size,
         "mtime_ns": st.st_mtime_ns,
+        "ctime_ns": st.st_ctime_ns,
+        "dev": st.st_dev,
+        "ino": st.st_ino,
+        "edges": edges.hexdigest(),
         "version": version or loader_version(),
     }
+
+
+def identity(path: str | Path, version: str | None = None) -> dict[str, Any] | None:
+    """Take the identity before reading the file; pass it to ``put_all`` after."""
+    return _identity(path, version)
+
+
+def unchanged(path: str | Path, ident: dict[str, Any] | None) -> bool:
+    """Whether the file still has the identity taken before it was read (False if it cannot be told)."""
+    return ident is not None and _identity(path, ident["version"]) == ident
 
 
 def _entry(ident: dict[str, Any]) -> Path:
@@ -118,26 +144,43 @@ def _source_from_json(data: dict[str, Any]) -> SourceFile:
 # --- public API ------------------------------------------------------------------------------------
 
 
-def get_all(path: str | Path, version: str | None = None) -> list[FileLoad] | None:
-    """The cached loads of ``path``, or None on a miss (changed file, new loader, corrupt entry)."""
+@dataclass
+class Lookup:
+    """What the cache holds for a file: its identity (taken now), the loads on a hit, and on a discarded
+    corrupt entry the warning to show."""
+
+    ident: dict[str, Any] | None
+    loads: list[FileLoad] | None = None
+    problem: str | None = None
+
+
+class _Corrupt(Exception):
+    """A cache entry that exists but fails a check: deleted, never served."""
+
+
+def lookup(path: str | Path, version: str | None = None) -> Lookup:
+    """The cached loads of ``path`` as it is now, or a miss (and why, if an entry was corrupt)."""
     ident = _identity(path, version)
     if ident is None:
-        return None
+        return Lookup(None)
     entry = _entry(ident)
     try:
-        with open(entry.with_suffix(".json"), encoding="utf-8") as fh:
-            meta = json.load(fh)
-        if meta.get("identity") != ident or meta.get("format") != CACHE_FORMAT:
-            return None
-        import pyarrow.parquet as pq
+        meta_bytes = entry.with_suffix(".json").read_bytes()
+    except OSError:
+        return Lookup(ident)  # no entry: a plain miss
+    try:
+        return Lookup(ident, _read_entry(entry, meta_bytes, ident))
+    except Exception as err:  # noqa: BLE001 - whatever is wrong with an entry, it is discarded, not served
+        _discard(entry)
+        reason = str(err) if isinstance(err, _Corrupt) else f"unreadable ({type(err).__name__})"
+        return Lookup(
+            ident, problem=f"{path}: its cache entry was corrupt ({reason}): discarded, and the file re-read"
+        )
 
-        table = pq.ParquetFile(entry.with_suffix(".parquet")).read(use_threads=False)
-        token = (table.schema.metadata or {}).get(_TOKEN_KEY, b"").decode()
-        if token != meta["token"]:
-            return None
-        return _loads_from(table, meta)
-    except Exception:  # noqa: BLE001 - a cache entry that cannot be read is a miss, whatever the reason
-        return None
+
+def get_all(path: str | Path, version: str | None = None) -> list[FileLoad] | None:
+    """The cached loads of ``path``, or None on a miss (changed file, new loader, corrupt entry)."""
+    return lookup(path, version).loads
 
 
 def get(path: str | Path, version: str | None = None) -> FileLoad | None:
@@ -148,23 +191,28 @@ def get(path: str | Path, version: str | None = None) -> FileLoad | None:
     return loads[0]
 
 
-def put_all(path: str | Path, loads: list[FileLoad], version: str | None = None) -> bool:
-    """Store the loads of ``path``. Returns False (and stores nothing) if the cache cannot be written."""
-    ident = _identity(path, version)
-    if ident is None:
+def put_all(
+    path: str | Path, loads: list[FileLoad], version: str | None = None, ident: dict[str, Any] | None = None
+) -> bool:
+    """Store the loads of ``path``, under ``ident`` (the identity taken before reading, when given).
+    Returns False (and stores nothing) if the file changed since ``ident`` or the cache cannot be written."""
+    now = _identity(path, version)
+    if now is None or (ident is not None and now != ident):
         return False
-    entry = _entry(ident)
-    token = uuid.uuid4().hex
+    entry = _entry(now)
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         table, periods = _table_of(loads)
-        table = table.replace_schema_metadata({_TOKEN_KEY: token.encode()})
-        meta = {
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        parquet = sink.getvalue().to_pybytes()
+        meta: dict[str, Any] = {
             "format": CACHE_FORMAT,
-            "identity": ident,
-            "token": token,
+            "identity": now,
+            "parquet_sha256": hashlib.sha256(parquet).hexdigest(),
             "period_columns": periods,
             "columns": [[str(c) for c in load.counts.columns] for load in loads],
             "rows": [len(load.counts) for load in loads],
@@ -177,10 +225,8 @@ def put_all(path: str | Path, loads: list[FileLoad], version: str | None = None)
                 for load in loads
             ],
         }
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
-        _atomic_write(entry.with_suffix(".parquet"), sink.getvalue().to_pybytes())
+        meta["checksum"] = _meta_checksum(meta)
+        _atomic_write(entry.with_suffix(".parquet"), parquet)
         _atomic_write(entry.with_suffix(".json"), json.dumps(meta, separators=(",", ":")).encode())
     except Exception:  # noqa: BLE001 - caching is an optimisation: never fail the run over it
         return False
@@ -208,6 +254,54 @@ def clear() -> int:
 
 
 # --- internals -------------------------------------------------------------------------------------
+
+
+def _meta_checksum(meta: dict[str, Any]) -> str:
+    body = {k: v for k, v in meta.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _read_entry(entry: Path, meta_bytes: bytes, ident: dict[str, Any]) -> list[FileLoad]:
+    """The loads of an entry whose every check passes; ``_Corrupt`` (or any error) otherwise."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = json.loads(meta_bytes)
+    if not isinstance(meta, dict) or meta.get("checksum") != _meta_checksum(meta):
+        raise _Corrupt("its description fails its checksum")
+    if meta.get("format") != CACHE_FORMAT or meta.get("identity") != ident:
+        raise _Corrupt("it describes another file or format")
+    parquet = entry.with_suffix(".parquet").read_bytes()
+    if hashlib.sha256(parquet).hexdigest() != meta["parquet_sha256"]:
+        raise _Corrupt("its counts fail their checksum")
+    table = pq.ParquetFile(pa.BufferReader(parquet)).read(use_threads=False)
+    _reconcile(table, meta)
+    return _loads_from(table, meta)
+
+
+def _reconcile(table: Any, meta: dict[str, Any]) -> None:
+    """Each load's rows read = counted + rejected, and its counts (summed in arrow, without building
+    the DataFrame) = the offences its source says were read."""
+    import pyarrow.compute as pc
+
+    start = 0
+    for n, info in zip(meta["rows"], meta["loads"], strict=True):
+        s = info["source"]
+        if s["rows_read"] != s["rows_counted"] + s["rows_rejected"]:
+            raise _Corrupt(
+                f"rows read {s['rows_read']:,} != counted {s['rows_counted']:,} + rejected {s['rows_rejected']:,}"
+            )
+        part = table.slice(start, int(n))
+        start += int(n)
+        total = (pc.sum(part.column("count")).as_py() or 0) if "count" in part.column_names else 0
+        if total != s["offences"]:
+            raise _Corrupt(f"its counts sum to {total:,}, not the {s['offences']:,} offences read")
+
+
+def _discard(entry: Path) -> None:
+    for suffix in (".json", ".parquet"):
+        with contextlib.suppress(OSError):
+            entry.with_suffix(suffix).unlink()
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.detect import MET_WIDE_KEYS, Detected
-from csp_assess.load.textio import read_text, unterminated_warning
+from csp_assess.load.textio import read_decoded, unterminated_warning
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import month_gaps
 
@@ -47,7 +48,8 @@ def _scheme(layout: str, majors: list[str]) -> str:
 def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     """Read one Met wide file into the counts table."""
     name = str(path)
-    text, encoding = read_text(path)
+    decoded = read_decoded(path)
+    text, encoding = decoded.text, decoded.encoding
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [c.strip() for c in next(reader)]
     dupes = sorted({c for c in header if header.count(c) > 1})
@@ -56,11 +58,14 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)
     months = [pd.Period(f"{c[:4]}-{c[4:]}", freq="M") for c in header[i_first:]]
     n_cols = len(header)
+    plain = text.isascii()  # then no cell can hold a non-ASCII digit ('²', '٣') that isdigit() accepts
 
     keys: list[tuple[str, str, str, str]] = []
     values: list[list[int]] = []
+    value_lines: list[int] = []
     rejects: list[Reject] = []
     seen: dict[tuple[str, str, str, str], int] = {}
+    totals: list[int] = []
     rows_read = 0
     line = 1
     while True:
@@ -84,6 +89,12 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         if i_ward is not None and i_code is not None:
             ward = f"{row[i_ward].strip()} ({row[i_code].strip()})"
         key = (row[i_area].strip(), row[i_major].strip(), row[i_minor].strip(), ward)
+        if _is_total(key):
+            totals.append(line)
+            rejects.append(
+                Reject(name, line, "a total row (Excel-style): not counted, so totals are not doubled")
+            )
+            continue
         if not key[0] or not key[2]:
             rejects.append(Reject(name, line, "area or category is blank"))
             continue
@@ -91,17 +102,24 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
             rejects.append(Reject(name, line, f"duplicate of line {seen[key]} (same area and category)"))
             continue
         cells = row[i_first:]
-        parsed = _parse_counts(cells)
+        parsed = _parse_counts(cells, plain)
         if isinstance(parsed, str):
             rejects.append(Reject(name, line, parsed))
             continue
         seen[key] = line
         keys.append(key)
         values.append(parsed)
+        value_lines.append(line)
 
     if rows_read == 0:
         raise InputError("file has a header but no data rows", file=name)
-    counts = _to_long(keys, values, months, with_ward=detected.level == "ward")
+    arr, too_large = _too_large_rows(values)
+    for i, reason in reversed(too_large):  # counts over MAX_COUNT: rejected by line
+        rejects.append(Reject(name, value_lines[i], reason))
+        del keys[i], values[i], value_lines[i]
+        arr = None
+    rejects.sort(key=lambda r: r.line or 0)
+    counts = _to_long(keys, values, months, with_ward=detected.level == "ward", arr=arr)
     scheme = _scheme(detected.layout, sorted({k[1] for k in keys}))
     source = SourceFile(
         path=name,
@@ -112,7 +130,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         rows_read=rows_read,
         rows_counted=len(keys),
         rows_rejected=len(rejects),
-        offences=int(np.sum(values)) if values else 0,
+        offences=int(counts["count"].sum()),  # the nonzero cells: the same total, no second array
         first_month=min(months),
         last_month=max(months),
         scope=MET_SCOPE,
@@ -120,7 +138,12 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         months_covered=sorted(months),
         gaps=month_gaps(months),
     )
-    warnings = []
+    warnings = list(decoded.warnings)
+    if totals:
+        warnings.append(
+            f"{name}: {len(totals)} total row(s) left out (line {', '.join(map(str, totals[:5]))}"
+            f"{' ...' if len(totals) > 5 else ''}): they would have counted every offence twice"
+        )
     if source.gaps:
         warnings.append(f"{name}: {len(source.gaps)} month(s) missing inside the file's range")
     if text and not text.endswith(("\n", "\r")):
@@ -135,36 +158,102 @@ def _layout_name(detected: Detected, scheme: str) -> str:
     return f"{detected.layout}-{scheme.removeprefix('met-')}"
 
 
-def _parse_counts(cells: list[str]) -> list[int] | str:
-    """Whole non-negative counts, or the reason the row cannot be counted."""
+# Far above any real month's count for one area and category (tens of thousands at most), and low enough
+# that no sum over a file can overflow 64-bit integers (a 2^63 - 1 cell would wrap a total negative).
+MAX_COUNT = 1_000_000_000
+_DECIMAL = re.compile(r"^\d+\.\d*$")
+# An Excel-style total row: its label sits in the area or a category cell.
+_TOTAL = re.compile(r"^(grand |sub[- ]?)?totals?$|^all (areas|boroughs|categories|crimes?|offences)$", re.I)
+
+
+def _parse_counts(cells: list[str], ascii_file: bool = False) -> list[int] | str:
+    """Whole non-negative counts written in ASCII digits (as every Met file writes them), or the reason
+    the row cannot be counted. Nothing is read loosely: ``1,2``, ``1,234``, ``1e3``, ``1_000``, ``NaN``,
+    ``inf`` and ``²`` are each a reason, never a number; counts over ``MAX_COUNT`` are rejected after
+    the loop, for the whole file at once (``_too_large_rows``).
+
+    ``ascii_file``: the whole text is ASCII, so ``isdigit()`` means 0-9 and the row needs only the plain
+    loop (as fast as the old loose one); otherwise each row is checked for non-ASCII digits first."""
+    if not ascii_file and not ",".join(cells).isascii():
+        cells = [c if c.isascii() else "\x00" + c.strip() for c in cells]  # never isdigit()
     out: list[int] = []
-    for cell in cells:
-        c = cell.strip()
-        if c.isdigit():
-            out.append(int(c))
-            continue
-        if c == "":
-            return f"blank count in month column {len(out) + 1}"
-        try:
-            f = float(c.replace(",", ""))
-        except ValueError:
-            return f"count '{c}' is not a number"
-        if f < 0:
-            return f"count '{c}' is negative"
-        if f != int(f):
-            return f"count '{c}' is not a whole number"
-        out.append(int(f))
+    c = ""
+    try:
+        for cell in cells:
+            c = cell.strip()
+            if c.isdigit():
+                out.append(int(c))
+                continue
+            if c == "":
+                return f"blank count in month column {len(out) + 1}"
+            return _bad_count(c.removeprefix("\x00"))
+    except ValueError:  # int() refuses more than 4,300 digits
+        return _too_large(c, len(out))
     return out
 
 
+def _too_large(cell: str, column: int) -> str:
+    return (
+        f"count '{_short(cell)}' in month column {column + 1} is too large to be a count "
+        f"(over {MAX_COUNT:,}): check the cell"
+    )
+
+
+def _too_large_rows(values: list[list[int]]) -> tuple[np.ndarray | None, list[tuple[int, str]]]:
+    """The counts as an int64 array (None if they do not fit), and (index, reason) of each row holding a
+    count over ``MAX_COUNT``, in order: one numpy pass, the array then reused by ``_to_long``."""
+    arr: np.ndarray | None
+    try:
+        arr = np.asarray(values, dtype=np.int64)
+        candidates = [int(i) for i in np.flatnonzero((arr > MAX_COUNT).any(axis=1))] if arr.size else []
+    except OverflowError:  # a count beyond 64 bits: find the rows in Python (rare)
+        arr = None
+        candidates = [i for i, row in enumerate(values) if max(row, default=0) > MAX_COUNT]
+    out = []
+    for i in candidates:
+        col = next(j for j, n in enumerate(values[i]) if n > MAX_COUNT)
+        out.append((i, _too_large(str(values[i][col]), col)))
+    return arr, out
+
+
+def _bad_count(c: str) -> str:
+    """Why a count cell that is not plain digits is refused (the wording says what to fix)."""
+    shown = _short(c)
+    if c.startswith("-") and c[1:].isascii() and (c[1:].isdigit() or _DECIMAL.match(c[1:])):
+        return f"count '{shown}' is negative"
+    if _DECIMAL.match(c):
+        return f"count '{shown}' is not a whole number"
+    if "," in c:
+        return f"count '{shown}' has a comma: Met files write counts as plain digits"
+    return f"count '{shown}' is not a number"
+
+
+def _short(c: str) -> str:
+    return c if len(c) <= 30 else c[:27] + "..."
+
+
+def _is_total(key: tuple[str, str, str, str]) -> bool:
+    return _total_label(key[0]) or _total_label(key[1]) or _total_label(key[2])
+
+
+def _total_label(k: str) -> bool:
+    """``Total``, ``Grand Total``, ``Sub-total``, ``All areas``...; the regex only where it may match."""
+    return bool(k) and k[0] in "TtGgSsAa" and _TOTAL.match(k) is not None
+
+
 def _to_long(
-    keys: list[tuple[str, str, str, str]], values: list[list[int]], months: list[pd.Period], with_ward: bool
+    keys: list[tuple[str, str, str, str]],
+    values: list[list[int]],
+    months: list[pd.Period],
+    with_ward: bool,
+    arr: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Wide rows -> one row per (area, month, major, minor[, subarea]) with a non-zero count."""
+    """Wide rows -> one row per (area, month, major, minor[, subarea]) with a non-zero count
+    (``arr``: ``values`` already as an int64 array)."""
     n_months = len(months)
     if not keys:
         arr = np.zeros((0, n_months), dtype=np.int64)
-    else:
+    elif arr is None:
         arr = np.asarray(values, dtype=np.int64)
     row_idx, col_idx = np.nonzero(arr)
     key_arr = np.array(keys, dtype=object).reshape(-1, 4) if keys else np.empty((0, 4), dtype=object)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from csp_assess.errors import InputError
 
 if TYPE_CHECKING:  # rich is imported for the table format only: CSV and JSON runs skip its ~50 ms
     from csp_assess.result import Result
@@ -15,54 +14,53 @@ FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "
 
 
 def emit(result: Result, fmt: str | None, output: Path | None) -> None:
-    """Write the result in ``fmt`` (or the format the output's extension implies) to stdout or a file."""
+    """Write the result in ``fmt`` (or the format the output's extension implies) to stdout or a file.
+
+    A file is written atomically and never over one of the result's input files; ``-`` is stdout.
+    """
+    from csp_assess.output import check_not_input, is_stdout, safe_stdio, write_atomic, write_stdout
     from csp_assess.render.export import to_csv, to_json, to_markdown
 
+    if is_stdout(output):
+        output = None
+    check_not_input(output, [s["path"] for s in result.sources])
+    safe_stdio()
     if fmt is None:
         fmt = FORMAT_BY_SUFFIX.get(output.suffix.lower(), "table") if output else "table"
     if fmt == "table":
-        from rich.console import Console
-
-        from csp_assess.render.table import render_table
+        from csp_assess.render.table import render_table, terminal_console
 
         if output is None:
             # Piped to a file or pager: wide enough that category names are not folded letter by letter.
             width = None if sys.stdout.isatty() else 160
-            render_table(result, Console(highlight=False, width=width))
+            render_table(result, terminal_console(width=width))
             return
-        with _open(output, "utf-8") as fh:
-            render_table(result, Console(file=fh, width=160, no_color=True, highlight=False))
+        buf = io.StringIO()
+        render_table(result, terminal_console(file=buf, width=160, no_color=True))
+        write_atomic(output, buf.getvalue())
         return
     text = {"csv": to_csv, "json": to_json, "markdown": to_markdown}[fmt](result)
     if output is None:
+        write_stdout(text, "utf-8-sig" if fmt == "csv" else "utf-8")
         if fmt == "csv":
-            sys.stdout.write("\ufeff" + text if not sys.stdout.isatty() else text)
             _stderr_notes(result)
-        else:
-            sys.stdout.write(text)
-        sys.stdout.flush()
         return
-    with _open(output, "utf-8-sig" if fmt == "csv" else "utf-8") as fh:
-        fh.write(text)
+    write_atomic(output, text, "utf-8-sig" if fmt == "csv" else "utf-8")
     _stderr_notes(result)
 
 
 def _stderr_notes(result: Result) -> None:
     """CSV carries only the table: the reconciliation and warnings go to stderr so they are still seen."""
+    from csp_assess.render.values import printable
+
     for n in result.notes:
-        print(n, file=sys.stderr)
+        print(printable(n), file=sys.stderr)
     for w in result.warnings:
-        print(f"Warning: {w}", file=sys.stderr)
-
-
-def _open(path: Path, encoding: str):
-    try:
-        return path.open("w", encoding=encoding, newline="")
-    except OSError as err:
-        raise InputError(f"cannot write output: {err.strerror}", file=str(path)) from err
+        print(f"Warning: {printable(w)}", file=sys.stderr)
 
 
 def write_text(path: Path, text: str, encoding: str) -> None:
-    """Write a whole document to ``path``."""
-    with _open(path, encoding) as fh:
-        fh.write(text)
+    """Write a whole document to ``path``, atomically (the previous file stays whole if this fails)."""
+    from csp_assess.output import write_atomic
+
+    write_atomic(path, text, encoding)

@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from csp_assess.render.values import human, neutralise, plain, records
+from csp_assess.render.values import human, md_text, neutralise, plain, records
 from csp_assess.result import Result
 
 
@@ -34,11 +34,12 @@ def to_csv(result: Result, table_name: str | None = None) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Names come from the input files: nothing in them may become HTML, a code span, an image or a link."""
+    return md_text(text)
 
 
 def to_markdown(result: Result) -> str:
-    lines = [f"# {result.title or result.command}", ""]
+    lines = [f"# {_md_escape(result.title or result.command)}", ""]
     for k, v in result.meta.items():
         if v is not None and not isinstance(v, list | dict):
             lines.append(f"- **{k}**: {_md_escape(str(plain(v)))}")
@@ -46,7 +47,7 @@ def to_markdown(result: Result) -> str:
         cols = [c for c in table.columns if c in table.frame.columns]
         lines += [
             "",
-            f"## {table.title}",
+            f"## {_md_escape(table.title)}",
             "",
             "| " + " | ".join(cols) + " |",
             "|" + "|".join("---:" if table.frame[c].dtype.kind in "iuf" else "---" for c in cols) + "|",
@@ -58,9 +59,9 @@ def to_markdown(result: Result) -> str:
     lines += ["", "## Sources", ""]
     for s in result.sources:
         lines.append(
-            f"- `{s['path']}` ({s['layout']}, {s['encoding']}): {s['rows_read']:,} rows read, "
+            f"- {_md_escape(s['path'])} ({s['layout']}, {s['encoding']}): {s['rows_read']:,} rows read, "
             f"{s['rows_counted']:,} counted, {s['rows_rejected']:,} rejected; months used "
-            f"{s['months_used_span']}"
+            f"{_md_escape(s['months_used_span'])}"
         )
     for n in result.notes:
         lines.append(f"- {_md_escape(n)}")

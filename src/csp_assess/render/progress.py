@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from csp_assess.safetext import printable
+
 Callback = Callable[[str, int, int], None]
 
 
@@ -23,8 +25,8 @@ def progress_callback(min_files: int = 4) -> Iterator[Callback | None]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=Console(stderr=True),
+        TextColumn("{task.description}", markup=False),  # a file named "[/].csv" is a name, not markup
+        console=Console(stderr=True, markup=False, emoji=False, highlight=False),
         transient=True,
     )
     task = None
@@ -36,7 +38,7 @@ def progress_callback(min_files: int = 4) -> Iterator[Callback | None]:
         if task is None:
             progress.start()
             task = progress.add_task("", total=total)
-        progress.update(task, completed=done, description=name[-50:])
+        progress.update(task, completed=done, description=printable(name[-50:]))
 
     try:
         yield update

@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from csp_assess.safetext import printable
+
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]!~|#<>&]|://|(?<![\w.])www\.")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def md_text(text: str) -> str:
+    """Text from the data made inert in Markdown (tables and running text alike): no HTML (``<script>``,
+    ``<img onerror>``), no code spans, no emphasis, no images or links (``![x](http://...)``, bare URLs),
+    no table breaks, no new lines; control characters written out as in ``printable``."""
+    flat = printable(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return _MD_SPECIAL.sub(_md_sub, flat)
+
+
+def _md_sub(match: re.Match[str]) -> str:
+    found = match.group()
+    if found in _MD_ENTITY:
+        return _MD_ENTITY[found]
+    if found == "://":
+        return ":\\/\\/"  # breaks a bare URL's autolink; renders as "://"
+    if found.endswith("."):
+        return found[:-1] + "\\."
+    return "\\" + found
 
 
 def plain(value: Any) -> Any:

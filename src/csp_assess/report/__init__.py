@@ -35,7 +35,11 @@ def report_format(output: Path, fmt: str | None) -> str:
 
 
 def write_report(data: ReportData, kind: str, output: Path) -> None:
-    """Lay the report out in ``kind`` and write it to ``output``."""
+    """Lay the report out in ``kind`` and write it to ``output`` (atomically: a failed write leaves the
+    previous report intact; never over an input file; ``-`` is standard output)."""
+    from csp_assess.output import check_not_input, write_atomic
+
+    check_not_input(output, [s["path"] for s in data.sources])
     try:
         if kind == "xlsx":
             from csp_assess.report.xlsx import write_xlsx
@@ -50,6 +54,6 @@ def write_report(data: ReportData, kind: str, output: Path) -> None:
             from csp_assess.report.markdown import render_markdown
 
             text = render_markdown(data)
-        output.write_text(text, encoding="utf-8", newline="")
+        write_atomic(output, text)
     except OSError as err:
         raise InputError(f"cannot write report: {err.strerror}", file=str(output)) from err

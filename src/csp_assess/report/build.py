@@ -427,7 +427,7 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
     rank = build_rank(extract, ropts, pset)
     sel = select_area(extract, ropts.area)
     covered = extract.months_covered
-    period, _ = resolve_year(ropts.year, covered, ropts.start_month)
+    period, _ = resolve_year(ropts.year, covered, ropts.start_month, extract.months_with_rows)
     previous, _ = comparison_period(period, period.fy.shift(-1), covered, "previous year")
     baseline, baseline_label, _ = resolve_baseline(ropts.baseline, period, covered, ropts.start_month)
     crimes = crime_only(sel.counts)

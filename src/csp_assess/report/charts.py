@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from csp_assess.periods import Period
+from csp_assess.render.values import printable
 
 SALT = "csp-assess"  # svg.hashsalt: fixed, so element ids (and so the file) do not change from run to run
 INK = "#1b1b1b"
@@ -31,6 +32,7 @@ def _pyplot() -> Any:
         {
             "svg.hashsalt": SALT,
             "svg.fonttype": "none",  # text stays text: selectable, and the browser's own font
+            "text.parse_math": False,  # a '$' in an area or category name is a dollar, not mathtext
             "font.family": "sans-serif",
             "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
             "font.size": 9,
@@ -89,7 +91,7 @@ def monthly_chart(
         ax.plot(xs, roll.to_numpy(), color=INK, lw=1.6, label="12-month average")
     if baseline_mean is not None:
         ax.axhline(baseline_mean, color=BASELINE, lw=1.4, ls=(0, (5, 3)), label="Baseline monthly average")
-    ax.set_title(title, loc="left", fontsize=10, color=INK)
+    ax.set_title(printable(title), loc="left", fontsize=10, color=INK)
     ax.set_ylabel("Offences per month")
     top = float(monthly.max()) if monthly.notna().any() else 1.0
     ax.set_ylim(0, top * 1.12 + 1)

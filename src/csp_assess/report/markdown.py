@@ -6,6 +6,7 @@ import base64
 
 import pandas as pd
 
+from csp_assess.render.values import md_text
 from csp_assess.report.build import ReportData
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
 from csp_assess.report.html import (
@@ -20,15 +21,8 @@ from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
 
 def _esc(text: str) -> str:
-    """Table-safe and inline-safe: pipes escaped, newlines flattened, HTML-significant characters neutral."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    """Table-safe and inline-safe: names from the data never become HTML, code, images or links."""
+    return md_text(text)
 
 
 def md_table(frame: pd.DataFrame, columns: list[str], heads: dict[str, str]) -> list[str]:

@@ -113,7 +113,9 @@ def write_place_map(result: PlacesResult, path: Path) -> Path:
         raise InputError("this result carries no selection to map", file=str(path))
     svg = place_map_of(result.selection, result.rows).svg
     try:
-        path.write_text(svg, encoding="utf-8")
+        from csp_assess.output import write_atomic
+
+        write_atomic(path, svg)
     except OSError as err:
         raise InputError(f"cannot write the map: {err.strerror}", file=str(path)) from err
     return path

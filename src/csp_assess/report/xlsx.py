@@ -7,10 +7,14 @@ is neutralised. The workbook's created/modified dates are fixed so the same inpu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from csp_assess.output import write_atomic
 from csp_assess.render.values import neutralise, plain
 from csp_assess.report.build import ReportData
 
@@ -21,6 +25,14 @@ SIGNED_FORMAT = "+#,##0;-#,##0;0"
 GBP_FORMAT = '"£"#,##0'
 P_FORMAT = "0.0000"
 FIXED_TIME = dt.datetime(2000, 1, 1)
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # every part of the workbook's zip gets this date, not the time of saving
+# Characters XML 1.0 cannot hold (openpyxl refuses them): C0 controls other than tab, LF and CR.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_safe(text: str) -> str:
+    """A control character in a name is written out (``\\x07``) rather than failing the workbook."""
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def number_format(column: str, value: Any) -> str | None:
@@ -46,7 +58,9 @@ def _value(v: Any) -> Any:
     if isinstance(v, float) and math.isnan(v):
         return None
     if isinstance(v, list | dict):
-        return str(v)
+        v = str(v)
+    if isinstance(v, str):
+        v = _xml_safe(v)
     return neutralise(v)
 
 
@@ -58,13 +72,13 @@ def write_xlsx(data: ReportData, output: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = "csp-assess"
-    wb.properties.title = data.title
+    wb.properties.title = _xml_safe(data.title)
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
     for name, table in data.tables().items():
-        ws = wb.create_sheet(title=name[:31])
+        ws = wb.create_sheet(title=_ILLEGAL.sub(" ", name)[:31])
         cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
         ws.append(cols)
         for c in ws[1]:
@@ -88,4 +102,28 @@ def write_xlsx(data: ReportData, output: Path) -> None:
         ws.freeze_panes = "A2"
         if ws.max_row > 1:
             ws.auto_filter.ref = ws.dimensions
-    wb.save(output)
+    write_atomic(output, _fixed_dates(_workbook_bytes(wb)))
+
+
+def _workbook_bytes(wb: Any) -> bytes:
+    """``wb.save`` without its one line that stamps the modified date with the time of saving (openpyxl's
+    ``save_workbook`` is this plus that line): the properties keep ``FIXED_TIME``."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return buf.getvalue()
+
+
+def _fixed_dates(workbook: bytes) -> bytes:
+    """The same workbook with every zip entry dated ``ZIP_TIME``: openpyxl stamps entries with the time
+    of saving, so two runs on the same input would differ in bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
