@@ -258,8 +258,8 @@ def _season(monthly: pd.Series, period: Period, baseline: list[Period]) -> pd.Da
     rows = []
     for m in period.months:
         prev = monthly.get(m - 12)
-        base = [monthly.get(b) for p in baseline for b in p.months if b.month == m.month]
-        base = [float(b) for b in base if b is not None and not math.isnan(b)]
+        found = [monthly.get(b) for p in baseline for b in p.months if b.month == m.month]
+        base = [float(b) for b in found if b is not None and not math.isnan(b)]
         mean = round(sum(base) / len(base), 1) if base else None
         count = int(monthly.get(m, 0))
         rows.append(
