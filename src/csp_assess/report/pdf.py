@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 PDF_CSS = """
 @page {
@@ -58,14 +59,23 @@ def for_print(html: str) -> str:
     return html.replace("</head>", f"<style>{PDF_CSS}</style></head>", 1)
 
 
-def render_pdf(html: str) -> bytes:
-    """PDF bytes of ``html`` (a report or theme pack from ``render_html``/``render_theme_html``)."""
+def layout(html: str) -> Any:
+    """WeasyPrint's laid-out document (pages and boxes) of ``html``, fetching ``data:`` URIs only."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    doc = HTML(string=for_print(html), url_fetcher=fetcher, base_url=None)
-    pdf = doc.write_pdf(pdf_identifier=PDF_IDENTIFIER)
+    fetcher = URLFetcher(allowed_protocols={"data"})  # anything else is refused and left out
+    return HTML(string=for_print(html), url_fetcher=fetcher, base_url=None).render()
+
+
+def render_pdf(html: str) -> bytes:
+    """PDF bytes of ``html`` (a report or theme pack from ``render_html``/``render_theme_html``)."""
+    return pdf_bytes(layout(html))
+
+
+def pdf_bytes(document: Any) -> bytes:
+    """The bytes of a laid-out document, with the fixed identifier."""
+    pdf = document.write_pdf(pdf_identifier=PDF_IDENTIFIER)
     assert pdf is not None  # write_pdf returns the bytes when no target is given
     return bytes(pdf)
 
