@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from csp_assess.errors import InputError
+
 PDF_CSS = """
 @page {
   size: A4; margin: 15mm 13mm 17mm;
@@ -61,8 +63,13 @@ def for_print(html: str) -> str:
 
 def layout(html: str) -> Any:
     """WeasyPrint's laid-out document (pages and boxes) of ``html``, fetching ``data:`` URIs only."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as err:  # OSError: WeasyPrint is there but Pango is not
+        raise InputError(
+            f"a PDF report needs WeasyPrint and Pango ({err}): pip install weasyprint, or write .html and print it"
+        ) from err
 
     fetcher = URLFetcher(allowed_protocols={"data"})  # anything else is refused and left out
     return HTML(string=for_print(html), url_fetcher=fetcher, base_url=None).render()
