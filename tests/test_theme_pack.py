@@ -194,3 +194,31 @@ def test_excel_pack_has_the_sheets(vawg: ca.ThemeResult, tmp_path: Path) -> None
     ]
     head = {r[0]: r[1] for r in wb["Headline"].iter_rows(min_row=2, values_only=True)}
     assert head["Offences"] == 692 and head["Offences 2020/21"] == 562 and head["Direction"] == "rising"
+
+
+def test_places_are_trends_top_wards(tmp_path: Path) -> None:
+    import csv
+
+    from tests.conftest import FIXTURES
+
+    wards = FIXTURES / "met_ward_excerpt.csv"
+    pack = ca.theme_pack(wards, theme=VAWG)
+    places = pack.data.subareas
+    assert places is not None and places.title == "Top 10 of 19 wards, 2022/23"
+    theirs = ca.trend(wards, priority=VAWG).table("top_subareas")
+    for col in ("category", "count", "share_pct"):
+        pd.testing.assert_series_equal(places.frame[col], theirs[col], check_dtype=False)
+    # Northbury's sexual offences in 2022/23 (Apr 2022 - Mar 2023), summed from the raw file.
+    months = [f"2022{m:02d}" for m in range(4, 13)] + ["202301", "202302", "202303"]
+    with wards.open(encoding="utf-8-sig", newline="") as f:
+        total = sum(
+            int(row[m])
+            for row in csv.DictReader(f)
+            if row["WardName"] == "Northbury" and row["MajorText"] == "Sexual Offences"
+            for m in months
+        )
+    assert (
+        places.frame["category"].iloc[0] == "Northbury (E05014066)" and places.frame["count"].iloc[0] == total
+    )
+    html = pack.write(tmp_path / "wards.html").read_text(encoding="utf-8")
+    assert "Top 10 of 19 wards, 2022/23" in html and "Northbury (E05014066)" in html
