@@ -39,6 +39,7 @@ from csp_assess.model import Extract
 from csp_assess.periods import Period, month_label, span_label
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
 from csp_assess.reference.themes import Theme
+from csp_assess.report.build import STANDARD_CAVEATS
 from csp_assess.result import Result, Table
 
 MEMBER_COLUMNS = [
@@ -393,12 +394,7 @@ def build_theme(
 
     caveats = list(
         dict.fromkeys(
-            rank.warnings
-            + trend.warnings
-            + [f"Proxy: {p}" for p in proxies]
-            + trend.notes
-            + quarterly.notes
-            + [NO_FLAGS]
+            rank.warnings + trend.warnings + trend.notes + quarterly.notes + [NO_FLAGS] + STANDARD_CAVEATS
         )
     )
     kind = "priority" if not group else f"theme of {len(names)} priorities"
