@@ -222,3 +222,25 @@ def test_places_are_trends_top_wards(tmp_path: Path) -> None:
     )
     html = pack.write(tmp_path / "wards.html").read_text(encoding="utf-8")
     assert "Top 10 of 19 wards, 2022/23" in html and "Northbury (E05014066)" in html
+
+
+def test_report_with_theme_is_the_theme_pack_and_its_json_is_plain(extract: ca.Extract) -> None:
+    import json
+
+    pack = ca.report(extract, theme=VAWG)
+    assert isinstance(pack, ca.ThemeResult)
+    doc = json.loads(json.dumps(pack.to_dict()))
+    assert doc["theme"] == VAWG and doc["kind"] == "priority" and doc["priorities"] == [VAWG]
+    assert doc["headline"]["count"] == 692 and doc["headline"]["direction"] == "rising"
+    assert doc["trend"] == ca.trend(extract, priority=VAWG).to_dict()
+    assert doc["quarterly"] == ca.quarterly(extract).to_dict()
+
+
+def test_markdown_rewrite_leaves_no_stale_charts(extract: ca.Extract, tmp_path: Path) -> None:
+    out = tmp_path / "pack.md"
+    ca.theme_pack(extract, theme=VAWG).write(out)
+    (tmp_path / "pack_charts" / "07-old-chart.svg").write_text("<svg/>")
+    keep = tmp_path / "pack_charts" / "notes.txt"
+    keep.write_text("mine")
+    ca.theme_pack(extract, theme=VAWG).write(out)
+    assert sorted(p.name for p in (tmp_path / "pack_charts").iterdir()) == ["01-series.svg", "notes.txt"]

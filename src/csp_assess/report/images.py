@@ -38,7 +38,10 @@ class ChartFiles:
         self.written: list[Path] = []
 
     def __call__(self, svg: str, alt: str, name: str) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.written:  # first chart: clear this report's charts of an earlier run, and only those
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for old in self.folder.glob("[0-9][0-9]-*.svg"):
+                old.unlink()
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "chart"
         path = self.folder / f"{len(self.written) + 1:02d}-{slug}.svg"
         path.write_text(svg, encoding="utf-8", newline="")

@@ -409,6 +409,14 @@ def build_theme(
         "Priorities from": pset.source,
         **({"Theme defined in": theme.source} if group else {}),
         "Quarter (quarterly view)": str(quarterly.meta["quarter"]),
+        **(
+            {
+                "Rotation": f"{rotation_quarter}, lead: {lead or 'not named'} (the plan's quarter picks the theme; "
+                "the figures are the latest complete year and quarter in the data)"
+            }
+            if rotation_quarter
+            else {}
+        ),
         "Change test": test,
     }
     return ThemeData(
