@@ -29,6 +29,8 @@ body { max-width: none; padding: 0; }
 nav { display: none; }
 h2 { break-before: page; break-after: avoid; }
 h2.keep { break-before: auto; }
+body.theme-pack h2 { break-before: auto; } /* a theme pack's sections are short: they follow on */
+body.theme-pack section { break-inside: avoid; }
 section#ranking, section#baseline, section#counts, section#quarterly { page: wide; }
 .wide { overflow: visible; }
 table { font-size: 7.8pt; break-inside: auto; }

@@ -153,7 +153,7 @@ def render_theme_html(data: ThemeData) -> str:
     add('<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">')
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add(f'<meta name="generator" content="csp-assess"><title>{escape(data.title)}</title>')
-    add(f"<style>{CSS}</style></head><body>")
+    add(f'<style>{CSS}</style></head><body class="theme-pack">')
     add(f'<header><h1>{escape(data.title)}</h1><p class="subtitle">{escape(data.subtitle)}')
     if data.rotation_quarter:
         add(f"<br>Deep dive on rotation for {escape(data.rotation_quarter)}")
