@@ -63,7 +63,7 @@ def _text(pdf: Path | bytes) -> list[str]:
 
 
 def _visible(html: str) -> str:
-    body = html[html.index("<body>") :]
+    body = html[re.search(r"<body[^>]*>", html).end() :]  # type: ignore[union-attr]
     body = re.sub(r"<(style|nav)\b.*?</\1>", " ", body, flags=re.S)
     return unescape(re.sub(r"<[^>]+>", " ", body))
 
