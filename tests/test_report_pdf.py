@@ -137,8 +137,6 @@ def test_page_renders_to_a_non_blank_image(theme_files: tuple[Path, Path], tmp_p
 
 
 def test_full_report_pdf_sections_landscape_and_tables_that_fit(full_layout: tuple[Any, bytes]) -> None:
-    from weasyprint.formatting_structure import boxes
-
     doc, data = full_layout
     pages = _text(data)
     whole = "\n".join(pages)
@@ -151,15 +149,31 @@ def test_full_report_pdf_sections_landscape_and_tables_that_fit(full_layout: tup
     ranking = [i for i, t in enumerate(pages) if "Ranking by volume, harm and cost" in t][0]
     box = reader.pages[ranking].mediabox
     assert box.width > box.height  # the ranking's ten columns get a landscape page
-    overflow = []
+    assert _overflowing_tables(doc) == []
+    assert "20,516" in whole and "18,568" in whole  # the headline, as in the HTML and the sample's own sums
+
+
+def _overflowing_tables(doc: Any) -> list[tuple[int, float]]:
+    """(page, points too wide) for each table WeasyPrint laid out wider than its page's content box."""
+    from weasyprint.formatting_structure import boxes
+
+    out = []
     for n, page in enumerate(doc.pages, 1):
         pb = page._page_box
         right = pb.content_box_x() + pb.width
         for b in pb.descendants():
             if isinstance(b, boxes.TableBox) and b.position_x + b.margin_width() > right + 0.5:
-                overflow.append((n, round(b.position_x + b.margin_width() - right, 1)))
-    assert overflow == []
-    assert "20,516" in whole and "18,568" in whole  # the headline, as in the HTML and the sample's own sums
+                out.append((n, round(b.position_x + b.margin_width() - right, 1)))
+    return out
+
+
+def test_group_theme_pack_tables_fit_in_print() -> None:
+    from csp_assess.report import html_of
+    from csp_assess.report.pdf import layout
+
+    doc = layout(html_of(ca.theme_pack(SAMPLE, theme="Serious violence").data))
+    assert _overflowing_tables(doc) == []
+    assert any(p.width > p.height for p in doc.pages)  # the priorities' reasons get a landscape page
 
 
 def test_pdf_fetches_nothing_but_data_uris(tmp_path: Path) -> None:
