@@ -64,7 +64,10 @@ def assert_inert(html: str) -> None:
     for tag in ("<script", "<a ", "<code", "<em>", "<strong>Loud", "<b>"):
         assert tag not in html, tag
     for src in re.findall(r'<img src="([^"]*)"', html):
-        assert src.startswith("data:image/svg+xml;base64,"), src
+        # our charts only: inline data URIs, or numbered SVG files in the report's own chart folder
+        assert src.startswith("data:image/svg+xml;base64,") or re.fullmatch(
+            r"[\w.-]+_charts/\d{2}-[a-z0-9-]+\.svg", src
+        ), src
 
 
 def test_markdown_format_escapes_names(cli) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +94,8 @@ def test_markdown_report_escapes_names(cli, tmp_path: Path) -> None:  # type: ig
     md = out.read_text(encoding="utf-8")
     html = html_of(md)
     assert_inert(html)
-    assert md.count("](data:image/svg+xml;base64,") >= 2  # the charts are still there
+    assert md.count("](r_charts/") >= 2  # the charts are still there, as SVG files beside the report
+    assert len(list((tmp_path / "r_charts").glob("*.svg"))) == md.count("](r_charts/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert not CONTROL.search(md)
 

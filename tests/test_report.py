@@ -4,6 +4,7 @@ it summarises and against an independent count of the source file."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,13 +158,20 @@ def test_text_is_escaped(data: ReportData) -> None:
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in html
 
 
-def test_markdown_report(outputs: dict[str, Path]) -> None:
+def test_markdown_report(outputs: dict[str, Path], data: ReportData) -> None:
     md = outputs["md"].read_text(encoding="utf-8")
     assert md.startswith("# Strategic assessment: Barking and Dagenham, 2021/22\n")
     assert "- **Offences recorded, 2021/22**: 20,516" in md
     assert "- **Change on 2020/21**: +1,948 (+10.5%), from 18,568" in md
     assert "| Rank | Category | 2021/22 |" in md
-    assert "## Data and methods" in md and "](data:image/svg+xml;base64," in md
+    assert "## Data and methods" in md and "data:image" not in md
+    # Charts are SVG files beside the report, linked relatively, so common Markdown viewers show them.
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert links[0] == "assessment_charts/01-monthly.svg"
+    assert len(links) == 1 + len(data.deep_dives)  # the monthly chart and one per deep dive
+    for link in links:
+        svg = (outputs["md"].parent / link).read_text(encoding="utf-8")
+        assert "<svg" in svg and 'id="matplotlib.axis_1"' in svg
 
 
 def test_excel_has_one_sheet_per_table_with_frozen_headers_and_formats(outputs: dict[str, Path]) -> None:
@@ -213,9 +221,11 @@ def test_excel_has_one_sheet_per_table_with_frozen_headers_and_formats(outputs: 
 
 
 def test_format_from_extension_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("report", SAMPLE, "-o", tmp_path / "x.pdf") == 1
+    assert _run("report", SAMPLE, "-o", tmp_path / "x.docx") == 1
     err = capsys.readouterr().err
-    assert err.startswith("Error: cannot tell the report format from 'x.pdf'")
+    assert err.startswith(
+        "Error: cannot tell the report format from 'x.docx': name it .html, .md, .xlsx or .pdf"
+    )
     assert _run("report", SAMPLE, "-o", tmp_path / "x.txt", "--format", "markdown") == 0
     assert (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("# Strategic assessment")
     # Not a terminal: no progress bar, just the one line saying what was written.

@@ -34,6 +34,7 @@ from csp_assess.results import (
     RankResult,
     ReportResult,
     SummaryResult,
+    ThemeResult,
     TrendResult,
     ValidateResult,
     WeightsResult,
@@ -700,12 +701,27 @@ def report(
     sensitivity: bool = False,
     variance: str | Variance = Variance.data,
     fy_start: int = 4,
-) -> ReportResult:
+    theme: str | None = None,
+    rotation: PathLike | None = None,
+    quarter: str | None = None,
+) -> ReportResult | ThemeResult:
     """The evidence pack (headline, charts, ranking, priorities, deep dives, data and methods), with the
-    figures of ``summary``, ``baseline`` and ``rank`` for the same options; written when ``output`` is given."""
+    figures of ``summary``, ``baseline`` and ``rank`` for the same options; written when ``output`` is given.
+
+    With ``theme`` (a priority or a named group) or ``rotation`` and ``quarter`` (a plan file's deep dive for
+    that quarter), the theme pack instead: see ``theme_pack``.
+    """
     from csp_assess.report import report_format
     from csp_assess.report.build import ReportOptions, build_report
 
+    if theme is not None or rotation is not None or quarter is not None:
+        return theme_pack(
+            data, theme=theme, rotation=rotation, quarter=quarter, output=output, format=format, title=title,
+            date=date, area=area, area_name=area_name, year=year, baseline=baseline, level=level, harm=harm,
+            priorities=priorities, w_volume=w_volume, w_harm=w_harm, w_cost=w_cost, weights_file=weights_file,
+            price_year=price_year, price_index=price_index, uprate=uprate, price_source=price_source,
+            top_n=top_n, template=template, variance=variance, fy_start=fy_start,
+        )  # fmt: skip
     if output is not None:
         report_format(Path(output), format)  # an unknown format fails before the work
     extract = _extract(data)
@@ -873,3 +889,85 @@ def _area_indicator_rows(
 
     sel = select_area(extract, as_areas(area, area_name))
     return select_indicators(ind, sel.label, sel.parts)[0]
+
+
+def theme_pack(
+    data: Data,
+    *,
+    theme: str | None = None,
+    rotation: PathLike | None = None,
+    quarter: str | None = None,
+    output: PathLike | None = None,
+    format: str | None = None,
+    title: str | None = None,
+    date: str | None = None,
+    area: AreaArg = None,
+    area_name: str | None = None,
+    year: str | None = None,
+    baseline: str | None = None,
+    level: str | Level = Level.minor,
+    harm: str | HarmIndex = HarmIndex.cchi,
+    priorities: PrioritySet | PathLike | None = None,
+    w_volume: float = 1.0,
+    w_harm: float = 1.0,
+    w_cost: float = 1.0,
+    weights_file: PathLike | None = None,
+    price_year: str | None = None,
+    price_index: PathLike | None = None,
+    uprate: float | None = None,
+    price_source: str | None = None,
+    top_n: int | None = None,
+    template: str | None = None,
+    variance: str | Variance = Variance.data,
+    fy_start: int = 4,
+) -> ThemeResult:
+    """A deep dive on one theme: a priority, or a named group of priorities (``reference/themes.toml``,
+    or the plan's ``[[theme]]``s). Its headline and judgments are ``rank``'s, its series, sub-categories
+    and places ``trend --priority``'s, its quarterly view ``quarterly``'s, for the same options.
+
+    ``rotation`` (a plan file) with ``quarter`` (e.g. ``"2023/24-Q2"``) picks the theme and lead that the
+    plan's ``[[rotation]]`` names for that quarter; ``theme`` then must not be given.
+    """
+    from csp_assess.reference.themes import resolve_theme
+    from csp_assess.report import report_format
+    from csp_assess.report.theme import build_theme
+    from csp_assess.rotation import read_rotation
+
+    if output is not None:
+        report_format(Path(output), format)
+    groups = []
+    lead = rotation_quarter = None
+    if rotation is not None or quarter is not None:
+        if rotation is None or quarter is None:
+            raise SelectionError("{rotation} and {quarter} go together", params=["rotation", "quarter"])
+        if theme is not None:
+            raise SelectionError(
+                "give {theme} or {rotation} with {quarter}, not both", params=["theme", "rotation", "quarter"]
+            )
+        plan = read_rotation(rotation, fy_start)
+        entry = plan.entry(quarter, fy_start)
+        theme, lead, rotation_quarter, groups = entry.theme, entry.lead, entry.quarter, plan.groups
+    if theme is None:
+        raise SelectionError("a theme pack needs {theme}, or {rotation} with {quarter}", params=["theme"])
+    extract = _extract(data)
+    ropts, pset = _rank_options(
+        area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,
+        weights_file, price_year, price_index, uprate, price_source, top_n, False, variance, fy_start,
+        extract,
+    )  # fmt: skip
+    resolved = resolve_theme(theme, pset, groups)
+    result = ThemeResult(
+        build_theme(
+            extract,
+            ropts,
+            pset,
+            resolved,
+            lead=lead,
+            rotation_quarter=rotation_quarter,
+            date=date,
+            title=title,
+        )
+    )
+    if output is not None:
+        result.write(output, format)
+    return result

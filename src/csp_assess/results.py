@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from csp_assess.analysis.places import PlaceSelection
     from csp_assess.analysis.validate import Validation
     from csp_assess.report.build import ReportData
+    from csp_assess.report.theme import ThemeData
 
 
 @dataclass(frozen=True)
@@ -237,3 +238,51 @@ class PlacesResult(AssessmentResult):
         """Top 5%/10% shares, the places holding half the offences and the persistent hotspots."""
         keys = [k for k in self.result.meta if k.startswith(("top_", "half_", "persistent_"))]
         return {k: self.result.meta[k] for k in keys}
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """A theme pack's figures (one priority or a named group), ready to be written in any report format."""
+
+    data: ThemeData
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The theme's priorities as ``rank`` judges them (the same rows as ``rank``'s priorities)."""
+        t = self.data.members
+        return t.frame[[c for c in t.columns if c in t.frame.columns]]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the pack, by its Excel sheet name."""
+        return {
+            name: t.frame[[c for c in t.columns + t.detail_columns if c in t.frame.columns]]
+            for name, t in self.data.tables().items()
+        }
+
+    def write(self, output: str | Path, format: str | None = None) -> Path:
+        """Write the pack; the format is ``format`` or the one ``output``'s extension implies."""
+        from csp_assess.report import report_format, write_report
+
+        path = Path(output)
+        write_report(self.data, report_format(path, format), path)
+        return path
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pack's headline, and the rank, trend and quarterly documents its figures come from."""
+        from csp_assess.render.values import plain
+
+        d = self.data
+        return {
+            "title": d.title,
+            "theme": d.theme.name,
+            "kind": d.theme.kind,
+            "priorities": [p.name for p in d.theme.members],
+            "counted_as": d.measure,
+            "lead": d.lead,
+            "rotation_quarter": d.rotation_quarter,
+            "headline": {k: plain(v) for k, v in vars(d.headline).items()},
+            "rank": RankResult(d.rank).to_dict(),
+            "trend": TrendResult(d.trend).to_dict(),
+            "quarterly": QuarterlyResult(d.quarterly_result).to_dict(),
+        }

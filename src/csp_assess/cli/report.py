@@ -1,4 +1,4 @@
-"""`csp-assess report`: the evidence pack as one file (HTML, Markdown or Excel)."""
+"""`csp-assess report`: the evidence pack, or one theme's pack, as one file (HTML, Markdown, Excel or PDF)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,17 @@ def report(
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Report file: .html, .md or .xlsx (the extension picks the format)."
+            "--output",
+            "-o",
+            help="Report file: .html, .md, .xlsx or .pdf (the extension picks the format). Markdown's charts "
+            "are SVG files in a <name>_charts folder beside it.",
         ),
     ],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="Report format: html, markdown or xlsx. Default: from --output."),
+        typer.Option(
+            "--format", "-f", help="Report format: html, markdown, xlsx or pdf. Default: from --output."
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
     date: Annotated[
@@ -36,6 +41,25 @@ def report(
             help="Date printed on the report, e.g. 'March 2023'. None by default, so the same input gives "
             "the same file.",
         ),
+    ] = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(
+            "--theme",
+            help="Make a theme pack: one priority (e.g. 'Violence Against Women and Girls') or a named group "
+            "(e.g. 'Serious violence'; groups in reference/themes.toml or the --rotation plan).",
+        ),
+    ] = None,
+    rotation: Annotated[
+        Path | None,
+        typer.Option(
+            "--rotation",
+            help="Plan file (TOML) whose [[rotation]] names the theme and lead of each quarter; with --quarter.",
+        ),
+    ] = None,
+    quarter: Annotated[
+        str | None,
+        typer.Option("--quarter", help="The rotation quarter whose theme pack to make, e.g. 2023/24-Q2."),
     ] = None,
 ) -> None:
     """The strategic assessment evidence pack in one file: headline, charts, ranking, priorities, deep dives.
@@ -47,6 +71,10 @@ def report(
     Example: csp-assess report data/sample_offences.csv --output assessment.html
 
     Example: csp-assess report data/sample_offences.csv --year 2021/22 --output assessment.xlsx
+
+    Example: csp-assess report data/sample_offences.csv --theme "Violence Against Women and Girls" -o vawg.pdf
+
+    Example: csp-assess report data/sample_offences.csv --rotation plan.toml --quarter 2023/24-Q2 -o pack.html
     """
     from csp_assess.report import report_format
 
@@ -57,6 +85,9 @@ def report(
         format=kind,
         title=title,
         date=date,
+        theme=theme,
+        rotation=rotation,
+        quarter=quarter,
         **scope.kwargs(),
         **weighting.kwargs(),
     )

@@ -1,8 +1,9 @@
-"""The evidence pack: one document (HTML, Markdown or Excel) assembled from the same analyses as the commands.
+"""The evidence pack: one document (HTML, Markdown, Excel or PDF) assembled from the same analyses as the commands.
 
 ``build.build_report`` gathers the figures (headline, series, baseline, ranking, priorities, deep dives,
-data and methods) into a ``ReportData``; ``html``, ``markdown`` and ``xlsx`` only lay it out. Charts
-(``charts``) use matplotlib, imported only when a report is drawn.
+data and methods) into a ``ReportData``; ``theme.build_theme`` gathers a theme pack's into a ``ThemeData``;
+``html``/``theme_html``, ``markdown``/``theme_markdown`` and ``xlsx`` only lay them out, and ``pdf`` prints
+the HTML. Charts (``charts``) use matplotlib, imported only when a report is drawn.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from csp_assess.errors import InputError
 
 if TYPE_CHECKING:
     from csp_assess.report.build import ReportData
+    from csp_assess.report.theme import ThemeData
 
-FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".xlsx": "xlsx"}
-REPORT_FORMATS = ("html", "markdown", "xlsx")
+FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".xlsx": "xlsx", ".pdf": "pdf"}
+REPORT_FORMATS = ("html", "markdown", "xlsx", "pdf")
 
 
 def report_format(output: Path, fmt: str | None) -> str:
@@ -28,32 +30,59 @@ def report_format(output: Path, fmt: str | None) -> str:
     found = FORMAT_BY_SUFFIX.get(output.suffix.lower())
     if found is None:
         raise InputError(
-            f"cannot tell the report format from '{output.name}': name it .html, .md or .xlsx, or give --format",
+            f"cannot tell the report format from '{output.name}': name it .html, .md, .xlsx or .pdf, or give --format",
             file=str(output),
         )
     return found
 
 
-def write_report(data: ReportData, kind: str, output: Path) -> None:
-    """Lay the report out in ``kind`` and write it to ``output`` (atomically: a failed write leaves the
-    previous report intact; never over an input file; ``-`` is standard output)."""
-    from csp_assess.output import check_not_input, write_atomic
+def html_of(data: ReportData | ThemeData) -> str:
+    """The report's or theme pack's HTML (also the source of its PDF)."""
+    from csp_assess.report.theme import ThemeData
 
-    check_not_input(output, [s["path"] for s in data.sources])
+    if isinstance(data, ThemeData):
+        from csp_assess.report.theme_html import render_theme_html
+
+        return render_theme_html(data)
+    from csp_assess.report.html import render_html
+
+    return render_html(data)
+
+
+def write_report(data: ReportData | ThemeData, kind: str, output: Path) -> None:
+    """Lay the report (or theme pack) out in ``kind`` and write it to ``output``; Markdown's charts are
+    SVG files beside it (see ``images``). Atomic: a failed write leaves the previous report intact; never
+    over an input file; ``-`` is standard output."""
+    from csp_assess.output import check_not_input, write_atomic
+    from csp_assess.report.theme import ThemeData
+
+    check_not_input(output, [s["path"] for s in getattr(data, "sources", [])])
+
     try:
         if kind == "xlsx":
             from csp_assess.report.xlsx import write_xlsx
 
             write_xlsx(data, output)
             return
+        if kind == "pdf":
+            from csp_assess.report.pdf import write_pdf
+
+            write_pdf(html_of(data), output)
+            return
         if kind == "html":
-            from csp_assess.report.html import render_html
-
-            text = render_html(data)
+            text = html_of(data)
         else:
-            from csp_assess.report.markdown import render_markdown
+            from csp_assess.report.images import ChartFiles
 
-            text = render_markdown(data)
+            charts = ChartFiles(output)
+            if isinstance(data, ThemeData):
+                from csp_assess.report.theme_markdown import render_theme_markdown
+
+                text = render_theme_markdown(data, charts)
+            else:
+                from csp_assess.report.markdown import render_markdown
+
+                text = render_markdown(data, charts)
         write_atomic(output, text)
     except OSError as err:
         raise InputError(f"cannot write report: {err.strerror}", file=str(output)) from err

@@ -65,6 +65,21 @@ def _svg(fig: Any) -> str:
     return buf.getvalue()
 
 
+def date_ticks(first: pd.Period, last: pd.Period) -> tuple[list[float], list[str]]:
+    """Tick positions (fractional years) and labels for a monthly axis, each label once.
+
+    Over two years or more: one tick at the start of each January, labelled with the year (every second
+    or fifth year on long spans). Shorter: one tick at the start of each quarter, labelled "Jan 2022".
+    """
+    span = (last - first).n + 1
+    if span >= 24:
+        step = 1 if span <= 12 * 12 else 2 if span <= 12 * 24 else 5
+        years = [y for y in range(first.year + 1, last.year + 1) if y % step == 0]
+        return [float(y) for y in years], [str(y) for y in years]
+    starts = [m for m in pd.period_range(first, last, freq="M") if m.month in (1, 4, 7, 10)]
+    return [m.year + (m.month - 1) / 12.0 for m in starts], [m.strftime("%b %Y") for m in starts]
+
+
 def monthly_chart(
     monthly: pd.Series,
     period: Period,
@@ -77,6 +92,23 @@ def monthly_chart(
     rolling: bool = True,
 ) -> str:
     """The monthly series, the year analysed and the baseline year(s) shaded, the baseline's monthly mean."""
+    return _svg(
+        monthly_figure(monthly, period, baseline, baseline_mean, baseline_label, title, width, height, rolling)
+    )
+
+
+def monthly_figure(
+    monthly: pd.Series,
+    period: Period,
+    baseline: list[Period],
+    baseline_mean: float | None,
+    baseline_label: str | None,
+    title: str,
+    width: float = 7.2,
+    height: float = 3.4,
+    rolling: bool = True,
+) -> Any:
+    """``monthly_chart``'s matplotlib figure (tests read its tick labels)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(width, height))
     fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.1 + 0.55 / height)
@@ -97,14 +129,16 @@ def monthly_chart(
     ax.set_ylim(0, top * 1.12 + 1)
     if xs:
         ax.set_xlim(min(xs) - 0.1, max(xs) + 0.1)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: f"{int(v)}"))
+    if len(monthly):
+        ticks, tick_labels = date_ticks(monthly.index.min(), monthly.index.max())
+        ax.set_xticks(ticks, tick_labels)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.grid(axis="y", color="#cccccc", lw=0.5)
     # Below the plot, never over the data.
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.2 / height), fontsize=7.5, frameon=False, ncol=3
     )
-    return _svg(fig)
+    return fig
 
 
 def deep_dive_chart(

@@ -45,6 +45,8 @@ caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .4rem; vertical-align: top; text-align: left; }
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { white-space: normal; } /* headings wrap, figures never: a wide table fits at 1280 px */
+td:not(.num) { overflow-wrap: anywhere; min-width: 6rem; } /* long names and paths break, not widen the table; words stay whole */
 tr.priority td:first-child { font-weight: 600; }
 .status { font-weight: 600; white-space: nowrap; }
 .deep-dive { border-top: 1px solid var(--rule); margin-top: 1.5rem; }

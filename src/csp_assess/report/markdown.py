@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pandas as pd
 
 from csp_assess.render.values import md_text
@@ -17,6 +15,7 @@ from csp_assess.report.html import (
     cell,
     labels,
 )
+from csp_assess.report.images import ImageLink, inline_image
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
 
@@ -37,13 +36,8 @@ def md_table(frame: pd.DataFrame, columns: list[str], heads: dict[str, str]) -> 
     return lines
 
 
-def _image(svg: str, alt: str) -> str:
-    return (
-        f"![{_esc(alt)}](data:image/svg+xml;base64,{base64.b64encode(svg.encode('utf-8')).decode('ascii')})"
-    )
-
-
-def render_markdown(data: ReportData) -> str:
+def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
+    """The report as Markdown; ``image`` places each chart (inline, or a file beside the report)."""
     h = data.headline
     heads = labels(data)
     base = h.baseline_label
@@ -79,7 +73,7 @@ def render_markdown(data: ReportData) -> str:
         base,
         f"{h.area}: offences recorded per month",
     )
-    out.append(_image(svg, f"Offences per month in {h.area}"))
+    out.append(image(svg, f"Offences per month in {h.area}", "monthly"))
     out += ["", "## Offences by major category", ""]
     out += md_table(
         data.by_major.frame,
@@ -110,7 +104,7 @@ def render_markdown(data: ReportData) -> str:
             base,
             f"{dd.name}: offences per month",
         )
-        out += [_image(svg, f"{dd.name} offences per month"), ""]
+        out += [image(svg, f"{dd.name} offences per month", dd.name), ""]
         out += md_table(dd.years, ["year", "count", "complete"], {**heads, "count": "Offences"}) + [""]
         out += ["", f"**{_esc(dd.breakdown.title)}**", ""] + md_table(
             dd.breakdown.frame, dd.breakdown.columns, heads

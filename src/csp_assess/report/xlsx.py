@@ -17,6 +17,7 @@ from typing import Any
 from csp_assess.output import write_atomic
 from csp_assess.render.values import neutralise, plain
 from csp_assess.report.build import ReportData
+from csp_assess.report.theme import ThemeData
 
 INT_FORMAT = "#,##0"
 DEC_FORMAT = "#,##0.0"
@@ -64,7 +65,7 @@ def _value(v: Any) -> Any:
     return neutralise(v)
 
 
-def write_xlsx(data: ReportData, output: Path) -> None:
+def write_xlsx(data: ReportData | ThemeData, output: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
