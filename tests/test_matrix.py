@@ -289,7 +289,10 @@ def test_an_issue_added_by_hand_and_a_file_for_another_year(tmp_path: Path, cli)
     assert f"{path} was written for year 2020/21, this matrix is for 2021/22" in r.warnings
     assert not any("written for priorities" in w for w in r.warnings)
     other = ca.rank(DATA, template="mopac", scoring=path)
-    assert f"{path} was written for priorities {PSET}, this matrix is for packaged MOPAC priorities" in other.warnings
+    assert (
+        f"{path} was written for priorities {PSET}, this matrix is for packaged MOPAC priorities"
+        in other.warnings
+    )
     run = cli("rank", DATA, "--priorities", PSET, "--scoring", path, "-f", "json")
     assert run.code == 0
     import json

@@ -146,7 +146,8 @@ def _validate(opts: CompareOptions) -> None:
         raise SelectionError(f"{{adjust}} must be holm, bh or none, not '{opts.adjust}'", params=["adjust"])
     if opts.variance not in VARIANCE_SOURCES:
         raise SelectionError(
-            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'", params=["variance"]
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{opts.variance}'",
+            params=["variance"],
         )
 
 

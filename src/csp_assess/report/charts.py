@@ -93,7 +93,9 @@ def monthly_chart(
 ) -> str:
     """The monthly series, the year analysed and the baseline year(s) shaded, the baseline's monthly mean."""
     return _svg(
-        monthly_figure(monthly, period, baseline, baseline_mean, baseline_label, title, width, height, rolling)
+        monthly_figure(
+            monthly, period, baseline, baseline_mean, baseline_label, title, width, height, rolling
+        )
     )
 
 
