@@ -160,15 +160,10 @@ class PrioritiesResult(AssessmentResult):
 
 
 @dataclass(frozen=True)
-class ReportResult:
-    """The evidence pack's figures, ready to be written as HTML, Markdown or Excel."""
+class _Pack:
+    """What the evidence pack and a theme pack share: every table by sheet name, and writing the file."""
 
-    data: ReportData
-
-    @property
-    def rows(self) -> pd.DataFrame:
-        """The ranking table of the pack (the same as ``rank``'s rows)."""
-        return RankResult(self.data.rank).rows
+    data: Any
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -185,6 +180,18 @@ class ReportResult:
         path = Path(output)
         write_report(self.data, report_format(path, format), path)
         return path
+
+
+@dataclass(frozen=True)
+class ReportResult(_Pack):
+    """The evidence pack's figures, ready to be written as HTML, Markdown or Excel."""
+
+    data: ReportData
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The ranking table of the pack (the same as ``rank``'s rows)."""
+        return RankResult(self.data.rank).rows
 
     def to_dict(self) -> dict[str, Any]:
         """The pack's headline and its ranking, summary and baseline documents (as their commands' JSON)."""
@@ -241,7 +248,7 @@ class PlacesResult(AssessmentResult):
 
 
 @dataclass(frozen=True)
-class ThemeResult:
+class ThemeResult(_Pack):
     """A theme pack's figures (one priority or a named group), ready to be written in any report format."""
 
     data: ThemeData
@@ -251,22 +258,6 @@ class ThemeResult:
         """The theme's priorities as ``rank`` judges them (the same rows as ``rank``'s priorities)."""
         t = self.data.members
         return t.frame[[c for c in t.columns if c in t.frame.columns]]
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the pack, by its Excel sheet name."""
-        return {
-            name: t.frame[[c for c in t.columns + t.detail_columns if c in t.frame.columns]]
-            for name, t in self.data.tables().items()
-        }
-
-    def write(self, output: str | Path, format: str | None = None) -> Path:
-        """Write the pack; the format is ``format`` or the one ``output``'s extension implies."""
-        from csp_assess.report import report_format, write_report
-
-        path = Path(output)
-        write_report(self.data, report_format(path, format), path)
-        return path
 
     def to_dict(self) -> dict[str, Any]:
         """The pack's headline, and the rank, trend and quarterly documents its figures come from."""
