@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csp_assess.analysis.rank import HARM_INDEX_NAMES, resolve_weights
+from csp_assess.analysis.rank_options import HARM_INDEX_NAMES, resolve_weights
 from csp_assess.analysis.select import crime_only
 from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.model import Extract

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask
-from csp_assess.analysis.rank import RankOptions, resolve_weights
+from csp_assess.analysis.rank_options import RankOptions, resolve_weights
 from csp_assess.analysis.select import comparison_period, crime_only, resolve_year, select_area
 from csp_assess.analysis.usual_change import BEYOND, RULE, unusual_changes
 from csp_assess.errors import SelectionError

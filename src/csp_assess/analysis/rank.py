@@ -1,90 +1,31 @@
-"""`csp-assess rank`: load -> select -> ranked table -> priorities, as one Result."""
+"""`csp-assess rank`: load -> select -> ranked table -> priorities, as one Result.
+
+The options and the weights they resolve live in ``rank_options`` (shared with the sensitivity view, the
+matrix and the weights listing without importing the ranking itself)."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
+from csp_assess.analysis.rank_options import HARM_INDEX_NAMES, RankOptions, resolve_weights
 from csp_assess.analysis.ranking import ACTIVITY_NOTE, DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
-from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import (
-    AreaArg,
     comparison_period,
     crime_only,
     resolve_baseline,
     resolve_year,
     select_area,
 )
+from csp_assess.analysis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_table
 from csp_assess.analysis.yearvar import VARIANCE_SOURCES
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
-from csp_assess.reference.prices import NO_UPRATING, Uprating
 from csp_assess.reference.priorities import PrioritySet
-from csp_assess.reference.weights import apply_overrides, weights_for
 from csp_assess.result import Result, Table, reconciliation, source_record
-
-HARM_INDEX_NAMES = {
-    "cchi": "Cambridge Crime Harm Index (days of imprisonment; CCHI 2026 update, subgroup medians)",
-    "css": "ONS Crime Severity Score (experimental; many group weights unknown)",
-    "cost": "Home Office unit cost of crime (2015/16 prices) used as the harm weight",
-    "none": "no harm weighting",
-}
-
-
-@dataclass
-class RankOptions:
-    area: AreaArg = None
-    year: str | None = None
-    baseline: str | None = None
-    level: str = "minor"
-    harm_index: str = "cchi"
-    start_month: int = 4
-    score_weights: ScoreWeights = field(default_factory=ScoreWeights)
-    weight_overrides: pd.DataFrame | None = None  # from reference.weights.load_weight_overrides
-    weights_file: str | None = None
-    uprating: Uprating = NO_UPRATING
-    top_n: int | None = None  # overrides the priorities file's [rules] candidate_top_n
-    sensitivity: bool = False
-    variance: str = (
-        "data"  # year-level variance for the change tests: data | packaged | none (analysis.yearvar)
-    )
-    indicators: Any = None  # load.indicators.Indicators: partner indicators, for priorities measured by one
-
-
-def resolve_weights(
-    categories: pd.DataFrame,
-    scheme: str,
-    harm_index: str,
-    overrides: pd.DataFrame | None = None,
-    uprating: Uprating = NO_UPRATING,
-    harm_overrides: bool = True,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Packaged weights for ``categories``, then the user's overrides, then cost uprating.
-
-    Order matters and is documented: a user's ``unit_cost_gbp`` is read as 2015/16 prices like the packaged
-    ones, so every cost is uprated by the same stated factor. With ``harm_overrides=False`` only the user's
-    unit costs are applied (the sensitivity view uses this for the harm indexes the user did not choose).
-    Returns the weights and warnings (override lines that matched no category).
-    """
-    weights = weights_for(categories, scheme, harm_index)
-    warnings: list[str] = []
-    if overrides is not None and len(overrides):
-        ov = overrides if harm_overrides else overrides.assign(harm_weight=math.nan)
-        ov = ov[ov["harm_weight"].notna() | ov["unit_cost_gbp"].notna()]
-        weights, warnings = apply_overrides(weights, ov)
-    if uprating.factor != 1.0:
-        weights["unit_cost_gbp"] = weights["unit_cost_gbp"] * uprating.factor
-        stamp = f"uprated to {uprating.describe()}"
-        weights["cost_source"] = [f"{s}; {stamp}" if s else s for s in weights["cost_source"]]
-        if harm_index == "cost":
-            packaged = weights["harm_status"] != "user"
-            weights.loc[packaged, "harm_weight"] = weights.loc[packaged, "harm_weight"] * uprating.factor
-    return weights, warnings
 
 
 def _indicator_rows(indicators: Any, label: str, parts: tuple[str, ...]) -> pd.DataFrame | None:
@@ -196,7 +137,6 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         ),
     }
     if opts.sensitivity:
-        from csp_assess.analysis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_table
 
         sens, sens_notes = sensitivity_table(crimes, extract.scheme, period, previous, baseline, opts, pset)
         tables["sensitivity"] = Table(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask
+from csp_assess.analysis.rank_options import RankOptions, resolve_weights
 from csp_assess.analysis.ranking import rank_categories
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import PrioritySet
@@ -62,13 +63,10 @@ def sensitivity_table(
     period: Period,
     previous: Period | None,
     baseline: list[Period],
-    opts: object,
+    opts: RankOptions,
     pset: PrioritySet,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The sensitivity table and notes. ``opts`` is a ``RankOptions``; ``pset.rules.candidate_top_n`` is N."""
-    from csp_assess.analysis.rank import RankOptions, resolve_weights
-
-    assert isinstance(opts, RankOptions)
+    """The sensitivity table and notes; ``pset.rules.candidate_top_n`` is N."""
     n = pset.rules.candidate_top_n
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
     ranks: dict[str, pd.Series] = {}
