@@ -137,7 +137,6 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         ),
     }
     if opts.sensitivity:
-
         sens, sens_notes = sensitivity_table(crimes, extract.scheme, period, previous, baseline, opts, pset)
         tables["sensitivity"] = Table(
             sens,

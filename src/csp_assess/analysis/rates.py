@@ -100,6 +100,9 @@ class RateContext:
     warnings: list[str] = field(default_factory=list)
 
 
+SPILL_OVER_SHARE = 0.005  # an area with under 0.5% of a police.uk extract's offences is not one of its own
+
+
 def borough_context(
     extract: Extract, area: str, period: Period, population: str | None = None
 ) -> RateContext | None:
@@ -112,6 +115,13 @@ def borough_context(
     )
     frame = pd.DataFrame({"area": totals.index, "count": totals.to_numpy()})
     frame["ranked"] = ~frame["area"].map(is_pseudo_area)
+    # A police force's file names the local authority of each LSOA, so a few crimes recorded just over the
+    # boundary make "areas" that are not the force's own: they are not ranked beside its districts.
+    spill = pd.Series(False, index=frame.index)
+    if not extract.scheme.startswith("met") and int(frame["count"].sum()):
+        spill = frame["ranked"] & (frame["count"] < SPILL_OVER_SHARE * frame["count"].sum())
+        frame.loc[spill, "ranked"] = False
+    spill_names = set(frame.loc[spill, "area"])
     real = frame[frame["ranked"]]
     frame["rank"] = real["count"].rank(ascending=False, method="min").astype("Int64")
     frame["rank"] = frame["rank"].astype("Int64")
@@ -135,7 +145,8 @@ def borough_context(
     frame = frame.sort_values(["ranked", "count"], ascending=[False, False], kind="mergesort").reset_index(
         drop=True
     )
-    excluded = frame.loc[~frame["ranked"], "area"].tolist()
+    excluded = frame.loc[~frame["ranked"] & ~frame["area"].isin(spill_names), "area"].tolist()
+    spilled = frame.loc[frame["area"].isin(spill_names), "area"].tolist()
     row = frame[frame["area"] == area].iloc[0]
     all_total = int(frame["count"].sum())
     london = extract.scheme.startswith("met")
@@ -147,6 +158,7 @@ def borough_context(
         "rank_among_boroughs": int(row["rank"]) if bool(row["ranked"]) else None,
         "boroughs_ranked": int(frame["ranked"].sum()),
         "excluded_from_rank": excluded,
+        "spill_over_areas": spilled,
     }
     if isinstance(pops, dict) and frame["rate_per_1000"].notna().any():
         known = frame[frame["rate_per_1000"].notna()]
@@ -166,5 +178,12 @@ def borough_context(
     if excluded:
         notes.append(
             f"Left out of ranks (not boroughs): {', '.join(excluded)}; their offences are in the total"
+        )
+    if spilled:
+        shown = ", ".join(spilled[:8]) + (f" and {len(spilled) - 8} more" if len(spilled) > 8 else "")
+        notes.append(
+            f"Ranked: the {meta['boroughs_ranked']} areas holding at least {SPILL_OVER_SHARE:.1%} of the "
+            f"extract's offences. Not ranked: {len(spilled)} spill-over area(s) with fewer (crimes the force "
+            f"recorded just outside its own districts: {shown}); their offences are in the total"
         )
     return RateContext(meta=meta, table=frame, notes=notes, warnings=warnings)
