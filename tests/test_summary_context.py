@@ -32,3 +32,12 @@ def test_rank_among_the_forces_own_districts() -> None:
     assert "Wandsworth" in doc["spill_over_areas"]  # a London borough: crimes recorded over the boundary
     notes = " ".join(ca.summary(folder, area="Rutland", year="2021/22").notes)
     assert "ranked 9 of 9 by offences" in notes and "spill-over" in notes
+
+
+def test_the_rate_per_1000_is_shown_not_only_in_json(cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import SAMPLE
+
+    run = cli("summary", SAMPLE, "--year", "2021/22", "--population", "218900")
+    assert run.code == 0, run.err
+    # by hand: 20,516 / 218,900 x 1,000 = 93.72; 18,568 / 218,900 x 1,000 = 84.82
+    assert "Rate: 93.7 offences per 1,000 residents (84.8 in 2020/21)" in run.out.replace("\n", " ")

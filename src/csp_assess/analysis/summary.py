@@ -323,7 +323,13 @@ def build_summary(
             meta["previous_rate_per_1000"] = per_thousand(prev_total, pop) if prev_total is not None else None
             by_major["rate_per_1000"] = [per_thousand(int(c), pop) for c in by_major["count"]]
             tables["by_major"].detail_columns.append("rate_per_1000")
-            notes.append(f"Rates use a population of {pop:,} for {sel.label}")
+            rate = meta["rate_per_1000"]
+            before = meta["previous_rate_per_1000"]
+            notes.append(
+                f"Rate: {rate:.1f} offences per 1,000 residents"
+                + (f" ({before:.1f} in {meta.get('previous_year') or 'the previous period'})" if before else "")
+                + f", using a population of {pop:,} for {sel.label}"
+            )
     ctx: RateContext | None = borough_context(extract, sel.label, window.period, population)
     if ctx is not None:
         meta.update(ctx.meta)
