@@ -51,7 +51,23 @@ HEADERS = {
     "reputational_risk": "Risk",
     "likelihood": "Likelihood",
 }
-NARROW_SKIP = {"major"}
+# Columns left out first when a table is wider than the terminal (a number is never cut: whole columns go,
+# named in a note). The identity and headline columns are never dropped; below them the table is stacked.
+DROP_ORDER = (
+    "major",
+    "proxy",
+    "baseline_count",
+    "baseline_change_pct",
+    "previous_count",
+    "contribution_pct",
+    "harm",
+    "cost_gbp",
+    "change_pct",
+    "share_pct",
+)
+KEEP = {"rank", "category", "name", "issue", "count", "score", "measure", "status"}
+FOLDABLE = {"category", "major", "name", "issue", "reason", "proxy", "measure", "class", "status"}
+TEXT_MIN = 12  # the narrowest a folded text column gets: a word or two per line, not a letter
 
 
 class _Console(Console):
@@ -93,8 +109,11 @@ def render_table(result: Result, console: Console) -> None:
         cols = [c for c in table.columns if c in table.frame.columns]
         if name == "priorities":
             cols = [c for c in cols if c != "proxy"]
-        if console.width < 140:
-            cols = [c for c in cols if c not in NARROW_SKIP]
+        cells = {c: [human(v, c) for v in table.frame[c]] for c in cols}
+        shown, left_out = fit_columns(cols, cells, console.width)
+        if shown is None:
+            _stacked(table.title if name != "rows" else None, cols, cells, console)
+            continue
         rt = RichTable(
             title=_text(table.title) if name != "rows" and table.title else None,
             title_justify="left",
@@ -102,20 +121,29 @@ def render_table(result: Result, console: Console) -> None:
             header_style="bold",
             expand=False,
         )
-        for c in cols:
+        for c in shown:
             numeric = table.frame[c].dtype.kind in "iuf" and c not in ("rank",)
+            width = _natural(c, cells[c])
             rt.add_column(
-                HEADERS.get(c, c.replace("_", " ")),
+                _header(c),
                 justify="right" if numeric else "left",
                 overflow="fold",
-                no_wrap=numeric,
+                no_wrap=c not in FOLDABLE,
                 max_width=70 if c == "reason" else None,
-                min_width=18 if c in ("category", "name", "issue") else None,
+                min_width=_min_width(c, cells[c]) if c in FOLDABLE else width,
             )
-        for row in table.frame[cols].itertuples(index=False):
-            cells = [_text(human(v, c)) for c, v in zip(cols, row, strict=True)]
-            rt.add_row(*cells)
+        for i in range(len(table.frame)):
+            rt.add_row(*[_text(cells[c][i]) for c in shown])
         console.print(rt)
+        if left_out:
+            console.print(
+                _text(
+                    f"Columns left out to fit {console.width} characters: "
+                    f"{', '.join(_header(c) for c in left_out)}. A wider terminal or "
+                    "--format csv/json shows every column.",
+                    style="dim",
+                )
+            )
     if result.meta.get("harm_index") and result.meta.get("cost_prices"):
         console.print(
             _text(
@@ -140,3 +168,61 @@ def render_table(result: Result, console: Console) -> None:
         console.print(_text(n, style="dim"))
     for w in result.warnings:
         console.print(_text(f"Warning: {w}", style="yellow"))
+
+
+def _header(column: str) -> str:
+    return HEADERS.get(column, column.replace("_", " "))
+
+
+def _natural(column: str, cells: list[str]) -> int:
+    """The width a column needs to show its header and every cell on one line."""
+    return max([len(_header(column)), *(len(printable(v)) for v in cells)])
+
+
+def _min_width(column: str, cells: list[str]) -> int:
+    """The narrowest a text column may be folded to: its longest word, at least TEXT_MIN (or its
+    natural width if smaller): names break between words, not inside them."""
+    words = [len(w) for v in cells for w in printable(v).split()] + [len(_header(column))]
+    return min(_natural(column, cells), max(TEXT_MIN, *words))
+
+
+def _table_width(widths: list[int]) -> int:
+    """rich's width for these column widths: one space of padding each side, a rule between and around."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def fit_columns(
+    cols: list[str], cells: dict[str, list[str]], width: int
+) -> tuple[list[str] | None, list[str]]:
+    """(columns to show, columns left out) so that no number is cut at ``width``: text columns fold, whole
+    low-priority columns go (DROP_ORDER, then any other not in KEEP, rightmost first). None to show means
+    the table cannot fit even so, and is stacked a row at a time."""
+
+    def need(shown: list[str]) -> int:
+        return _table_width(
+            [_min_width(c, cells[c]) if c in FOLDABLE else _natural(c, cells[c]) for c in shown]
+        )
+
+    shown = list(cols)
+    droppable = [c for c in DROP_ORDER if c in cols] + [
+        c for c in reversed(cols) if c not in KEEP and c not in DROP_ORDER
+    ]
+    left_out: list[str] = []
+    while need(shown) > width and droppable:
+        c = droppable.pop(0)
+        if c in shown and len(shown) > 1:
+            shown.remove(c)
+            left_out.append(c)
+    if need(shown) > width:
+        return None, []
+    return shown, [c for c in cols if c in left_out]
+
+
+def _stacked(title: str | None, cols: list[str], cells: dict[str, list[str]], console: Console) -> None:
+    """A table too wide for any fit: each row as its own block of 'Header: value' lines."""
+    if title:
+        console.print(_text(title, style="bold"))
+    n = len(next(iter(cells.values()))) if cells else 0
+    for i in range(n):
+        for j, c in enumerate(cols):
+            console.print(_text(f"{'  ' if j else '- '}{_header(c)}: {cells[c][i]}"))
