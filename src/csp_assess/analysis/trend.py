@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_assess.analysis.priorities import measure_mask
+from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
@@ -208,6 +208,10 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
             BREAKDOWN_DETAIL,
         )
     notes = [reconciliation(extract)]
+    if opts.priority and pset is not None:
+        note, w = priorities_in_use(pset, extract.scheme, extract.counts)
+        notes.append(note)
+        warnings += w
     if len(complete) < len(series):
         notes.append("The sparkline shows complete steps only; partial steps are labelled in the table")
     if what != "All crime" and (rows["major"] == ASB_MAJOR).any():
@@ -226,6 +230,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         "previous_year": prev.fy.label if prev else None,
         "year_total": year_total,
         "subarea_level": level,
+        "priorities_in_use": pset.describe() if opts.priority and pset is not None else None,
     }
     return Result(
         command="trend",
