@@ -16,6 +16,8 @@ from csp_assess.result import Result
 HEADERS = {
     "count": "Count",
     "previous_count": "Prev",
+    "from_count": "From",  # compare: the facts line above the table says what From and To are
+    "to_count": "To",
     "change": "Change",
     "change_pct": "Change %",
     "contribution_pct": "Share of change %",
@@ -100,7 +102,7 @@ def render_table(result: Result, console: Console) -> None:
     console.print(_text(result.title or result.command, style="bold"))
     facts = [
         f"{k.replace('_', ' ')}: {meta[k]}"
-        for k in ("previous_year", "baseline", "harm_index", "level")
+        for k in ("from", "to", "previous_year", "baseline", "harm_index", "level")
         if meta.get(k) is not None
     ]
     if facts:
