@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import IO
+from pathlib import PurePath
+from typing import IO, Any
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from csp_assess.periods import month_label
 from csp_assess.render.values import human, printable
 from csp_assess.result import Result
 
@@ -155,7 +159,10 @@ def render_table(result: Result, console: Console) -> None:
                 style="dim",
             )
         )
-    for s in result.sources:
+    singles, folders = group_sources(result.sources)
+    for line in folders:
+        console.print(_text(line, style="dim"))
+    for s in singles:
         sup = "; ".join(
             f"{x['months']} month(s) {x['span']} superseded by {x['by']}" for x in s["superseded"]
         )
@@ -228,3 +235,48 @@ def _stacked(title: str | None, cols: list[str], cells: dict[str, list[str]], co
     for i in range(n):
         for j, c in enumerate(cols):
             console.print(_text(f"{'  ' if j else '- '}{_header(c)}: {cells[c][i]}"))
+
+
+FOLDER_MIN = 3  # this many files from one folder (or zip) are summarised in one Source line
+_MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _folder_of(path: str) -> str:
+    """The folder (or zip) a file was read from; police.uk's month subfolders count as their parent."""
+    head, sep, _member = path.partition("!")
+    if sep and head.lower().endswith(".zip"):
+        return head
+    parent = PurePath(path).parent
+    return str(parent.parent if _MONTH_DIR.match(parent.name) else parent)
+
+
+def group_sources(sources: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(sources shown one line each, one summary line per folder of many files): a 35-month folder is one
+    'Source:' line on the terminal; each file stays in the JSON's sources and in ``validate``."""
+    by_folder: dict[str, list[dict[str, Any]]] = {}
+    for s in sources:
+        by_folder.setdefault(f"{s.get('role', '')}|{_folder_of(str(s['path']))}", []).append(s)
+    singles: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for key, group in by_folder.items():
+        if len(group) < FOLDER_MIN:
+            singles += group
+            continue
+        role, folder = key.split("|", 1)
+        firsts = [s["first_month"] for s in group if s.get("first_month")]
+        lasts = [s["last_month"] for s in group if s.get("last_month")]
+        cover = (
+            f", months {month_label(pd.Period(min(firsts), 'M'))}–{month_label(pd.Period(max(lasts), 'M'))}"
+            if firsts and lasts
+            else ""
+        )
+        used = sum(1 for s in group if s.get("months_used"))
+        superseded = sum(len(s.get("superseded") or []) for s in group)
+        kinds = ", ".join(sorted({str(s["layout"]) for s in group} | {str(s["encoding"]) for s in group}))
+        lines.append(
+            f"Source: {folder}{' (' + role + ')' if role else ''}: {len(group)} files [{kinds}]{cover}; "
+            f"months used from {used}"
+            + (f", {superseded} superseded in part" if superseded else "")
+            + " (each file: csp-assess validate or --format json)"
+        )
+    return singles, lines
