@@ -66,13 +66,27 @@ DROP_ORDER = (
     "baseline_change_pct",
     "previous_count",
     "contribution_pct",
+    "plan_start_count",
+    "plan_change_pct",
+    "plan_direction",
+    "z",
+    "p_value",
+    "class",
     "harm",
     "cost_gbp",
+    "year_ago_count",
     "change_pct",
     "share_pct",
+    "measure",
 )
-KEEP = {"rank", "category", "name", "issue", "count", "score", "measure", "status"}
-FOLDABLE = {"category", "major", "name", "issue", "reason", "proxy", "measure", "class", "status"}
+KEEP = {
+    "rank", "category", "name", "issue", "priority", "count", "change", "score", "status", "reason",
+    "direction", "significant",
+}  # fmt: skip
+FOLDABLE = {
+    "category", "major", "name", "issue", "priority", "reason", "proxy", "measure", "class", "status",
+    "direction", "plan_direction",
+}  # fmt: skip
 TEXT_MIN = 12  # the narrowest a folded text column gets: a word or two per line, not a letter
 
 
