@@ -37,8 +37,9 @@ def _number(cell: str) -> tuple[float, float]:
     return float(text) * scale, 0.5 * 10**-decimals * scale
 
 
-def _parse(out: str) -> tuple[list[str], list[list[str]]]:
-    """The first table's headers and rows; a folded row's continuation lines are joined to it."""
+def _parse(out: str, anchor: str = "#") -> tuple[list[str], list[list[str]]]:
+    """The first table's headers and rows; a folded row's continuation lines (empty in the ``anchor``
+    column, a number every row has) are joined to it."""
     lines = out.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("┃"))
     headers = [h.strip() for h in lines[head].strip("┃").split("┃")]
@@ -47,7 +48,7 @@ def _parse(out: str) -> tuple[list[str], list[list[str]]]:
         if not line.startswith("│"):
             break
         cells = [c.strip() for c in line.strip("│").split("│")]
-        if cells[0]:
+        if cells[headers.index(anchor)]:
             rows.append(cells)
         else:
             rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
@@ -106,3 +107,33 @@ def test_stacked_rows_show_every_value() -> None:
     _stacked(None, list(cells), cells, console)
     text = console.export_text()
     assert re.search(r"Count: 2,101", text) and "Count: 267" in text and "Category: Rape" in text
+
+
+COMPARE = {
+    "From": ("from_count", 0),
+    "To": ("to_count", 0),
+    "Change": ("change", 0),
+    "Change %": ("change_pct", 1),
+    "z": ("z", 1),
+    "p value": ("p_value", 3),
+    "p adjusted": ("p_adjusted", 3),
+}
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_compare_numbers_survive_any_width(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:  # type: ignore[no-untyped-def]
+    expected = json.loads(cli("compare", SAMPLE, "--format", "json").out)["rows"]
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = cli("compare", SAMPLE).out
+    assert all(len(line) <= width for line in out.splitlines())
+    headers, rows = _parse(out, "From")
+    assert {"Category", "From", "To", "significant"} <= set(headers)
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected, strict=True):
+        got = dict(zip(headers, row, strict=True))
+        assert got["Category"] == want["category"]
+        assert got["significant"] == ("yes" if want["significant"] else "no")
+        for header, (key, _) in COMPARE.items():
+            if header in got and want[key] is not None:
+                value, tolerance = _number(got[header])
+                assert abs(value - want[key]) <= tolerance + 1e-9, (header, got[header], want[key])
