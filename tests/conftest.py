@@ -36,3 +36,10 @@ def shared(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available (../shared is beside the repo in CI)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _terminal_width_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A piped table is 160 columns unless COLUMNS says otherwise: tests start with it unset so a
+    developer's exported COLUMNS cannot change what they see (the narrow-terminal tests set it)."""
+    monkeypatch.delenv("COLUMNS", raising=False)

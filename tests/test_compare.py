@@ -176,3 +176,36 @@ def test_against_shows_revisions(cli) -> None:  # type: ignore[no-untyped-def]
     assert obj["to_total"] == fy_total([b], AREA, "2020/21")
     assert obj["change"] == obj["to_total"] - obj["from_total"]
     assert any(s.get("role") == "against" for s in obj["sources"])
+
+
+def _revised_copy(folder: Path, delta: int) -> Path:
+    """The sample with one 2021/22 cell lowered by ``delta``: a second snapshot of the same year."""
+    import csv
+
+    rows = list(csv.reader(SAMPLE.read_text(encoding="utf-8").splitlines()))
+    col = rows[0].index("202105")
+    row = next(r for r in rows[1:] if int(r[col]) >= delta)
+    row[col] = str(int(row[col]) - delta)
+    folder.mkdir()
+    path = folder / SAMPLE.name
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_against_shows_the_total_and_names_each_snapshot(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revised = _revised_copy(tmp_path / "revised", 17)
+    before = fy_total([SAMPLE], "Barking and Dagenham", "2021/22")
+    after = fy_total([revised], "Barking and Dagenham", "2021/22")
+    assert after == before - 17
+    obj = json.loads(cli("compare", SAMPLE, "--against", revised, "--format", "json").out)
+    assert (obj["from_total"], obj["to_total"], obj["change"]) == (before, after, -17)
+    assert obj["from"] == "2021/22 in data/sample_offences.csv"
+    assert obj["to"] == "2021/22 in revised/sample_offences.csv"
+    shown = cli("compare", SAMPLE, "--against", revised)
+    flat = " ".join(shown.out.split())
+    assert f"total {before:,} → {after:,} (-17, {-17 / before * 100:+.1f}%)" in flat
+    assert "from: 2021/22 in data/sample_offences.csv to: 2021/22 in revised/sample_offences.csv" in flat
+    same = json.loads(cli("compare", SAMPLE, "--against", SAMPLE, "--format", "json").out)
+    assert same["from"].endswith("(FILES)") and same["to"].endswith("(--against)")
+    assert same["from_total"] == same["to_total"] == before and same["change"] == 0

@@ -228,8 +228,11 @@ def test_format_from_extension_and_errors(tmp_path: Path, capsys: pytest.Capture
     )
     assert _run("report", SAMPLE, "-o", tmp_path / "x.txt", "--format", "markdown") == 0
     assert (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("# Strategic assessment")
-    # Not a terminal: no progress bar, just the one line saying what was written.
-    assert capsys.readouterr().err.strip().splitlines() == [f"Wrote {tmp_path / 'x.txt'} (markdown)"]
+    # Not a terminal: no progress bar, just what was written and the priority set it used.
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"Wrote {tmp_path / 'x.txt'} (markdown)",
+        "Priorities: packaged MOPAC set (London's; give --priorities FILE or --template for another)",
+    ]
 
 
 def test_options_pass_through_like_rank(tmp_path: Path) -> None:

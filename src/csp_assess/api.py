@@ -471,7 +471,7 @@ def trend(
     area: AreaArg = None,
     area_name: str | None = None,
     year: str | None = None,
-    top: int = 10,
+    top: int | None = None,
     fy_start: int = 4,
     indicators: Indicators | PathLike | None = None,
     indicator_map: Mapping[str, str] | None = None,

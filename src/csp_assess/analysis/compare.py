@@ -20,6 +20,7 @@ below alpha *and* the two counts add up to at least 10.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -213,8 +214,9 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         warnings += w
         a = period_counts(crime_only(sel.counts), to_period, keys)
         b = period_counts(crime_only(other_sel.counts), to_period, keys)
-        from_label = f"{to_period.label} in FILES"
-        to_label = f"{to_period.label} in --against"
+        name_a, name_b = snapshot_names(extract, other)
+        from_label = f"{to_period.label} in {name_a}"
+        to_label = f"{to_period.label} in {name_b}"
         mode = "revisions"
         title_what = f"data revisions to {to_period.label}"
         notes.append(reconciliation(other) + " (--against)")
@@ -241,11 +243,18 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     else:
         what = "changed by more than counting noise (year-to-year variation not allowed for)"
         method = "Counting noise only: year-to-year variation is not allowed for"
-    headline = f"{sel.label}, {title_what}: {n_sig} of {len(frame)} categories {what} ({rule})."
+    total_change = to_total - from_total
+    pct = f", {total_change / from_total * 100:+.1f}%" if from_total else ""
+    snapshots = (
+        f", {from_label.split(' in ', 1)[1]} → {to_label.split(' in ', 1)[1]}" if mode == "revisions" else ""
+    )
+    headline = (
+        f"{sel.label}, {title_what}{snapshots}: total {from_total:,} → {to_total:,} ({total_change:+,}{pct}); "
+        f"{n_sig} of {len(frame)} categories {what} ({rule})."
+    )
     notes.append(
         f"Categories with under {DEFAULT_MIN_COUNT} offences in the two periods together are never flagged"
     )
-    total_change = to_total - from_total
     meta: dict[str, object] = {
         "area": sel.label,
         "mode": mode,
@@ -280,6 +289,30 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         title=headline,
         notes=notes,
     )
+
+
+def snapshot_names(a: Extract, b: Extract) -> tuple[str, str]:
+    """Short names for two snapshots of the same data, for headings: their file (or folder) names, with
+    the parent folder added when the names alone are the same, and FILES/--against as a last resort."""
+
+    def name(extract: Extract, parents: int) -> str:
+        paths = [Path(str(s.path)) for s in extract.sources]
+        if not paths:
+            return "?"
+        if len(paths) == 1:
+            parts = paths[0].parts[-1 - parents :]
+            return "/".join(parts)
+        folders = {p.parent for p in paths}
+        if len(folders) == 1:
+            folder = next(iter(folders))
+            return "/".join(folder.parts[-1 - parents :]) + f"/ ({len(paths)} files)"
+        return f"{paths[0].name} and {len(paths) - 1} more"
+
+    for parents in (0, 1, 2):
+        first, second = name(a, parents), name(b, parents)
+        if first != second:
+            return first, second
+    return f"{first} (FILES)", f"{second} (--against)"
 
 
 def _label(p: Period) -> str:

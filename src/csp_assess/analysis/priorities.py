@@ -622,3 +622,38 @@ def _candidates(
             }
         )
     return rows
+
+
+def priorities_in_use(pset: PrioritySet, scheme: str, counts: pd.DataFrame) -> tuple[str, list[str]]:
+    """('Priorities: ...' note, warnings): the set and its file are always named, and a major or category
+    a chosen file names that is nowhere in the extract is a warning with the nearest names (difflib),
+    not a silent 'not measurable'. The packaged sets name every scheme's categories, so are not checked."""
+    note = f"Priorities: {pset.describe()}"
+    if pset.origin == "packaged":
+        return note, []
+    import difflib
+
+    known = {
+        "major": {_norm(v): v for v in counts["major"].dropna().unique()},
+        "category": {_norm(v): v for v in counts["minor"].dropna().unique()},
+    }
+    warnings: list[str] = []
+    for pdef in pset.priorities:
+        measure = pdef.measure_for(scheme)
+        if measure is None or measure.not_measurable or measure.indicator:
+            continue
+        for kind, names in (("major", measure.majors), ("category", measure.minors)):
+            for name in names:
+                if _norm(name) in known[kind]:
+                    continue
+                close = difflib.get_close_matches(name, list(known[kind].values()), n=3, cutoff=0.6)
+                hint = (
+                    f"; did you mean {' or '.join(repr(c) for c in close)}?"
+                    if close
+                    else f"; no close match among its {len(known[kind])} {kind} names"
+                )
+                warnings.append(
+                    f"{pset.source}: priority '{pdef.name}' names the {kind} '{name}', which is not in "
+                    f"this extract{hint}"
+                )
+    return note, warnings

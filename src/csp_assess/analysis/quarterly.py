@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csp_assess.analysis.priorities import measure_mask
+from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, select_area
 from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.yearvar import (
@@ -138,6 +138,8 @@ def build_quarterly(
     warnings = list(extract.warnings)
     sel = select_area(extract, area)
     warnings += sel.warnings
+    pset_note, w = priorities_in_use(pset, extract.scheme, extract.counts)
+    warnings += w
     covered, w = trusted_coverage(extract.months_covered, extract.months_with_rows)
     warnings += w
     have = set(covered)
@@ -305,6 +307,7 @@ def build_quarterly(
     n_tested = int(frame.loc[measured, "measure_key"].nunique())
     notes = [
         reconciliation(extract),
+        pset_note,
         f"Direction of travel: rising or falling only when the change is larger than the measure's usual "
         f"year-to-year variation for this quarter (over-dispersed log-ratio z, Holm-adjusted over the {n_tested} "
         f"distinct measures, alpha {alpha}); under 10 offences in the two quarters together is never called a "
@@ -335,6 +338,7 @@ def build_quarterly(
         "plan_start_quarter": quarter_label(plan_fy, q) if plan_fy is not None and plan_ok else None,
         "alpha": alpha,
         "priorities_source": pset.source,
+        "priorities_in_use": pset.describe(),
         "history_pairs": history,
         "variance_method": method,
         "year_variance": {k: v.to_dict() for k, v in variances.items()},

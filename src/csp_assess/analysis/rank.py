@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate
+from csp_assess.analysis.priorities import PRIORITY_COLUMNS, evaluate, priorities_in_use
 from csp_assess.analysis.rank_options import HARM_INDEX_NAMES, RankOptions, resolve_weights
 from csp_assess.analysis.ranking import ACTIVITY_NOTE, DETAIL_COLUMNS, RANK_COLUMNS, rank_categories
 from csp_assess.analysis.select import (
@@ -67,6 +67,8 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
             f"{len(missing)} categor{'y has' if len(missing) == 1 else 'ies have'} no {opts.harm_index} harm "
             f"weight and are scored on the other measures: {', '.join(missing['category'].head(8))}"
         )
+    pset_note, w = priorities_in_use(pset, extract.scheme, extract.counts)
+    warnings += w
     priorities = evaluate(
         pset,
         extract.scheme,
@@ -83,7 +85,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         indicators=_indicator_rows(opts.indicators, sel.label, sel.parts),
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
-    notes = [reconciliation(extract)]
+    notes = [reconciliation(extract), pset_note]
     variance_method = (
         "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
         "year-to-year variation, estimated from the extract's earlier years"
@@ -122,6 +124,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "total": total,
         "previous_total": int(prev_total) if prev_total is not None else None,
         "priorities_source": pset.source,
+        "priorities_in_use": pset.describe(),
         "rows_read": extract.rows_read,
         "rows_counted": extract.rows_counted,
         "rows_rejected": extract.rows_rejected,

@@ -327,7 +327,11 @@ def build_summary(
             before = meta["previous_rate_per_1000"]
             notes.append(
                 f"Rate: {rate:.1f} offences per 1,000 residents"
-                + (f" ({before:.1f} in {meta.get('previous_year') or 'the previous period'})" if before else "")
+                + (
+                    f" ({before:.1f} in {meta.get('previous_year') or 'the previous period'})"
+                    if before
+                    else ""
+                )
                 + f", using a population of {pop:,} for {sel.label}"
             )
     ctx: RateContext | None = borough_context(extract, sel.label, window.period, population)

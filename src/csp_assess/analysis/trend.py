@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csp_assess.analysis.priorities import measure_mask
+from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
@@ -38,8 +38,27 @@ class TrendOptions:
     priority: str | None = None
     by: str = "month"
     year: str | None = None
-    top: int = 10
+    top: int | None = None  # None: the default 10; a number given where there are no places is noted
     start_month: int = 4
+
+
+DEFAULT_TOP = 10
+
+
+def category_hint(counts: pd.DataFrame, want: str) -> str:
+    """What to try instead of a category that is not in the data: the close or containing names
+    (case aside: 'violence' finds the three violence categories), else every name, so the reader never
+    has to guess again."""
+    import difflib
+
+    majors = sorted(str(m) for m in counts["major"].dropna().unique())
+    minors = sorted(str(m) for m in counts["minor"].dropna().unique() if str(m) not in set(majors))
+    by_norm = {_norm(n): n for n in majors + minors}
+    close = difflib.get_close_matches(want, list(by_norm), n=3, cutoff=0.6)
+    close += [k for k in by_norm if want and want in k and k not in close]
+    if close:
+        return f": did you mean {', '.join(repr(by_norm[c]) for c in close[:6])}?"
+    return f"; major categories: {', '.join(majors)}; minor categories: {', '.join(minors)}"
 
 
 def _norm(text: str) -> str:
@@ -113,12 +132,7 @@ def _select_rows(
         if (minors == want).any():
             rows = counts[minors == want]
             return rows, str(rows["minor"].iloc[0]), f"minor category of {rows['major'].iloc[0]}", []
-        names = sorted(set(counts["major"]) | set(counts["minor"]))
-        import difflib
-
-        close = difflib.get_close_matches(opts.category, names, n=3, cutoff=0.5)
-        hint = f": did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise SelectionError(f"category '{opts.category}' is not in the data{hint}")
+        raise SelectionError(f"category '{opts.category}' is not in the data{category_hint(counts, want)}")
     if opts.priority:
         if pset is None:
             raise SelectionError("{priority} needs a priorities set", params=["priority"])
@@ -188,6 +202,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         minor, BREAKDOWN_COLUMNS, f"By minor category, {period.label}", BREAKDOWN_DETAIL
     )
     level = None
+    top = opts.top if opts.top is not None else DEFAULT_TOP
     if "subarea" in rows.columns:
         level = extract.level
         sub = change_frame(
@@ -202,12 +217,21 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         sub["share_pct"] = (sub["count"] / year_total * 100).round(1) if year_total else None
         sub = sub.sort_values(["count", "category"], ascending=[False, True], kind="mergesort")
         tables["top_subareas"] = Table(
-            sub.head(opts.top).reset_index(drop=True),
+            sub.head(top).reset_index(drop=True),
             BREAKDOWN_COLUMNS,
-            f"Top {min(opts.top, len(sub))} of {len(sub)} {level}s, {period.label}",
+            f"Top {min(top, len(sub))} of {len(sub)} {level}s, {period.label}",
             BREAKDOWN_DETAIL,
         )
     notes = [reconciliation(extract)]
+    if opts.top is not None and "subarea" not in rows.columns:
+        notes.append(
+            f"--top {opts.top} lists wards or LSOAs, and this data has none (no ward or LSOA column): "
+            "there are no places to list"
+        )
+    if opts.priority and pset is not None:
+        note, w = priorities_in_use(pset, extract.scheme, extract.counts)
+        notes.append(note)
+        warnings += w
     if len(complete) < len(series):
         notes.append("The sparkline shows complete steps only; partial steps are labelled in the table")
     if what != "All crime" and (rows["major"] == ASB_MAJOR).any():
@@ -226,6 +250,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         "previous_year": prev.fy.label if prev else None,
         "year_total": year_total,
         "subarea_level": level,
+        "priorities_in_use": pset.describe() if opts.priority and pset is not None else None,
     }
     return Result(
         command="trend",

@@ -224,7 +224,12 @@ def trend(
     by: Annotated[
         Step, typer.Option("--by", help="Series step: month, quarter (financial) or year.")
     ] = Step.month,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many wards/LSOAs to list.")] = 10,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top", min=1, help="How many wards/LSOAs to list (default 10; ward or LSOA data only)."
+        ),
+    ] = None,
     priorities: PrioritiesOpt = None,
     template: TemplateOpt = None,
 ) -> None:

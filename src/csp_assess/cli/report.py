@@ -79,7 +79,7 @@ def report(
     from csp_assess.report import report_format
 
     kind = report_format(output, fmt)  # before the work: a bad name fails at once
-    api.report(
+    made = api.report(
         inputs.load(places=True),
         output=output,
         format=kind,
@@ -92,3 +92,7 @@ def report(
         **weighting.kwargs(),
     )
     typer.echo(f"Wrote {output} ({kind})", err=True)
+    ranking = getattr(made.data, "rank", None)  # a theme pack has no ranking of its own
+    in_use = ranking.meta.get("priorities_in_use") if ranking is not None else None
+    if in_use:
+        typer.echo(f"Priorities: {in_use}", err=True)

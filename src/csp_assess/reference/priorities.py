@@ -6,6 +6,7 @@ writes it out). Errors name the file, the line and the key, so a hand-edited fil
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -71,6 +72,17 @@ class PrioritySet:
     priorities: list[PriorityDef]
     rules: Rules
     source: str
+    #: How the set was chosen: "given" (a file named), "working folder" (./csp-assess.toml picked up
+    #: unasked) or "packaged"; said in every output so a silent default or a stray file is seen.
+    origin: str = "given"
+
+    def describe(self) -> str:
+        """The set in use and its file, for the 'Priorities:' note and JSON meta."""
+        if self.origin == "working folder":
+            return f"./{LOCAL_FILE} (found in the working folder)"
+        if self.source == "packaged MOPAC priorities":
+            return "packaged MOPAC set (London's; give --priorities FILE or --template for another)"
+        return self.source
 
 
 def default_text() -> str:
@@ -310,12 +322,15 @@ def _parse_rules(raw: Any, text: str, source: str) -> Rules:
 
 def load_priorities(path: str | Path | None = None, cwd: Path | None = None) -> PrioritySet:
     """``path`` if given, else ./csp-assess.toml if present, else the packaged MOPAC set."""
+    found = False
     if path is None:
         local = (cwd or Path.cwd()) / LOCAL_FILE
         if local.is_file():
-            path = local
+            path, found = local, True
     if path is None:
-        return parse_priorities(default_text(), "packaged MOPAC priorities")
+        return dataclasses.replace(
+            parse_priorities(default_text(), "packaged MOPAC priorities"), origin="packaged"
+        )
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -323,4 +338,5 @@ def load_priorities(path: str | Path | None = None, cwd: Path | None = None) -> 
         raise ConfigError("priorities file not found", file=str(p)) from err
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read priorities file ({err})", file=str(p)) from err
-    return parse_priorities(text, str(p))
+    pset = parse_priorities(text, str(p))
+    return dataclasses.replace(pset, origin="working folder") if found else pset

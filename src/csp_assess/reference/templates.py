@@ -7,6 +7,7 @@ template is adding a file. ``--template NAME`` is the same as ``--priorities`` p
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from importlib import resources
 
@@ -59,4 +60,4 @@ def template_text(name: str) -> str:
 
 def load_template(name: str) -> PrioritySet:
     source = "packaged MOPAC priorities" if name == MOPAC else f"packaged template {name}"
-    return parse_priorities(template_text(name), source)
+    return dataclasses.replace(parse_priorities(template_text(name), source), origin="packaged")

@@ -32,7 +32,7 @@ def emit(result: Result, fmt: str | None, output: Path | None) -> None:
 
         if output is None:
             # Piped to a file or pager: wide enough that category names are not folded letter by letter.
-            width = None if sys.stdout.isatty() else 160
+            width = _columns() or (None if sys.stdout.isatty() else 160)
             render_table(result, terminal_console(width=width))
             return
         buf = io.StringIO()
@@ -47,6 +47,17 @@ def emit(result: Result, fmt: str | None, output: Path | None) -> None:
         return
     write_atomic(output, text, "utf-8-sig" if fmt == "csv" else "utf-8")
     _stderr_notes(result)
+
+
+def _columns() -> int | None:
+    """The width set in COLUMNS (as shells and ``COLUMNS=100 csp-assess ...`` set it), if any."""
+    import os
+
+    try:
+        found = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return found if found > 0 else None
 
 
 def _stderr_notes(result: Result) -> None:

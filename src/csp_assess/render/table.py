@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import IO
+from pathlib import PurePath
+from typing import IO, Any
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from csp_assess.periods import month_label
 from csp_assess.render.values import human, printable
 from csp_assess.result import Result
 
 HEADERS = {
     "count": "Count",
     "previous_count": "Prev",
+    "from_count": "From",  # compare: the facts line above the table says what From and To are
+    "to_count": "To",
     "change": "Change",
     "change_pct": "Change %",
     "contribution_pct": "Share of change %",
@@ -51,7 +57,37 @@ HEADERS = {
     "reputational_risk": "Risk",
     "likelihood": "Likelihood",
 }
-NARROW_SKIP = {"major"}
+# Columns left out first when a table is wider than the terminal (a number is never cut: whole columns go,
+# named in a note). The identity and headline columns are never dropped; below them the table is stacked.
+DROP_ORDER = (
+    "major",
+    "proxy",
+    "baseline_count",
+    "baseline_change_pct",
+    "previous_count",
+    "contribution_pct",
+    "plan_start_count",
+    "plan_change_pct",
+    "plan_direction",
+    "z",
+    "p_value",
+    "class",
+    "harm",
+    "cost_gbp",
+    "year_ago_count",
+    "change_pct",
+    "share_pct",
+    "measure",
+)
+KEEP = {
+    "rank", "category", "name", "issue", "priority", "count", "change", "score", "status", "reason",
+    "direction", "significant",
+}  # fmt: skip
+FOLDABLE = {
+    "category", "major", "name", "issue", "priority", "reason", "proxy", "measure", "class", "status",
+    "direction", "plan_direction",
+}  # fmt: skip
+TEXT_MIN = 12  # the narrowest a folded text column gets: a word or two per line, not a letter
 
 
 class _Console(Console):
@@ -84,7 +120,7 @@ def render_table(result: Result, console: Console) -> None:
     console.print(_text(result.title or result.command, style="bold"))
     facts = [
         f"{k.replace('_', ' ')}: {meta[k]}"
-        for k in ("previous_year", "baseline", "harm_index", "level")
+        for k in ("from", "to", "previous_year", "baseline", "harm_index", "level")
         if meta.get(k) is not None
     ]
     if facts:
@@ -93,8 +129,11 @@ def render_table(result: Result, console: Console) -> None:
         cols = [c for c in table.columns if c in table.frame.columns]
         if name == "priorities":
             cols = [c for c in cols if c != "proxy"]
-        if console.width < 140:
-            cols = [c for c in cols if c not in NARROW_SKIP]
+        cells = {c: [human(v, c) for v in table.frame[c]] for c in cols}
+        shown, left_out = fit_columns(cols, cells, console.width)
+        if shown is None:
+            _stacked(table.title if name != "rows" else None, cols, cells, console)
+            continue
         rt = RichTable(
             title=_text(table.title) if name != "rows" and table.title else None,
             title_justify="left",
@@ -102,20 +141,29 @@ def render_table(result: Result, console: Console) -> None:
             header_style="bold",
             expand=False,
         )
-        for c in cols:
+        for c in shown:
             numeric = table.frame[c].dtype.kind in "iuf" and c not in ("rank",)
+            width = _natural(c, cells[c])
             rt.add_column(
-                HEADERS.get(c, c.replace("_", " ")),
+                _header(c),
                 justify="right" if numeric else "left",
                 overflow="fold",
-                no_wrap=numeric,
+                no_wrap=c not in FOLDABLE,
                 max_width=70 if c == "reason" else None,
-                min_width=18 if c in ("category", "name", "issue") else None,
+                min_width=_min_width(c, cells[c]) if c in FOLDABLE else width,
             )
-        for row in table.frame[cols].itertuples(index=False):
-            cells = [_text(human(v, c)) for c, v in zip(cols, row, strict=True)]
-            rt.add_row(*cells)
+        for i in range(len(table.frame)):
+            rt.add_row(*[_text(cells[c][i]) for c in shown])
         console.print(rt)
+        if left_out:
+            console.print(
+                _text(
+                    f"Columns left out to fit {console.width} characters: "
+                    f"{', '.join(_header(c) for c in left_out)}. A wider terminal or "
+                    "--format csv/json shows every column.",
+                    style="dim",
+                )
+            )
     if result.meta.get("harm_index") and result.meta.get("cost_prices"):
         console.print(
             _text(
@@ -125,7 +173,10 @@ def render_table(result: Result, console: Console) -> None:
                 style="dim",
             )
         )
-    for s in result.sources:
+    singles, folders = group_sources(result.sources)
+    for line in folders:
+        console.print(_text(line, style="dim"))
+    for s in singles:
         sup = "; ".join(
             f"{x['months']} month(s) {x['span']} superseded by {x['by']}" for x in s["superseded"]
         )
@@ -140,3 +191,106 @@ def render_table(result: Result, console: Console) -> None:
         console.print(_text(n, style="dim"))
     for w in result.warnings:
         console.print(_text(f"Warning: {w}", style="yellow"))
+
+
+def _header(column: str) -> str:
+    return HEADERS.get(column, column.replace("_", " "))
+
+
+def _natural(column: str, cells: list[str]) -> int:
+    """The width a column needs to show its header and every cell on one line."""
+    return max([len(_header(column)), *(len(printable(v)) for v in cells)])
+
+
+def _min_width(column: str, cells: list[str]) -> int:
+    """The narrowest a text column may be folded to: its longest word, at least TEXT_MIN (or its
+    natural width if smaller): names break between words, not inside them."""
+    words = [len(w) for v in cells for w in printable(v).split()] + [len(_header(column))]
+    return min(_natural(column, cells), max(TEXT_MIN, *words))
+
+
+def _table_width(widths: list[int]) -> int:
+    """rich's width for these column widths: one space of padding each side, a rule between and around."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def fit_columns(
+    cols: list[str], cells: dict[str, list[str]], width: int
+) -> tuple[list[str] | None, list[str]]:
+    """(columns to show, columns left out) so that no number is cut at ``width``: text columns fold, whole
+    low-priority columns go (DROP_ORDER, then any other not in KEEP, rightmost first). None to show means
+    the table cannot fit even so, and is stacked a row at a time."""
+
+    def need(shown: list[str]) -> int:
+        return _table_width(
+            [_min_width(c, cells[c]) if c in FOLDABLE else _natural(c, cells[c]) for c in shown]
+        )
+
+    shown = list(cols)
+    droppable = [c for c in DROP_ORDER if c in cols] + [
+        c for c in reversed(cols) if c not in KEEP and c not in DROP_ORDER
+    ]
+    left_out: list[str] = []
+    while need(shown) > width and droppable:
+        c = droppable.pop(0)
+        if c in shown and len(shown) > 1:
+            shown.remove(c)
+            left_out.append(c)
+    if need(shown) > width:
+        return None, []
+    return shown, [c for c in cols if c in left_out]
+
+
+def _stacked(title: str | None, cols: list[str], cells: dict[str, list[str]], console: Console) -> None:
+    """A table too wide for any fit: each row as its own block of 'Header: value' lines."""
+    if title:
+        console.print(_text(title, style="bold"))
+    n = len(next(iter(cells.values()))) if cells else 0
+    for i in range(n):
+        for j, c in enumerate(cols):
+            console.print(_text(f"{'  ' if j else '- '}{_header(c)}: {cells[c][i]}"))
+
+
+FOLDER_MIN = 3  # this many files from one folder (or zip) are summarised in one Source line
+_MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _folder_of(path: str) -> str:
+    """The folder (or zip) a file was read from; police.uk's month subfolders count as their parent."""
+    head, sep, _member = path.partition("!")
+    if sep and head.lower().endswith(".zip"):
+        return head
+    parent = PurePath(path).parent
+    return str(parent.parent if _MONTH_DIR.match(parent.name) else parent)
+
+
+def group_sources(sources: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(sources shown one line each, one summary line per folder of many files): a 35-month folder is one
+    'Source:' line on the terminal; each file stays in the JSON's sources and in ``validate``."""
+    by_folder: dict[str, list[dict[str, Any]]] = {}
+    for s in sources:
+        by_folder.setdefault(f"{s.get('role', '')}|{_folder_of(str(s['path']))}", []).append(s)
+    singles: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for key, group in by_folder.items():
+        if len(group) < FOLDER_MIN:
+            singles += group
+            continue
+        role, folder = key.split("|", 1)
+        firsts = [s["first_month"] for s in group if s.get("first_month")]
+        lasts = [s["last_month"] for s in group if s.get("last_month")]
+        cover = (
+            f", months {month_label(pd.Period(min(firsts), 'M'))}–{month_label(pd.Period(max(lasts), 'M'))}"
+            if firsts and lasts
+            else ""
+        )
+        used = sum(1 for s in group if s.get("months_used"))
+        superseded = sum(len(s.get("superseded") or []) for s in group)
+        kinds = ", ".join(sorted({str(s["layout"]) for s in group} | {str(s["encoding"]) for s in group}))
+        lines.append(
+            f"Source: {folder}{' (' + role + ')' if role else ''}: {len(group)} files [{kinds}]{cover}; "
+            f"months used from {used}"
+            + (f", {superseded} superseded in part" if superseded else "")
+            + " (each file: csp-assess validate or --format json)"
+        )
+    return singles, lines

@@ -488,7 +488,7 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
         "Harm index": str(r.get("harm_index_description", ropts.harm_index)),
         "Cost prices": str(r.get("cost_uprating") or r.get("cost_prices", "")),
         "Score": f"mean share of {r.get('score_weights', '')}",
-        "Priorities from": str(r.get("priorities_source", "")),
+        "Priorities from": str(r.get("priorities_in_use") or r.get("priorities_source", "")),
         "Financial year starts": month_label(pd.Period(year=2000, month=ropts.start_month, freq="M")).split()[
             0
         ],

@@ -386,7 +386,7 @@ def render_html(data: ReportData) -> str:
     # Priorities
     add('<section id="priorities"><h2>Recommended priorities</h2>')
     add(
-        f"<p>Priorities from {escape(str(r.get('priorities_source', '')))}, each with the rule that set its "
+        f"<p>Priorities from {escape(str(r.get('priorities_in_use') or r.get('priorities_source', '')))}, each with the rule that set its "
         "recommendation; candidates are categories outside the set that rank highly or rose above the "
         "pre-COVID baseline by more than their usual year-to-year variation.</p>"
     )

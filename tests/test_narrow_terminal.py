@@ -1,0 +1,139 @@
+"""Narrow terminals (issue #19): at 80, 100 and 160 columns every number ``rank`` prints is the JSON's
+value for that cell, never cut, and every category name is shown whole; columns that do not fit are
+left out whole, and a note names them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rich.console import Console
+from tests.conftest import SAMPLE
+
+from csp_assess.render.table import fit_columns
+
+# header -> JSON key and how many decimals the terminal shows (None: a money amount, £1.2m or £830k)
+COLUMNS = {
+    "#": ("rank", 0),
+    "Count": ("count", 0),
+    "Prev": ("previous_count", 0),
+    "Change": ("change", 0),
+    "Change %": ("change_pct", 1),
+    "Baseline": ("baseline_count", 0),
+    "vs base %": ("baseline_change_pct", 1),
+    "Harm": ("harm", 0),
+    "Cost": ("cost_gbp", None),
+    "Score": ("score", 1),
+}
+
+
+def _number(cell: str) -> tuple[float, float]:
+    """(value, half of the last shown digit's unit) of a printed number, read independently of the code."""
+    text = cell.replace(",", "").replace("£", "").replace("%", "").replace("+", "")
+    scale = {"m": 1e6, "k": 1e3}.get(text[-1], 1.0)
+    text = text.rstrip("mk")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return float(text) * scale, 0.5 * 10**-decimals * scale
+
+
+def _parse(out: str, anchor: str = "#") -> tuple[list[str], list[list[str]]]:
+    """The first table's headers and rows; a folded row's continuation lines (empty in the ``anchor``
+    column, a number every row has) are joined to it."""
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("┃"))
+    headers = [h.strip() for h in lines[head].strip("┃").split("┃")]
+    rows: list[list[str]] = []
+    for line in lines[head + 2 :]:
+        if not line.startswith("│"):
+            break
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if cells[headers.index(anchor)]:
+            rows.append(cells)
+        else:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+    return headers, rows
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_rank_numbers_and_names_survive_any_width(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:  # type: ignore[no-untyped-def]
+    expected = json.loads(cli("rank", SAMPLE, "--format", "json").out)["rows"]
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = cli("rank", SAMPLE).out
+    assert all(len(line) <= width for line in out.splitlines())
+    headers, rows = _parse(out)
+    assert {"#", "Category", "Count", "Score"} <= set(headers)
+    assert len(rows) == len(expected)
+    checked = 0
+    for row, want in zip(rows, expected, strict=True):
+        got = dict(zip(headers, row, strict=True))
+        assert got["Category"] == want["category"]  # whole, only folded between words
+        for header, cell in got.items():
+            if header not in COLUMNS:
+                continue
+            key, _ = COLUMNS[header]
+            if want[key] is None:
+                assert cell == "-"
+                continue
+            value, tolerance = _number(cell)
+            assert abs(value - want[key]) <= tolerance + 1e-9, (header, cell, want[key])
+            checked += 1
+    assert checked >= len(expected) * 5
+    left_out = [h for h, (k, _) in COLUMNS.items() if h not in headers and k in expected[0]]
+    if left_out:
+        note = next(line for line in out.splitlines() if line.startswith("Columns left out"))
+        assert str(width) in note and "--format csv/json" in out
+        for h in left_out:
+            assert h in out.split("Columns left out", 1)[1]
+    else:
+        assert "Columns left out" not in out
+    if width >= 160:
+        assert "Major" in headers and not left_out
+
+
+def test_too_narrow_for_any_fit_is_stacked() -> None:
+    cells = {"category": ["Violence with Injury"], "count": ["2,101"], "score": ["23.8"]}
+    shown, left_out = fit_columns(list(cells), cells, 30)
+    assert shown is None and left_out == []
+    shown, left_out = fit_columns(list(cells), cells, 80)
+    assert shown == ["category", "count", "score"] and left_out == []
+
+
+def test_stacked_rows_show_every_value() -> None:
+    from csp_assess.render.table import _stacked
+
+    console = Console(width=30, record=True, no_color=True)
+    cells = {"category": ["Violence with Injury", "Rape"], "count": ["2,101", "267"]}
+    _stacked(None, list(cells), cells, console)
+    text = console.export_text()
+    assert re.search(r"Count: 2,101", text) and "Count: 267" in text and "Category: Rape" in text
+
+
+COMPARE = {
+    "From": ("from_count", 0),
+    "To": ("to_count", 0),
+    "Change": ("change", 0),
+    "Change %": ("change_pct", 1),
+    "z": ("z", 1),
+    "p value": ("p_value", 3),
+    "p adjusted": ("p_adjusted", 3),
+}
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_compare_numbers_survive_any_width(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:  # type: ignore[no-untyped-def]
+    expected = json.loads(cli("compare", SAMPLE, "--format", "json").out)["rows"]
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = cli("compare", SAMPLE).out
+    assert all(len(line) <= width for line in out.splitlines())
+    headers, rows = _parse(out, "From")
+    assert {"Category", "From", "To", "significant"} <= set(headers)
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected, strict=True):
+        got = dict(zip(headers, row, strict=True))
+        assert got["Category"] == want["category"]
+        assert got["significant"] == ("yes" if want["significant"] else "no")
+        for header, (key, _) in COMPARE.items():
+            if header in got and want[key] is not None:
+                value, tolerance = _number(got[header])
+                assert abs(value - want[key]) <= tolerance + 1e-9, (header, got[header], want[key])
