@@ -11,13 +11,14 @@ from csp_assess.cli.options import Output
 from csp_assess.result import Result
 from csp_assess.results import AssessmentResult
 
-FORMATS = ("table", "csv", "json", "markdown")
+FORMATS = ("table", "csv", "json", "markdown", "xlsx")
 FORMAT_BY_SUFFIX = {
     ".csv": "csv",
     ".json": "json",
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "table",
+    ".xlsx": "xlsx",
 }
 
 
@@ -39,8 +40,8 @@ def format_of(out: Output) -> str:
     found = FORMAT_BY_SUFFIX.get(path.suffix.lower())
     if found is None:
         raise typer.BadParameter(
-            f"cannot tell the format from '{path.name}': name the file .csv, .json, .md or .txt, "
-            "or give --format (the report command writes .html, .md and .xlsx)"
+            f"cannot tell the format from '{path.name}': name the file .csv, .json, .md, .txt or .xlsx, "
+            "or give --format (the report command also writes .html and .pdf)"
         )
     return found
 
@@ -51,7 +52,18 @@ def emit(result: AssessmentResult | Result, out: Output) -> None:
 
     fmt = format_of(out)
     path = target(out)
-    render(result.result if isinstance(result, AssessmentResult) else result, fmt, path)
+    res = result.result if isinstance(result, AssessmentResult) else result
+    if fmt == "xlsx":
+        if path is None:
+            raise typer.BadParameter("an .xlsx workbook is written to a file: give --output FILE.xlsx")
+        from csp_assess.render import stderr_notes
+        from csp_assess.report.xlsx import write_tables_xlsx
+
+        sheets = {(res.command if name == res.primary else name): t for name, t in res.tables.items()}
+        write_tables_xlsx(sheets, res.title or res.command, path)  # one sheet per table
+        stderr_notes(res)
+    else:
+        render(res, fmt, path)
     if path is not None:
         print(f"Wrote {path} ({fmt})", file=sys.stderr)
 

@@ -43,10 +43,10 @@ def emit(result: Result, fmt: str | None, output: Path | None) -> None:
     if output is None:
         write_stdout(text, "utf-8-sig" if fmt == "csv" else "utf-8")
         if fmt == "csv":
-            _stderr_notes(result)
+            stderr_notes(result)
         return
     write_atomic(output, text, "utf-8-sig" if fmt == "csv" else "utf-8")
-    _stderr_notes(result)
+    stderr_notes(result)
 
 
 def _columns() -> int | None:
@@ -60,7 +60,7 @@ def _columns() -> int | None:
     return found if found > 0 else None
 
 
-def _stderr_notes(result: Result) -> None:
+def stderr_notes(result: Result) -> None:
     """CSV carries only the table: the reconciliation and warnings go to stderr so they are still seen."""
     from csp_assess.render.values import printable
 

@@ -18,6 +18,7 @@ from csp_assess.output import write_atomic
 from csp_assess.render.values import neutralise, plain
 from csp_assess.report.build import ReportData
 from csp_assess.report.theme import ThemeData
+from csp_assess.result import Table
 
 INT_FORMAT = "#,##0"
 DEC_FORMAT = "#,##0.0"
@@ -66,6 +67,13 @@ def _value(v: Any) -> Any:
 
 
 def write_xlsx(data: ReportData | ThemeData, output: Path) -> None:
+    """The report (or theme pack) as a workbook, one sheet per table."""
+    write_tables_xlsx(data.tables(), data.title, output)
+
+
+def write_tables_xlsx(tables: dict[str, Table], title: str, output: Path) -> None:
+    """Named tables as a workbook, one sheet each (what ``report`` and every command's ``-o x.xlsx``
+    write): numbers stay numbers with formats, formula-like text is neutralised, dates are fixed."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -73,12 +81,12 @@ def write_xlsx(data: ReportData | ThemeData, output: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = "csp-assess"
-    wb.properties.title = _xml_safe(data.title)
+    wb.properties.title = _xml_safe(title)
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
-    for name, table in data.tables().items():
+    for name, table in tables.items():
         ws = wb.create_sheet(title=_ILLEGAL.sub(" ", name)[:31])
         cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
         ws.append(cols)
