@@ -126,7 +126,7 @@ def labels(data: ReportData) -> dict[str, str]:
         "change": "Change",
         "change_pct": f"Change on {prev}",
         "contribution_pct": "Share of the net change",
-        "baseline_count": f"Baseline {base}",
+        "baseline_count": f"Baseline {base}" if h.baseline_label else "Baseline",
         "baseline_change": "Change on baseline",
         "baseline_change_pct": f"Change on {base}",
         "above_baseline": "Above baseline",
@@ -418,7 +418,12 @@ def render_html(data: ReportData) -> str:
             figure(
                 svg,
                 f"Line chart of {dd.name} offences per month",
-                "Last six years by month, with the 12-month average; dashed: the baseline's monthly average.",
+                "Last six years by month, with the 12-month average"
+                + (
+                    "; dashed: the baseline's monthly average."
+                    if dd.baseline_monthly_mean is not None
+                    else "."
+                ),
             )
         )
         add(
