@@ -254,6 +254,11 @@ def _cards(data: ReportData) -> str:
                 f"95% range {h.expected_low:,.0f}–{h.expected_high:,.0f}: {h.year} is {where}",
             )
         )
+    return cards_html(cards)
+
+
+def cards_html(cards: list[tuple[str, str, str]]) -> str:
+    """Headline cards (label, figure, detail), escaped: the report's and a theme pack's."""
     out = ['<div class="cards">']
     for label, fig, detail in cards:
         out.append(

@@ -11,7 +11,7 @@ from html import escape
 import pandas as pd
 
 from csp_assess.report.charts import deep_dive_chart
-from csp_assess.report.html import CSS, figure, table_html
+from csp_assess.report.html import CSS, cards_html, figure, table_html
 from csp_assess.report.theme import ThemeData
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
@@ -114,14 +114,7 @@ def _cards(data: ThemeData) -> str:
                 f"95% range {h.expected_low:,.0f}–{h.expected_high:,.0f}",
             )
         )
-    out = ['<div class="cards">']
-    for label, fig, detail in cards:
-        out.append(
-            f'<div class="card"><div class="label">{escape(label)}</div>'
-            f'<div class="figure">{escape(fig)}</div><div class="detail">{escape(detail)}</div></div>'
-        )
-    out.append("</div>")
-    return "".join(out)
+    return cards_html(cards)
 
 
 def theme_chart(data: ThemeData) -> str:
