@@ -214,3 +214,14 @@ def test_load_stays_the_function_after_loader_modules_are_imported() -> None:
     assert callable(ca.report) and ca.report.__module__ == "csp_assess.api"
     assert set(ca.__all__) >= {"load", "summary", "rank", "baseline", "compare", "trend", "quarterly"}
     assert set(ca.__all__) >= {"validate", "weights", "priorities", "report"}
+
+
+def test_an_extract_whose_rows_are_all_rejected_says_so(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "bad.csv"
+    f.write_text("MajorText,MinorText,LookUp_BoroughName,202201\nTheft,Other,Camden,1e3\n", encoding="utf-8")
+    run = cli("rank", f)
+    assert run.code == 1
+    assert (
+        run.err
+        == "Error: no rows were counted (1 of 1 rejected): run validate on the files to see each rejected row and why\n"
+    )

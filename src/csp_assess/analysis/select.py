@@ -77,6 +77,11 @@ def select_area(extract: Extract, area: AreaArg) -> AreaSelection:
     counts = extract.counts
     areas = extract.areas
     warnings: list[str] = []
+    if not areas:
+        raise SelectionError(
+            f"no rows were counted ({extract.rows_rejected:,} of {extract.rows_read:,} rejected): run "
+            "validate on the files to see each rejected row and why"
+        )
     if area is None:
         if len(areas) == 1:
             return AreaSelection(counts, areas[0], warnings)
