@@ -978,7 +978,9 @@ static PyObject *csvscan_fields(PyObject *self, PyObject *args) {
     Py_ssize_t start;
     int ncols, date_field;
     PyObject *cols_seq;
-    if (!PyArg_ParseTuple(args, "y*niOi", &view, &start, &ncols, &cols_seq, &date_field)) return NULL;
+    Py_ssize_t stop = -1;
+    if (!PyArg_ParseTuple(args, "y*niOi|n", &view, &start, &ncols, &cols_seq, &date_field, &stop)) return NULL;
+    if (stop >= 0 && stop < view.len) view.len = stop; /* scan [start, stop) only: a piece of a mapped file */
     if (check_frame(&view, start, ncols) < 0) return NULL;
     PyObject *seq = PySequence_Fast(cols_seq, "cols must be a sequence of column indexes");
     if (!seq) {
@@ -1039,7 +1041,7 @@ static PyMethodDef methods[] = {
     {"street", csvscan_street, METH_VARARGS,
      "street(buffer, start, ncols, (id, month, force, lsoa first, lsoa last, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
     {"fields", csvscan_fields, METH_VARARGS,
-     "fields(buffer, start, ncols, cols, date_field) -> (rows, fields) or a reason str"},
+     "fields(buffer, start, ncols, cols, date_field[, stop]) -> (rows, fields) or a reason str"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,12 +1,9 @@
-"""Scanning a long CSV into a ``Tally``: each piece of the file is read by the C scanner when it is
-plain (no quote character) or by pyarrow, the reference, on every core, while this thread counts. Needs
-pyarrow and numpy only (not pandas).
+"""Scanning a long CSV into a ``Tally``: the C scanner reads the plain (unquoted) stretch of the file
+(``record_plain``), pyarrow, the reference, reads the rest in pieces on every core, and this thread
+counts. Needs pyarrow and numpy only (not pandas).
 
-The C scanner (``_csvscan.fields``) dictionary-encodes the mapped columns of an unquoted piece in one
-pass and drops the time of day from dates whose time is certainly valid (a month needs the date only), so
-the tally sees about a thousand distinct dates instead of half a million date-times. It hands the tally
-the same dictionary columns pyarrow would, so the count is the same; a file where any date is rejected
-is read again by pyarrow alone, so reject reasons quote the whole cell.
+A file where the C scanner read any piece and any date was rejected is read again by pyarrow alone, so
+reject reasons quote the whole cell (the scanner keys dates by their date part).
 """
 
 from __future__ import annotations
@@ -17,15 +14,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
+from csp_assess.load.record_plain import PlainScan
 from csp_assess.load.record_tally import Roles, Tally, TallyResult
-
-try:  # without a C compiler at install time the module is missing, and pyarrow reads every piece
-    from csp_assess.load import _csvscan
-except ImportError:  # pragma: no cover - depends on the build
-    _csvscan = None  # type: ignore[assignment]
 
 CHUNK_BYTES = 16 << 20  # a piece of the file parsed at once, on every core
 BLOCK_BYTES = 2 << 20  # pyarrow's unit of work (and of a batch) inside a piece
@@ -53,7 +45,7 @@ def scan_csv(
 ) -> tuple[TallyResult, _Ragged]:
     """Count the rows of ``path`` (whose header is ``header``); ragged rows are counted, not numbered.
     Raises ``pa.ArrowInvalid`` for text that is not in ``encoding`` or that cannot be parsed."""
-    fast = _Plain.of(header, delimiter, roles, encoding)
+    fast = PlainScan.of(header, delimiter, roles, encoding)
     result, ragged = _scan(path, header, delimiter, roles, encoding, fast)
     if fast is not None and fast.used and result.month_rejects:
         result, ragged = _scan(path, header, delimiter, roles, encoding, None)
@@ -61,7 +53,7 @@ def scan_csv(
 
 
 def _scan(
-    path: Path, header: list[str], delimiter: str, roles: Roles, encoding: str, fast: _Plain | None
+    path: Path, header: list[str], delimiter: str, roles: Roles, encoding: str, fast: PlainScan | None
 ) -> tuple[TallyResult, _Ragged]:
     import pyarrow.csv as pacsv
 
@@ -86,14 +78,24 @@ def _scan(
     )
 
     def tables() -> Iterator[pa.RecordBatch]:
-        for i, (chunk, has_quote) in enumerate(_chunks(path, ragged)):
-            if fast is not None and (i == 0 or not has_quote):
-                batch = fast.batch(chunk, first=i == 0)
+        offset = 0  # where pyarrow goes on: after the stretch the C scanner read
+        if fast is not None:
+            yield from fast.batches(path)
+            offset = fast.resume_at
+            if offset < 0:
+                return
+        for i, (chunk, has_quote) in enumerate(_chunks(path, ragged, offset)):
+            header_piece = i == 0 and offset == 0
+            if fast is not None and not has_quote and not header_piece:
+                batch = fast.piece(chunk)
                 if batch is not None:
                     yield batch
                     continue
             opts = pacsv.ReadOptions(
-                column_names=names, skip_rows=1 if i == 0 else 0, block_size=BLOCK_BYTES, encoding=encoding
+                column_names=names,
+                skip_rows=1 if header_piece else 0,
+                block_size=BLOCK_BYTES,
+                encoding=encoding,
             )
             table = pacsv.read_csv(pa.BufferReader(chunk), opts, quoted if has_quote else plain, convert)
             del chunk  # the piece's bytes are reused for the next one; the table holds its own copies
@@ -122,70 +124,11 @@ def _scan(
     return tally.finish(), ragged
 
 
-class _Plain:
-    """The C scanner for the plain pieces of one file: which columns it encodes, and the batch it gives."""
-
-    def __init__(self, ncols: int, cols: list[int], names: list[str], date_field: int) -> None:
-        self.ncols = ncols
-        self.cols = cols
-        self.names = names  # the batch's column names, as the pyarrow reader gives them ("c3")
-        self.date_field = date_field
-        self.used = False  # some piece was read by the scanner
-
-    @classmethod
-    def of(cls, header: list[str], delimiter: str, roles: Roles, encoding: str) -> _Plain | None:
-        """The scanner for a file with this header, or None where only pyarrow reads it."""
-        if _csvscan is None or delimiter != "," or encoding != "utf8" or len(header) > 256:
-            return None
-        wanted = roles.columns()
-        if len(wanted) > 16:
-            return None
-        position = {h: i for i, h in enumerate(header)}  # the last of a repeated name, as scan_csv names it
-        cols = [position[c] for c in wanted]
-        return cls(len(header), cols, [f"c{i}" for i in cols], wanted.index(roles.month))
-
-    def batch(self, chunk: pa.Buffer, first: bool) -> pa.RecordBatch | None:
-        """The piece's mapped columns as dictionary arrays, or None when pyarrow must read the piece (a
-        quote, a ragged or blank line, a lone carriage return, text that is not UTF-8)."""
-        start = 0
-        if first:  # skip the header line, when it certainly ends at the first line break
-            view = memoryview(chunk)
-            end = bytes(view[:65536]).find(b"\n")
-            line = bytes(view[: max(end, 0)])
-            if (
-                end < 0
-                or line.count(b'"')
-                or line.rstrip(b"\r").count(b"\r")
-                or line.count(b",") + 1 != self.ncols
-            ):
-                return None
-            start = end + 1
-        out = _csvscan.fields(chunk, start, self.ncols, self.cols, self.date_field)
-        if isinstance(out, str):
-            return None
-        rows, fields = out
-        arrays = []
-        for codes, values in fields:
-            try:
-                texts = [v.decode("utf-8") for v in values]
-            except UnicodeDecodeError:
-                return None  # pyarrow reads the piece and reports the encoding
-            idx = np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(rows, dtype=np.int32)
-            if len(idx) and idx.min() < 0:  # an empty field: "" as pyarrow reads it
-                texts.append("")
-                idx = np.where(idx < 0, len(texts) - 1, idx).astype(np.int32)
-            arrays.append(
-                pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(texts, pa.string()))
-            )
-        self.used = True
-        return pa.RecordBatch.from_arrays(arrays, names=self.names)
-
-
 class _Unpaired(Exception):
     """The double quotes of the file have not paired up over several pieces."""
 
 
-def _chunks(path: Path, ragged: _Ragged) -> Iterator[tuple[pa.Buffer, bool]]:
+def _chunks(path: Path, ragged: _Ragged, offset: int = 0) -> Iterator[tuple[pa.Buffer, bool]]:
     """The file in pieces of about ``CHUNK_BYTES``, each cut after a line break that is outside any quoted
     field (an even number of double quotes before it), so each piece parses on its own; and whether the
     piece holds a double quote at all. pyarrow parses a piece on every core. Quotes that do not pair up
@@ -196,6 +139,7 @@ def _chunks(path: Path, ragged: _Ragged) -> Iterator[tuple[pa.Buffer, bool]]:
     buf = bytearray(2 * CHUNK_BYTES)
     have = 0  # bytes carried over from the last piece, at the start of buf
     with path.open("rb") as fh:
+        fh.seek(offset)  # a line start outside any quoted field (the C scanner read up to it)
         while True:
             if len(buf) - have < CHUNK_BYTES:  # quotes have not paired up for a while
                 if len(buf) >= 8 * CHUNK_BYTES:

@@ -173,7 +173,11 @@ class MonthParser:
             if parsed.null_count == len(rest):
                 continue
             got = month_codes_of_datetimes(parsed)
-            hit = got >= 0
+            # Arrow's strptime rolls an impossible date over (31/02/2021 becomes 3 March): only a value that
+            # prints back as it was read is taken here; the rest (impossible dates, unpadded days) go on
+            # to the general parser, which reads the month the text names.
+            same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), rest), False)
+            hit = (got >= 0) & np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
             out[todo[hit]] = got[hit]
             todo, rest = todo[~hit], rest.filter(pa.array(~hit))
             if i:  # the format that matched goes first next time
