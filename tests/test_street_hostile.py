@@ -205,7 +205,7 @@ def test_fifo_and_process_substitution_are_refused_not_waited_on(tmp_path: Path)
 def test_file_truncated_under_the_scanner_is_an_error_not_sigbus(tmp_path: Path) -> None:
     """The scanner reads a mapping of the file; pages past a new, shorter end raise SIGBUS, which it turns
     into a reason. Done deterministically: map, truncate, then scan the mapping."""
-    scanner = pytest.importorskip("csp_assess.load._streetscan")
+    scanner = pytest.importorskip("csp_assess.load._csvscan")
     data = (CORPUS / "jan-street.csv").read_bytes()
     path = tmp_path / "street.csv"
     path.write_bytes(data + data.split(b"\n", 1)[1] * 4000)  # ~1 MB: many pages
@@ -213,7 +213,7 @@ def test_file_truncated_under_the_scanner_is_an_error_not_sigbus(tmp_path: Path)
     start = head.index(b"\n") + 1
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         os.truncate(path, 8192)  # a page boundary: the pages after it are gone, not zero-filled
-        assert scanner.scan(mm, start, 12, (0, 1, 3, 7, 8, 9)) == street_scan.CHANGED
+        assert scanner.street(mm, start, 12, (0, 1, 3, 7, 8, 9)) == street_scan.CHANGED
     # and the process carries on: the next scan of a whole file works
     path.write_bytes(data)
     assert read_police_uk_csv(path, "street.csv").source.rows_counted == 3

@@ -65,7 +65,7 @@ def csv_bytes(rows: list[str], *, eol: str = "\n", final: bool = True, bom: bool
 
 
 try:  # the C scanner, wherever the loader imports it from; None when the extension is not built
-    from csp_assess.load import _streetscan as SCANNER
+    from csp_assess.load import _csvscan as SCANNER
 except ImportError:  # pragma: no cover - depends on the build
     SCANNER = None
 
@@ -131,20 +131,20 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
 
     monkeypatch.setattr(police_uk, "_read_table", read_table)
     if SCANNER is not None:
-        real_scan = SCANNER.scan
+        real_scan = SCANNER.street
 
         def scan(*args: Any) -> Any:
             out = real_scan(*args)
             record.scans.append(out)
             return out
 
-        monkeypatch.setattr(SCANNER, "scan", scan)
+        monkeypatch.setattr(SCANNER, "street", scan)
     return record
 
 
 def needs_scanner() -> None:
     if SCANNER is None:
-        pytest.skip("the C extension csp_assess.load._streetscan is not built")
+        pytest.skip("the C extension csp_assess.load._csvscan is not built")
 
 
 def outcome(src: Any, name: str, fast: bool) -> FileLoad | Exception:

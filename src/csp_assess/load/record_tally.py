@@ -89,6 +89,7 @@ class TallyResult:
     reject_rows: np.ndarray
     reject_reasons: list[str]
     line_breaks: bool = False
+    month_rejects: int = 0  # rows rejected for their date
 
 
 class Tally:
@@ -116,6 +117,7 @@ class Tally:
         self._pending = 0
         self._compacted = 0
         self._rej_rows: list[np.ndarray] = []
+        self.month_rejects = 0
         self._rej_reasons: list[str] = []
 
     # ------------------------------------------------------------------ per batch
@@ -187,6 +189,7 @@ class Tally:
         assert major is not None and minor is not None
         keys: list[np.ndarray | int] = [area, month, major, minor, sub, bits]
         if bad.any():
+            self.month_rejects += int(bad_month.sum())
             self._reject(first, bad_month, creason, bad_cat, bad_area, month_raw, col.get(r.count or ""))
             good = ~bad
             keys = [k[good] if isinstance(k, np.ndarray) else k for k in keys]
@@ -270,6 +273,7 @@ class Tally:
             reject_rows=rows,
             reject_reasons=self._rej_reasons,
             line_breaks=self.line_breaks,
+            month_rejects=self.month_rejects,
         )
 
 

@@ -97,14 +97,15 @@ class MonthParser:
     def __init__(self) -> None:
         self.order = list(FAST_DATE_FORMATS)
         self._memo: dict[bytes, int] = {}
+        self._text_memo: dict[str, int] = {}
 
     def codes(self, arr: pa.Array) -> np.ndarray:
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
             return month_codes_of_datetimes(arr)
         if pa.types.is_dictionary(arr.type):
-            return self._dictionary_codes(arr)
+            return self._distinct_text_codes(arr)
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            return self._dictionary_codes(pc.dictionary_encode(_text(arr)))
+            return self._distinct_text_codes(pc.dictionary_encode(_text(arr)))
         out = self._fixed_width_codes(arr)
         if out is None:
             return self._row_codes(arr)
@@ -146,6 +147,19 @@ class MonthParser:
             self._memo.update(zip(unknown, self._row_codes(texts).tolist(), strict=True))
         return np.array([self._memo[k] for k in keys], dtype=np.int64)
 
+    def _distinct_text_codes(self, arr: pa.DictionaryArray) -> np.ndarray:
+        """Month codes of a dictionary column (Parquet, Excel, the C scanner's pieces): each distinct text
+        read once per file, by the same rules as a text column."""
+        values = dict_strings(arr)
+        unknown = list(dict.fromkeys(v for v in values if v not in self._text_memo))
+        if unknown:
+            if len(self._text_memo) > 100_000:
+                self._text_memo.clear()
+            codes = self._row_codes(pa.array(unknown, pa.string())).tolist()
+            self._text_memo.update(zip(unknown, codes, strict=True))
+        lut = np.array([self._text_memo[v] for v in values] + [-1], dtype=np.int64)  # last slot: null
+        return lut[indices_of(arr)]
+
     def _row_codes(self, arr: pa.Array) -> np.ndarray:
         """Month codes value by value: Arrow's strptime over the known formats, then the general parser
         on the distinct values left."""
@@ -159,7 +173,11 @@ class MonthParser:
             if parsed.null_count == len(rest):
                 continue
             got = month_codes_of_datetimes(parsed)
-            hit = got >= 0
+            # Arrow's strptime rolls an impossible date over (31/02/2021 becomes 3 March): only a value that
+            # prints back as it was read is taken here; the rest (impossible dates, unpadded days) go on
+            # to the general parser, which reads the month the text names.
+            same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), rest), False)
+            hit = (got >= 0) & np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
             out[todo[hit]] = got[hit]
             todo, rest = todo[~hit], rest.filter(pa.array(~hit))
             if i:  # the format that matched goes first next time

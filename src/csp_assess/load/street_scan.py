@@ -1,8 +1,8 @@
 """The C scanner of plain data.police.uk street-level CSVs, behind one function: ``scan``.
 
-The scanner (``_streetscan.c``) is an optional accelerator. ``police_uk`` asks it first and reads with its
+The scanner (``_csvscan.c``) is an optional accelerator. ``police_uk`` asks it first and reads with its
 general (pyarrow) reader, the reference implementation, whenever ``scan`` returns None: the module is not
-built, or the file is not plain (see ``_streetscan.c``). Both apply the same rules to the same codes,
+built, or the file is not plain (see ``_csvscan.c``). Both apply the same rules to the same codes,
 and the tests compare them on real and hostile files. Also here: what the loader needs to recognise
 police.uk files (header, file kinds) without importing pandas.
 """
@@ -16,9 +16,9 @@ from typing import Any
 from csp_assess.load.textio import first_line
 
 try:  # without a C compiler at install time the module is missing, and pyarrow reads every file
-    from csp_assess.load import _streetscan
+    from csp_assess.load import _csvscan
 except ImportError:  # pragma: no cover - depends on the build
-    _streetscan = None  # type: ignore[assignment]
+    _csvscan = None  # type: ignore[assignment]
 
 # Bump when a change to either reader changes what a load holds: cached loads are keyed by it.
 LOADER_VERSION = "police-uk-2"  # 2: LSOA kept as ``subarea``
@@ -28,7 +28,7 @@ REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA na
 HEAD_BYTES = 65536
 
 # (rows, [(codes, values)] for Month, Falls within, LSOA (code + "," + name), Crime type,
-#  [rows sharing a Crime ID], rows per (month, force, lsoa, type) combination: see _streetscan.c)
+#  [rows sharing a Crime ID], rows per (month, force, lsoa, type) combination: see _csvscan.c)
 RawScan = tuple[int, list[tuple[bytes, list[bytes]]], list[bytes], bytes]
 
 # The scanner's reason when a mapped file shrank under it: an error, not a case for the other reader.
@@ -96,7 +96,7 @@ def scan(source: str | Any, head: bytes, header: list[str]) -> RawScan | str | N
     Returns the scan; None when the general reader must decide (no C module, a header the scanner does not
     take, a file that is not plain); or ``CHANGED`` when a mapped file shrank while it was scanned.
     """
-    if _streetscan is None:
+    if _csvscan is None:
         return None
     names = [h.lstrip("\ufeff") for h in header]
     if len(set(names)) != len(names) or len(names) > 256:
@@ -123,11 +123,11 @@ def scan(source: str | Any, head: bytes, header: list[str]) -> RawScan | str | N
         return None  # spaces or quotes around header names: pyarrow matches columns on the raw text
     start = newline + 1
     if not isinstance(source, str):
-        return _result(_streetscan.scan(source, start, len(names), cols))
+        return _result(_csvscan.street(source, start, len(names), cols))
     try:
         with open(source, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             before = os.fstat(fh.fileno()).st_size
-            out = _streetscan.scan(mm, start, len(names), cols)
+            out = _csvscan.street(mm, start, len(names), cols)
             if os.fstat(fh.fileno()).st_size != before:
                 return CHANGED
             return _result(out)

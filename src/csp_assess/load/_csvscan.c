@@ -38,7 +38,8 @@
 #include <emmintrin.h>
 #endif
 
-#define NFIELDS 4 /* month, force, lsoa, type: dictionary-encoded */
+#define MAXF 16 /* dictionary-encoded fields a row at most */
+#define NSTREET 4 /* street(): month, force, lsoa, type */
 #define MONTH 0
 #define FORCE 1
 #define LSOA 2 /* the bytes from the LSOA code to the LSOA name (adjacent columns): "E01000001,Camden 024B" */
@@ -360,9 +361,11 @@ typedef struct {
 
 /* The kept fields of one row, by column index. */
 typedef struct {
-    int id_col;
-    int cols[NFIELDS]; /* month, force, lsoa (the LSOA code), type */
-    int lsoa_last;     /* the LSOA field runs from the start of cols[LSOA] to the end of this column */
+    int id_col;          /* the Crime ID column (its repeats are grouped), or -1 */
+    int nfields;
+    int cols[MAXF];      /* street(): month, force, lsoa (the LSOA code), type */
+    int span_last[MAXF]; /* field k runs from the start of cols[k] to the end of this column (the LSOA) */
+    int date_field;      /* the field whose valid time of day is dropped (see date_key), or -1 */
     int ncols;
     Ids ids;
     const char *buf;
@@ -371,7 +374,7 @@ typedef struct {
 typedef struct {
     const char *reason; /* NULL on success */
     Py_ssize_t rows;
-    Column fields[NFIELDS];
+    Column fields[MAXF];
     Groups repeats;
     int32_t *cells; /* NULL when the grid would be too large */
     Py_ssize_t ncells;
@@ -383,9 +386,9 @@ typedef struct {
 
 /* Rows per (month, force, area, type) combination; see the top of the file. 0, or -1 when out of memory. */
 static int count_cells(ScanResult *r) {
-    Py_ssize_t dim[NFIELDS], total = 1;
-    const int32_t *codes[NFIELDS];
-    for (int k = 0; k < NFIELDS; k++) {
+    Py_ssize_t dim[NSTREET], total = 1;
+    const int32_t *codes[NSTREET];
+    for (int k = 0; k < NSTREET; k++) {
         dim[k] = r->fields[k].dict.nvals + 1;
         total *= dim[k];
         if (total > MAX_CELLS) return 0; /* the caller counts from the codes instead */
@@ -396,7 +399,7 @@ static int count_cells(ScanResult *r) {
     r->ncells = total;
     for (Py_ssize_t row = 0; row < r->rows; row++) {
         Py_ssize_t at = 0;
-        for (int k = 0; k < NFIELDS; k++) {
+        for (int k = 0; k < NSTREET; k++) {
             int32_t c = codes[k][row];
             at = at * dim[k] + (c < 0 ? dim[k] - 1 : c);
         }
@@ -445,12 +448,13 @@ static inline uint64_t classify64(const char *p, uint64_t *seps, uint64_t *nls, 
 /* Room for ``n`` more rows in every output array, so a row's pushes need no check. 0, or -1. */
 static int reserve_rows(Layout *lay, ScanResult *r, Py_ssize_t n) {
     if (n == 0) return 0; /* grown() gives back NULL for no room asked of no array */
-    for (int k = 0; k < NFIELDS; k++) {
+    for (int k = 0; k < lay->nfields; k++) {
         Codes *c = &r->fields[k].codes;
         int32_t *nd = grown(c->data, &c->cap, c->len + n, sizeof(int32_t), 65536);
         if (!nd) return -1;
         c->data = nd;
     }
+    if (lay->id_col < 0) return 0;
     IdEntry *ne = grown(lay->ids.data, &lay->ids.cap, lay->ids.len + n, sizeof(IdEntry), 65536);
     if (!ne) return -1;
     lay->ids.data = ne;
@@ -482,6 +486,31 @@ static inline __attribute__((always_inline)) int encode_field(Column *c, const c
     return put_code(c, p, n, dict_code(&c->dict, p, n));
 }
 
+static inline int digits(const char *p, int n) {
+    for (int i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+static inline int two(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+
+/* The length of the part of a date field that decides its month: a record extract's "31/03/2022 14:05"
+ * has half a million distinct values in two million rows, its date part about a thousand. The time is
+ * dropped only when it is certainly valid and the whole text has a layout the reference reader parses
+ * by format (dd/mm/yyyy HH:MM[:SS], yyyy-mm-dd HH:MM[:SS], yyyy-mm-ddTHH:MM:SS), so the month of the
+ * date part is the month of the whole; any other text is kept whole, for the reference rules. */
+static inline Py_ssize_t date_key(const char *f, Py_ssize_t n) {
+    if (n != 16 && n != 19) return n;
+    char sep = f[10];
+    int dmy = f[2] == '/' && f[5] == '/' && digits(f, 2) && digits(f + 3, 2) && digits(f + 6, 4);
+    int ymd = f[4] == '-' && f[7] == '-' && digits(f, 4) && digits(f + 5, 2) && digits(f + 8, 2);
+    if (!(sep == ' ' && (dmy || ymd)) && !(sep == 'T' && ymd && n == 19)) return n;
+    const char *t = f + 11;
+    if (!(digits(t, 2) && t[2] == ':' && digits(t + 3, 2) && two(t) < 24 && two(t + 3) < 60)) return n;
+    if (n == 19 && !(t[5] == ':' && digits(t + 6, 2) && two(t + 6) < 60)) return n;
+    return 10;
+}
+
 /* One well-formed row: ``ends[c]`` is where column c ends (its ',' or the line end), the row starts at
  * ``row``, and ``last_end`` is the end of the last column with any '\r' before the line end dropped.
  * 0, or -1 with a reason. */
@@ -490,8 +519,12 @@ static inline __attribute__((always_inline)) int take_row(Layout *lay, ScanResul
     const char *buf = lay->buf;
 #define FIELD_START(c) ((c) == 0 ? row : buf + ends[(c) - 1] + 1)
 #define FIELD_END(c) ((c) == lay->ncols - 1 ? last_end : buf + ends[c])
-    const char *f = FIELD_START(lay->id_col), *fe = FIELD_END(lay->id_col);
-    Py_ssize_t n = fe - f;
+    const char *f;
+    Py_ssize_t n = 0;
+    if (lay->id_col >= 0) {
+        f = FIELD_START(lay->id_col);
+        n = FIELD_END(lay->id_col) - f;
+    }
     if (n) {
         int ascii;
         uint64_t h = hash_ascii(f, n, &ascii);
@@ -509,10 +542,11 @@ static inline __attribute__((always_inline)) int take_row(Layout *lay, ScanResul
         e->len = (int32_t)n;
         e->row = (int32_t)r->rows;
     }
-    for (int k = 0; k < NFIELDS; k++) {
-        int c = lay->cols[k];
-        f = FIELD_START(c);
-        if (encode_field(&r->fields[k], f, FIELD_END(k == LSOA ? lay->lsoa_last : c) - f) < 0) {
+    for (int k = 0; k < lay->nfields; k++) {
+        f = FIELD_START(lay->cols[k]);
+        n = FIELD_END(lay->span_last[k]) - f;
+        if (k == lay->date_field) n = date_key(f, n);
+        if (encode_field(&r->fields[k], f, n) < 0) {
             r->reason = "out of memory";
             return -1;
         }
@@ -659,12 +693,10 @@ static void guard_bus(void) {
     sigaction(SIGBUS, &sa, &previous_bus);
 }
 
-static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
-                        ScanResult *r);
+static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, const Layout *cfg, ScanResult *r);
 
 /* scan_buffer, with a fault on the buffer (a file truncated under its mapping) turned into a reason. */
-static void scan_guarded(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
-                         ScanResult *r) {
+static void scan_guarded(const char *buf, Py_ssize_t size, Py_ssize_t start, const Layout *cfg, ScanResult *r) {
     sigjmp_buf jb;
     if (sigsetjmp(jb, 1)) {
         free_work(r);
@@ -672,7 +704,7 @@ static void scan_guarded(const char *buf, Py_ssize_t size, Py_ssize_t start, int
         return;
     }
     bus_jump = &jb;
-    scan_buffer(buf, size, start, ncols, cols, r);
+    scan_buffer(buf, size, start, cfg, r);
     bus_jump = NULL;
 }
 
@@ -684,18 +716,12 @@ static void scan_guarded(const char *buf, Py_ssize_t size, Py_ssize_t start, int
  * per skipped field. A short line followed by a long one could pass that test together, so every line
  * end is counted too: rows taken plus empty lines must equal the line ends seen. Any other line (too
  * many or too few fields) needs the general reader. */
-static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int ncols, const int *cols,
-                        ScanResult *r) {
+static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, const Layout *cfg, ScanResult *r) {
     Layout *lay = &r->lay;
-    memset(lay, 0, sizeof(*lay));
-    lay->ncols = ncols;
+    *lay = *cfg;
+    memset(&lay->ids, 0, sizeof(lay->ids));
     lay->buf = buf;
-    lay->id_col = cols[0];
-    lay->cols[MONTH] = cols[1];
-    lay->cols[FORCE] = cols[2];
-    lay->cols[LSOA] = cols[3];
-    lay->lsoa_last = cols[4];
-    lay->cols[3] = cols[5]; /* crime type */
+    int ncols = lay->ncols;
 
     /* separators of the slab, after those of a row not yet ended (fewer than ncols) carried over */
     Py_ssize_t *seps = r->seps = malloc(sizeof(Py_ssize_t) * ((size_t)SLAB_BLOCKS * 64 + (size_t)ncols + 2));
@@ -785,16 +811,19 @@ static void scan_buffer(const char *buf, Py_ssize_t size, Py_ssize_t start, int 
         r->reason = "a carriage return inside a line";
         goto done;
     }
-    if (ids_group(&lay->ids, buf, &r->repeats) < 0 || count_cells(r) < 0)
+    if (lay->id_col >= 0 && (ids_group(&lay->ids, buf, &r->repeats) < 0 || count_cells(r) < 0))
         r->reason = "out of memory";
 done:
     free_work(r);
 }
 
-static PyObject *build_result(ScanResult *r) {
-    PyObject *fields = PyList_New(NFIELDS);
+/* The fields of a scan as [(codes, values)]: codes the bytes of int32 (b"" when every row has code 0),
+ * values the distinct texts as bytes, in order of first appearance. */
+static PyObject *fields_list(ScanResult *r) {
+    int nf = r->lay.nfields;
+    PyObject *fields = PyList_New(nf);
     if (!fields) return NULL;
-    for (int k = 0; k < NFIELDS; k++) {
+    for (int k = 0; k < nf; k++) {
         /* a column with one value on every row (Month, Falls within, nearly always) is sent as no bytes */
         Py_ssize_t len = r->fields[k].codes.len;
         int constant = r->fields[k].dict.nvals == 1;
@@ -828,6 +857,13 @@ static PyObject *build_result(ScanResult *r) {
         }
         PyList_SET_ITEM(fields, k, pair);
     }
+    return fields;
+}
+
+/* street()'s result: (rows, fields, repeat groups, cells). */
+static PyObject *street_result(ScanResult *r) {
+    PyObject *fields = fields_list(r);
+    if (!fields) return NULL;
     PyObject *groups = PyList_New(r->repeats.ngroups);
     if (!groups) {
         Py_DECREF(fields);
@@ -855,7 +891,47 @@ static PyObject *build_result(ScanResult *r) {
     return Py_BuildValue("(nNNN)", r->rows, fields, groups, cells);
 }
 
-static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
+/* Run the scan described by ``cfg`` (GIL released) over ``view`` and build its result with ``build``;
+ * a str reason when the general reader is needed. Releases ``view``. */
+static PyObject *run_scan(Py_buffer *view, Py_ssize_t start, const Layout *cfg, const int *repeats,
+                          PyObject *(*build)(ScanResult *)) {
+    ScanResult r;
+    memset(&r, 0, sizeof(r));
+    for (int k = 0; k < cfg->nfields; k++) {
+        if (dict_init(&r.fields[k].dict) < 0) {
+            for (int j = 0; j <= k; j++) dict_free(&r.fields[j].dict);
+            PyBuffer_Release(view);
+            return PyErr_NoMemory();
+        }
+        r.fields[k].repeats = repeats[k];
+    }
+    guard_bus();
+    Py_BEGIN_ALLOW_THREADS scan_guarded((const char *)view->buf, view->len, start, cfg, &r);
+    Py_END_ALLOW_THREADS
+
+    r.lay.nfields = cfg->nfields; /* scan_guarded may have stopped before copying the layout */
+    PyObject *out = r.reason ? PyUnicode_FromString(r.reason) : build(&r);
+    for (int k = 0; k < cfg->nfields; k++) {
+        dict_free(&r.fields[k].dict);
+        free(r.fields[k].codes.data);
+    }
+    free(r.repeats.rows);
+    free(r.repeats.sizes);
+    free(r.cells);
+    PyBuffer_Release(view);
+    return out;
+}
+
+static int check_frame(Py_buffer *view, Py_ssize_t start, int ncols) {
+    if (ncols < 1 || ncols > 256 || start < 0 || start > view->len) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "bad column count or start offset");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *csvscan_street(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer view;
     Py_ssize_t start;
@@ -864,11 +940,7 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*ni(iiiiii)", &view, &start, &ncols, &cols[0], &cols[1], &cols[2],
                           &cols[3], &cols[4], &cols[5]))
         return NULL;
-    if (ncols < 1 || ncols > 256 || start < 0 || start > view.len) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "bad column count or start offset");
-        return NULL;
-    }
+    if (check_frame(&view, start, ncols) < 0) return NULL;
     if (cols[4] < cols[3]) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_ValueError, "the LSOA span ends before it starts");
@@ -880,35 +952,67 @@ static PyObject *streetscan_scan(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "column index out of range");
             return NULL;
         }
-    ScanResult r;
-    memset(&r, 0, sizeof(r));
-    for (int k = 0; k < NFIELDS; k++)
-        if (dict_init(&r.fields[k].dict) < 0) {
-            for (int j = 0; j <= k; j++) dict_free(&r.fields[j].dict);
-            PyBuffer_Release(&view);
-            return PyErr_NoMemory();
-        }
+    Layout cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ncols = ncols;
+    cfg.id_col = cols[0];
+    cfg.nfields = NSTREET;
+    cfg.date_field = -1;
+    int from[NSTREET] = {1, 2, 3, 5}; /* month, force, LSOA code (to the LSOA name), crime type */
+    for (int k = 0; k < NSTREET; k++) cfg.cols[k] = cfg.span_last[k] = cols[from[k]];
+    cfg.span_last[LSOA] = cols[4];
     /* one month and force a file, as a rule; real files come sorted by LSOA */
-    r.fields[MONTH].repeats = r.fields[FORCE].repeats = r.fields[LSOA].repeats = 1;
-    guard_bus();
-    Py_BEGIN_ALLOW_THREADS scan_guarded((const char *)view.buf, view.len, start, ncols, cols, &r);
-    Py_END_ALLOW_THREADS
+    int repeats[NSTREET] = {1, 1, 1, 0};
+    return run_scan(&view, start, &cfg, repeats, street_result);
+}
 
-    PyObject *out = r.reason ? PyUnicode_FromString(r.reason) : build_result(&r);
-    for (int k = 0; k < NFIELDS; k++) {
-        dict_free(&r.fields[k].dict);
-        free(r.fields[k].codes.data);
+static PyObject *fields_result(ScanResult *r) {
+    PyObject *fields = fields_list(r);
+    if (!fields) return NULL;
+    return Py_BuildValue("(nN)", r->rows, fields);
+}
+
+static PyObject *csvscan_fields(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer view;
+    Py_ssize_t start;
+    int ncols, date_field;
+    PyObject *cols_seq;
+    Py_ssize_t stop = -1;
+    if (!PyArg_ParseTuple(args, "y*niOi|n", &view, &start, &ncols, &cols_seq, &date_field, &stop)) return NULL;
+    if (stop >= 0 && stop < view.len) view.len = stop; /* scan [start, stop) only: a piece of a mapped file */
+    if (check_frame(&view, start, ncols) < 0) return NULL;
+    PyObject *seq = PySequence_Fast(cols_seq, "cols must be a sequence of column indexes");
+    if (!seq) {
+        PyBuffer_Release(&view);
+        return NULL;
     }
-    free(r.repeats.rows);
-    free(r.repeats.sizes);
-    free(r.cells);
-    PyBuffer_Release(&view);
-    return out;
+    Layout cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ncols = ncols;
+    cfg.id_col = -1;
+    cfg.nfields = (int)PySequence_Fast_GET_SIZE(seq);
+    cfg.date_field = date_field;
+    int repeats[MAXF];
+    int bad = cfg.nfields < 1 || cfg.nfields > MAXF || date_field < -1 || date_field >= cfg.nfields;
+    for (int k = 0; !bad && k < cfg.nfields; k++) {
+        long c = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, k));
+        bad = c < 0 || c >= ncols;
+        cfg.cols[k] = cfg.span_last[k] = (int)c;
+        repeats[k] = 1; /* extracts sorted by date or area repeat a field's value often */
+    }
+    Py_DECREF(seq);
+    if (bad) {
+        PyBuffer_Release(&view);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad field list or date field");
+        return NULL;
+    }
+    return run_scan(&view, start, &cfg, repeats, fields_result);
 }
 
 /* simd() -> the name of the slab pass in use; simd(name) switches to "avx2" or "generic" (for tests
  * and benchmarks; ValueError if this CPU or build has no such pass). */
-static PyObject *streetscan_simd(PyObject *self, PyObject *args) {
+static PyObject *csvscan_simd(PyObject *self, PyObject *args) {
     (void)self;
     const char *name = NULL;
     if (!PyArg_ParseTuple(args, "|s", &name)) return NULL;
@@ -933,16 +1037,19 @@ static PyObject *streetscan_simd(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"simd", streetscan_simd, METH_VARARGS, "simd([name]) -> the SIMD path in use (\"avx2\" or \"generic\"); name switches it"},
-    {"scan", streetscan_scan, METH_VARARGS,
-     "scan(buffer, start, ncols, (id, month, force, lsoa first, lsoa last, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
+    {"simd", csvscan_simd, METH_VARARGS, "simd([name]) -> the SIMD path in use (\"avx2\" or \"generic\"); name switches it"},
+    {"street", csvscan_street, METH_VARARGS,
+     "street(buffer, start, ncols, (id, month, force, lsoa first, lsoa last, type)) -> (rows, fields, repeat groups, cells) or a reason str"},
+    {"fields", csvscan_fields, METH_VARARGS,
+     "fields(buffer, start, ncols, cols, date_field[, stop]) -> (rows, fields) or a reason str"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_streetscan",
-                                    "Fast path for plain data.police.uk street-level CSVs.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvscan",
+                                    "Fast path for plain (unquoted) CSVs: street-level files and record-level extracts.",
+                                    -1, methods};
 
-PyMODINIT_FUNC PyInit__streetscan(void) {
+PyMODINIT_FUNC PyInit__csvscan(void) {
 #ifdef HAVE_AVX2_PATH
     if (avx2_usable() && !getenv("CSP_ASSESS_NO_AVX2")) slab_pass = slab_pass_avx2;
 #endif
