@@ -589,7 +589,9 @@ def quarterly(
     if the_plan is not None:
         from csp_assess.analysis.plan_progress import add_plan
 
-        add_plan(result, extract, pset, the_plan, last_plan, areas, alpha, fy_start)
+        add_plan(
+            result, extract, pset, the_plan, last_plan, areas, alpha, fy_start, _choice(variance, Variance, "variance")
+        )
     quarterly_result = QuarterlyResult(result)
     if ind is not None:
         import pandas as pd
