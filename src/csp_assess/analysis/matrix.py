@@ -283,10 +283,10 @@ def _score(
         word = f"{pct:+.1f}%" if not math.isnan(pct) else f"{a:,.0f} to {b:,.0f}"
         if s:
             trend.append(5 if b > a else 1)
-            why.append(f"{word} on last year: {'rose' if b > a else 'fell'} {beyond}")
+            why.append(f"{word} on last year: {'rose' if b > a else 'fell'}, a change {beyond}")
         else:
             trend.append(3)
-            why.append(f"{word} on last year: {within}")
+            why.append(f"{word} on last year: a change {within}")
     frame["trend"] = trend
     frame["trend_why"] = why
     for key in COMPUTED_KEYS:

@@ -74,10 +74,10 @@ def rag_rule(variance: str = "data") -> str:
     """The RAG rule in words, with the change test's wording for this variance source."""
     beyond, within = words(variance)
     return (
-        f"RAG: red = moved against the plan's aim {beyond}; green = target met and (for a target of a "
-        f"change, or no numeric target) moved in the aim's direction {beyond}, or a 0% 'no increase' "
-        f"target met; amber = anything else (not yet met, or met {within}); no data = the target "
-        "year or the latest 12 months not fully in the data"
+        f"RAG: red = moved against the plan's aim by a change {beyond}; green = target met and (for a "
+        f"target of a change, or no numeric target) moved in the aim's direction by a change {beyond}, or a "
+        f"0% 'no increase' target met; amber = anything else (not yet met, or met by a change {within}); "
+        "no data = the target year or the latest 12 months not fully in the data"
     )
 
 
@@ -93,15 +93,15 @@ def _rag(
     against = (aim == "reduce" and up) or (aim == "increase" and now < base)
     moved = "rose" if up else "fell" if now < base else "held level"
     if beyond and against:
-        return "red", f"{moved} {beyond_w}, against the aim to {aim}"
+        return "red", f"{moved}, a change {beyond_w}, against the aim to {aim}"
     if target_pct is None:
         if beyond:
-            return "green", f"{moved} {beyond_w}, as the plan aims (no numeric target)"
-        return "amber", f"{moved}, {within_w} (no numeric target)"
+            return "green", f"{moved}, a change {beyond_w}, as the plan aims (no numeric target)"
+        return "amber", f"{moved}, a change {within_w} (no numeric target)"
     target = base * (1 + target_pct / 100)
     met = now <= target if aim == "reduce" else now >= target
     if met and (target_pct == 0 or beyond):
-        why = "no increase target met" if target_pct == 0 else f"target met: {moved} {beyond_w}"
+        why = "no increase target met" if target_pct == 0 else f"target met: {moved}, a change {beyond_w}"
         return "green", why
     if met:
         return "amber", f"target met on the count, but the change is {within_w}"
