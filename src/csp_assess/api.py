@@ -590,7 +590,15 @@ def quarterly(
         from csp_assess.analysis.plan_progress import add_plan
 
         add_plan(
-            result, extract, pset, the_plan, last_plan, areas, alpha, fy_start, _choice(variance, Variance, "variance")
+            result,
+            extract,
+            pset,
+            the_plan,
+            last_plan,
+            areas,
+            alpha,
+            fy_start,
+            _choice(variance, Variance, "variance"),
         )
     quarterly_result = QuarterlyResult(result)
     if ind is not None:

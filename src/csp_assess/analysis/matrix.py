@@ -192,11 +192,18 @@ def computed_issues(
         variances, history = measure_variances(
             extract.counts, masks, extract.scheme, window, last, opts.variance
         )
-        cats = [str(k)[len("category: ") :] for k in frame["test_key"] if str(k).startswith("category: ")]
-        if cats:
-            every = crime_only(extract.counts)
+        cat_names = [
+            str(k)[len("category: ") :] for k in frame["test_key"] if str(k).startswith("category: ")
+        ]
+        if cat_names:
+            crimes = crime_only(extract.counts)
             found, labels = category_variances(
-                every[every[opts.level].isin(cats)], [opts.level], extract.scheme, window, last, opts.variance
+                crimes[crimes[opts.level].isin(cat_names)],
+                [opts.level],
+                extract.scheme,
+                window,
+                last,
+                opts.variance,
             )
             variances.update({f"category: {k}": v for k, v in found.items()})
             history = history or labels
@@ -251,7 +258,9 @@ def _score(
     per_year = 12.0 / len(period.months)
     frame["rate_per_1000"] = frame["count"] * per_year / pop * 1000.0 if pop else math.nan
     beyond, within = words(variance)
-    keys = [str(k) if k is not None and not pd.isna(k) else f"row {i}" for i, k in enumerate(frame["test_key"])]
+    keys = [
+        str(k) if k is not None and not pd.isna(k) else f"row {i}" for i, k in enumerate(frame["test_key"])
+    ]
     tests = unusual_changes(
         frame["previous_count"].to_numpy(), frame["count"].to_numpy(), alpha, sigma2=sigma2, groups=keys
     )
