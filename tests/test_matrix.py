@@ -10,8 +10,10 @@ categories, with counts chosen so every figure below can be worked out by hand:
 
 2021/22 total 9,840 crimes. Shares: volume 2.44% / 6.10% / 91.46%; harm (87,600 / 164,100 / 18,000 of
 269,700) 32.5% / 60.8% / 6.7%; cost (3,372,000 / 3,558,000 of 6,930,000) 48.7% / 51.3% / none.
-Scale (1-5): under 1%, 1-2.5%, 2.5-5%, 5-10%, 10%+. Trend: 240 -> 240 no change (3); 300 -> 600 and
-10,800 -> 9,000 far beyond any test's threshold (5 and 1).
+Scale (1-5): under 1%, 1-2.5%, 2.5-5%, 5-10%, 10%+. Trend: the calibrated test, each category against its
+year-level variance; the fixture has no earlier years, so the packaged values alone (sd 4.8% for VWI, 10.7%
+for domestic burglary, 5.1% for other theft, read from the CSV in the test): 240 -> 240 no change (3); 300
+-> 600 (z about 4.2) and 10,800 -> 9,000 (z about -2.5) beyond it after Holm over the three (5 and 1).
 The priority set names one local priority, "Burglary at home" = Domestic Burglary, so that category is
 the priority's issue, and the two others are listed as top-ranked categories.
 """
@@ -21,12 +23,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from tests.conftest import FIXTURES
 
 import csp_assess as ca
 from csp_assess import api
 from csp_assess.errors import ConfigError
+from yearvar_ref import packaged_sigma2, z_and_p
 
 DATA = FIXTURES / "matrix" / "three_categories.csv"
 PSET = FIXTURES / "matrix" / "burglary_priority.toml"
@@ -220,7 +224,7 @@ def test_report_hooks_return_the_tables_and_a_chart(tmp_path: Path) -> None:
     )
     progress = plan_section(ca.quarterly(DATA, priorities=PSET, plan=plan).result)
     assert progress is not None
-    # 2020/21: 300 burglaries; the 12 months to March 2022: 600, a rise beyond chance variation -> red
+    # 2020/21: 300 burglaries; the 12 months to March 2022: 600, a rise larger than usual variation -> red
     row = progress.tables[0].frame.iloc[0]
     assert (row["target_year_count"], row["latest_12m_count"], row["rag"]) == (300, 600, "red")
     assert any(n.startswith("RAG: red = ") for n in progress.notes)
@@ -304,3 +308,79 @@ def test_population_without_scoring_is_an_error(cli) -> None:  # type: ignore[no
     run = cli("rank", DATA, "--population", "100000")
     assert run.code == 1
     assert run.err.strip() == "Error: --population scores the matrix's rate: give it with --scoring"
+
+
+def _holm(p: dict[str, float]) -> dict[str, float]:
+    order = sorted(p, key=lambda k: p[k])
+    out, running = {}, 0.0
+    for i, k in enumerate(order):
+        running = max(running, min(1.0, (len(order) - i) * p[k]))
+        out[k] = running
+    return out
+
+
+TREND_COUNTS = {  # issue: (2020/21, 2021/22, its minor category in the packaged table)
+    "Burglary at home": (300, 600, "Domestic Burglary"),
+    "Violence with Injury": (240, 240, "Violence with Injury"),
+    "Other Theft": (10_800, 9_000, "Other Theft"),
+}
+
+
+def test_trend_is_the_calibrated_test_with_each_issues_variance(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    m = ca.rank(DATA, priorities=PSET, scoring=path).rows.set_index("issue")
+    sigma2 = {k: packaged_sigma2("met-old", "minor", minor) for k, (_, _, minor) in TREND_COUNTS.items()}
+    p = {k: z_and_p(a, b, 2 * sigma2[k])[1] for k, (a, b, _) in TREND_COUNTS.items()}
+    adjusted = _holm(p)
+    for issue, (a, b, _) in TREND_COUNTS.items():
+        row = m.loc[issue]
+        assert (row["previous_count"], row["count"]) == (a, b)
+        assert row["year_sd"] == pytest.approx(sigma2[issue] ** 0.5, abs=5e-4)
+        assert row["trend_p_adjusted"] == pytest.approx(adjusted[issue], abs=5e-5)
+        flagged = adjusted[issue] < 0.05 and a + b >= 10
+        assert row["trend"] == (3 if not flagged else 5 if b > a else 1), issue
+    # A 17% fall on 10,800 is far beyond counting noise (z about -13, p about 1e-37) but only about 2.5 of
+    # the calibrated test's sds once other theft's usual year-to-year variation is allowed for: flagged
+    # here, with p about 0.014 (0.028 after Holm).
+    assert 0.001 < adjusted["Other Theft"] < 0.05
+    notes = ca.rank(DATA, priorities=PSET, scoring=path).notes
+    assert any(
+        n.startswith(
+            "Trend: 2021/22 against 2020/21; a change is 'larger than usual year-to-year variation' by "
+            "the over-dispersed log-ratio z"
+        )
+        and "3 distinct measures tested" in n
+        for n in notes
+    )
+    assert any(
+        n.startswith("Matrix scale, trend: change on last year against the issue's usual") for n in notes
+    )
+
+
+def test_trend_with_counting_noise_only_is_the_exact_test(tmp_path: Path) -> None:
+    from scipy.stats import binomtest
+
+    path = _write(tmp_path)
+    r = ca.rank(DATA, priorities=PSET, scoring=path, variance="none")
+    m = r.rows.set_index("issue")
+    p = {k: binomtest(b, a + b, 0.5).pvalue for k, (a, b, _) in TREND_COUNTS.items()}
+    adjusted = _holm(p)
+    for issue in TREND_COUNTS:
+        assert m.loc[issue, "trend_p_adjusted"] == pytest.approx(adjusted[issue], abs=5e-5)
+    assert dict(m["trend"]) == {"Burglary at home": 5, "Violence with Injury": 3, "Other Theft": 1}
+    assert any("'beyond chance variation' by the exact conditional Poisson test" in n for n in r.notes)
+
+
+def test_leicestershire_matrix_labels_what_police_uk_cannot_measure(tmp_path: Path) -> None:
+    from tests.conftest import shared
+
+    folder = shared("police_uk_leicestershire")
+    path = tmp_path / "charnwood.toml"
+    api.write_scoring(folder, path, template="police-crime-plan", area="Charnwood", year="2021/22")
+    m = ca.rank(folder, template="police-crime-plan", area="Charnwood", year="2021/22", scoring=path).rows
+    rows = m.set_index("issue")
+    for name in ("Violence Against Women and Girls (incl. Domestic Abuse)", "Road Safety"):
+        assert rows.loc[name, "note"].startswith("not measurable from this extract"), name
+        assert all(pd.isna(rows.loc[name, k]) for k in ("volume", "harm", "cost", "trend")), name
+    for name in ("Serious Violence", "Neighbourhood Crime", "Drugs and Exploitation"):
+        assert not pd.isna(rows.loc[name, "volume"]) and not pd.isna(rows.loc[name, "trend"]), name

@@ -589,7 +589,17 @@ def quarterly(
     if the_plan is not None:
         from csp_assess.analysis.plan_progress import add_plan
 
-        add_plan(result, extract, pset, the_plan, last_plan, areas, alpha, fy_start)
+        add_plan(
+            result,
+            extract,
+            pset,
+            the_plan,
+            last_plan,
+            areas,
+            alpha,
+            fy_start,
+            _choice(variance, Variance, "variance"),
+        )
     quarterly_result = QuarterlyResult(result)
     if ind is not None:
         import pandas as pd
@@ -704,9 +714,19 @@ def report(
     theme: str | None = None,
     rotation: PathLike | None = None,
     quarter: str | None = None,
+    scoring: PathLike | None = None,
+    population: str | float | None = None,
+    plan: PathLike | None = None,
+    previous_plan: PathLike | None = None,
 ) -> ReportResult | ThemeResult:
     """The evidence pack (headline, charts, ranking, priorities, deep dives, data and methods), with the
     figures of ``summary``, ``baseline`` and ``rank`` for the same options; written when ``output`` is given.
+
+    ``scoring`` (a workshop's scoring file, see ``write_scoring``; ``population`` as in ``rank``) adds the
+    prioritisation matrix: table, scales and thresholds, and the impact-against-likelihood chart, as
+    ``rank(scoring=...)``. ``plan`` (and ``previous_plan``) add progress against the plan with its RAG rule
+    and the decision log, as ``quarterly(plan=...)``; like there, the plan's priority set is used unless
+    ``priorities`` or ``template`` is given. Without them those sections are left out.
 
     With ``theme`` (a priority or a named group) or ``rotation`` and ``quarter`` (a plan file's deep dive for
     that quarter), the theme pack instead: see ``theme_pack``.
@@ -715,6 +735,12 @@ def report(
     from csp_assess.report.build import ReportOptions, build_report
 
     if theme is not None or rotation is not None or quarter is not None:
+        given = [n for n, v in (("scoring", scoring), ("plan", plan), ("previous_plan", previous_plan)) if v]
+        if given:
+            raise SelectionError(
+                f"{{{given[0]}}} is for the evidence pack, not a theme pack: leave out {{theme}}",
+                params=[given[0], "theme"],
+            )
         return theme_pack(
             data, theme=theme, rotation=rotation, quarter=quarter, output=output, format=format, title=title,
             date=date, area=area, area_name=area_name, year=year, baseline=baseline, level=level, harm=harm,
@@ -724,13 +750,36 @@ def report(
         )  # fmt: skip
     if output is not None:
         report_format(Path(output), format)  # an unknown format fails before the work
+    if population is not None and scoring is None:
+        raise SelectionError(
+            "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
+        )
+    if previous_plan is not None and plan is None:
+        raise SelectionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
+    from csp_assess.reference.plan import read_plan
+    from csp_assess.reference.scoring_file import read_scoring
+
+    sfile = read_scoring(scoring) if scoring is not None else None  # a bad file fails before the work
+    the_plan = read_plan(plan, fy_start) if plan is not None else None
+    last_plan = read_plan(previous_plan, fy_start) if previous_plan is not None else None
+    if the_plan is not None and priorities is None and template is None:
+        priorities, template = the_plan.priorities_file, the_plan.template
     extract = _extract(data)
     ropts, pset = _rank_options(
         area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,
         weights_file, price_year, price_index, uprate, price_source, top_n, sensitivity, variance, fy_start,
         extract,
     )  # fmt: skip
-    result = ReportResult(build_report(extract, ReportOptions(rank=ropts, date=date, title=title), pset))
+    options = ReportOptions(
+        rank=ropts,
+        date=date,
+        title=title,
+        scoring=sfile,
+        population=population,
+        plan=the_plan,
+        previous_plan=last_plan,
+    )
+    result = ReportResult(build_report(extract, options, pset))
     if output is not None:
         result.write(output, format)
     return result

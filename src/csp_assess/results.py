@@ -205,6 +205,13 @@ class ReportResult(_Pack):
         }
         if self.data.baseline_result is not None:
             out["baseline"] = BaselineResult(self.data.baseline_result).to_dict()
+        for key, section in (("matrix", self.data.matrix), ("plan", self.data.plan)):
+            if section is None:
+                continue
+            for name, t in zip((key, "decisions"), section.tables, strict=False):
+                cols = [c for c in t.columns + t.detail_columns if c in t.frame.columns]
+                out[name] = [{c: plain(v) for c, v in r.items()} for r in t.frame[cols].to_dict("records")]
+            out[f"{key}_notes"] = section.notes
         return out
 
 

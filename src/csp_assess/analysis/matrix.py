@@ -2,8 +2,8 @@
 
 Partnerships do not choose priorities on volume, harm and cost alone: a board workshop adds public
 concern, vulnerability, capacity and risk (MoRiLE-style scoring). So the matrix has two halves. The
-computed half (volume, harm and cost shares, the trend against chance variation, the rate where a
-population is given) comes from the same figures as ``rank``; the workshop half comes from the scoring
+computed half (volume, harm and cost shares, the trend against each issue's usual year-to-year variation,
+the rate where a population is given) comes from the same figures as ``rank``; the workshop half comes from the scoring
 file. A computed score the file changes is used but shown as an override, with the computed value beside
 it, so nobody can quietly move an issue up the list. Scales and rules live in ``reference.scoring_file``.
 """
@@ -20,7 +20,14 @@ import pandas as pd
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.rank_options import RankOptions, resolve_weights
 from csp_assess.analysis.select import comparison_period, crime_only, resolve_year, select_area
-from csp_assess.analysis.usual_change import BEYOND, RULE, unusual_changes
+from csp_assess.analysis.usual_change import rule, signature, unusual_changes, words
+from csp_assess.analysis.yearvar import (
+    YearVariance,
+    category_variances,
+    default_for,
+    measure_variances,
+    summary_words,
+)
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period
@@ -50,7 +57,9 @@ MATRIX_DETAIL = [
     "harm_share",
     "cost_share",
     "rate_per_1000",
+    "trend_p_value",
     "trend_p_adjusted",
+    "year_sd",
     "measure",
     "horizon",
     "note",
@@ -69,6 +78,9 @@ class Computed:
     alpha: float
     priorities: str = ""
     warnings: list[str] = field(default_factory=list)
+    variance: str = "data"  # where the trend test's year-level variance came from (yearvar.VARIANCE_SOURCES)
+    variance_method: str = ""  # that in one sentence, for the methods notes
+    tested: int = 0  # distinct measures in the trend test's Holm family
 
 
 def _norm(s: str) -> str:
@@ -93,7 +105,8 @@ def computed_issues(
     population: float | None,
 ) -> Computed:
     """Each priority of the set, then each top-N or candidate category no priority counts, with shares,
-    the trend test (one family, through ``usual_change``) and the 1-5 computed scores."""
+    the trend test (one Holm family of the distinct measures, calibrated for each one's year-level variance,
+    through ``usual_change``) and the 1-5 computed scores."""
     sel = select_area(extract, opts.area)
     covered = extract.months_covered
     period, _ = resolve_year(opts.year, covered, opts.start_month)
@@ -114,6 +127,7 @@ def computed_issues(
     prev_months = set(previous.months) if previous else set()
     rows: list[dict[str, Any]] = []
     measured: set[str] = set()
+    masks: dict[str, pd.Series] = {}  # every-area rows of each distinct priority measure, by test key
     for pdef in pset.priorities:
         measure = pdef.measure_for(extract.scheme)
         row: dict[str, Any] = {"issue": pdef.name, "kind": "priority", "class": pdef.klass}
@@ -139,6 +153,9 @@ def computed_issues(
         )
         if not len(s):
             row["note"] = f"its categories ({measure.describe()}) are not in this extract"
+        every = measure_mask(extract.counts, measure)
+        row["test_key"] = repr(signature(extract.counts, every, measure))
+        masks.setdefault(row["test_key"], every)
         measured.update(_norm(v) for col in ("major", "minor") for v in s[col].unique())
         rows.append(row)
     # A category a priority already counts is that priority's issue, not a second one.
@@ -159,13 +176,51 @@ def computed_issues(
                 "harm": float(r["harm"]) if pd.notna(r["harm"]) else math.nan,
                 "cost": float(r["cost_gbp"]) if pd.notna(r["cost_gbp"]) else math.nan,
                 "asb": False,
+                "test_key": f"category: {r['category']}",
             }
         )
     frame = pd.DataFrame(rows)
     for col in ("count", "previous_count", "harm", "cost"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce") if col in frame else math.nan
     frame["asb"] = frame["asb"].fillna(False).astype(bool) if "asb" in frame else False
-    _score(frame, totals, period, population, pset.rules.alpha)
+    if "test_key" not in frame:
+        frame["test_key"] = None
+    variances: dict[str, YearVariance] = {}
+    history: list[str] = []
+    if previous is not None and opts.variance != "none":
+        window, last = list(period.months), max(previous.months)
+        variances, history = measure_variances(
+            extract.counts, masks, extract.scheme, window, last, opts.variance
+        )
+        cat_names = [
+            str(k)[len("category: ") :] for k in frame["test_key"] if str(k).startswith("category: ")
+        ]
+        if cat_names:
+            crimes = crime_only(extract.counts)
+            found, labels = category_variances(
+                crimes[crimes[opts.level].isin(cat_names)],
+                [opts.level],
+                extract.scheme,
+                window,
+                last,
+                opts.variance,
+            )
+            variances.update({f"category: {k}": v for k, v in found.items()})
+            history = history or labels
+    generic = default_for(extract.scheme, "all", "").sigma2
+    sigma2 = (
+        None
+        if opts.variance == "none"
+        else [variances[k].sigma2 if k in variances else generic for k in frame["test_key"]]
+    )
+    tested = _score(frame, totals, period, population, pset.rules.alpha, sigma2, opts.variance)
+    frame["year_sd"] = [round(variances[k].sd, 3) if k in variances else math.nan for k in frame["test_key"]]
+    if variances:
+        method = summary_words(list(variances.values()), history)
+    elif opts.variance == "none":
+        method = "Counting noise only (variance none, exact test): year-to-year variation is not allowed for"
+    else:
+        method = "No trend tested (no previous year in the data)"
     return Computed(
         frame,
         sel.label,
@@ -174,6 +229,9 @@ def computed_issues(
         population,
         pset.rules.alpha,
         pset.source,
+        variance=opts.variance,
+        variance_method=method,
+        tested=tested,
     )
 
 
@@ -182,9 +240,16 @@ def _share(value: float, total: float) -> float:
 
 
 def _score(
-    frame: pd.DataFrame, totals: dict[str, float], period: Period, pop: float | None, alpha: float
-) -> None:
-    """Fill the shares, rate, trend test and the 1-5 computed scores (with a short 'why' for each)."""
+    frame: pd.DataFrame,
+    totals: dict[str, float],
+    period: Period,
+    pop: float | None,
+    alpha: float,
+    sigma2: list[float] | None = None,
+    variance: str = "data",
+) -> int:
+    """Fill the shares, rate, trend test and the 1-5 computed scores (with a short 'why' for each);
+    returns how many distinct measures the trend test's Holm family held."""
     crime = ~frame["asb"]
     for key, col in (("volume", "count"), ("harm", "harm"), ("cost", "cost")):
         frame[f"{key}_share"] = [
@@ -192,7 +257,14 @@ def _score(
         ]
     per_year = 12.0 / len(period.months)
     frame["rate_per_1000"] = frame["count"] * per_year / pop * 1000.0 if pop else math.nan
-    tests = unusual_changes(frame["previous_count"].to_numpy(), frame["count"].to_numpy(), alpha)
+    beyond, within = words(variance)
+    keys = [
+        str(k) if k is not None and not pd.isna(k) else f"row {i}" for i, k in enumerate(frame["test_key"])
+    ]
+    tests = unusual_changes(
+        frame["previous_count"].to_numpy(), frame["count"].to_numpy(), alpha, sigma2=sigma2, groups=keys
+    )
+    frame["trend_p_value"] = tests["p_value"].to_numpy()
     frame["trend_p_adjusted"] = tests["p_adjusted"].to_numpy()
     sig = tests["significant"].to_numpy(dtype=bool)
     prev = frame["previous_count"].to_numpy(dtype=float)
@@ -220,14 +292,15 @@ def _score(
         word = f"{pct:+.1f}%" if not math.isnan(pct) else f"{a:,.0f} to {b:,.0f}"
         if s:
             trend.append(5 if b > a else 1)
-            why.append(f"{word} on last year: {'rose' if b > a else 'fell'} {BEYOND}")
+            why.append(f"{word} on last year: {'rose' if b > a else 'fell'}, a change {beyond}")
         else:
             trend.append(3)
-            why.append(f"{word} on last year: no change {BEYOND}")
+            why.append(f"{word} on last year: a change {within}")
     frame["trend"] = trend
     frame["trend_why"] = why
     for key in COMPUTED_KEYS:
         frame[key] = frame[key].astype("Int64")
+    return len({k for k, t in zip(keys, tests["tested_with"], strict=True) if t >= 0})
 
 
 def scoring_issues(computed: Computed) -> list[dict[str, Any]]:
@@ -373,7 +446,9 @@ def _row(
         "harm_share": _round(c.get("harm_share")),
         "cost_share": _round(c.get("cost_share")),
         "rate_per_1000": _round(c.get("rate_per_1000")),
+        "trend_p_value": _round(c.get("trend_p_value"), 4),
         "trend_p_adjusted": _round(c.get("trend_p_adjusted"), 4),
+        "year_sd": _round(c.get("year_sd"), 3),
         "measure": c.get("measure", ""),
         "horizon": horizon,
         "note": note,
@@ -389,8 +464,10 @@ def matrix_notes(computed: Computed, weights: dict[str, float]) -> list[str]:
     notes = [f"Matrix scale, {d.label}: {d.scale}" for d in DIMENSIONS]
     notes.append(
         f"Trend: {computed.year} against {computed.previous or 'no previous year'}; a change is "
-        f"'{BEYOND}' by the {RULE} (alpha {computed.alpha:g})"
+        f"'{words(computed.variance)[0]}' by the {rule(computed.variance)} (alpha {computed.alpha:g}; "
+        f"{computed.tested} distinct measures tested)"
     )
+    notes.append(f"Trend year-level variance: {computed.variance_method}")
     if computed.population is None:
         notes.append("Rate: not scored (no population given)")
     else:

@@ -2,30 +2,43 @@
 
 Progress compares the latest 12 months (to the end of the latest complete quarter) with the target year
 (12 months each, so no exposure adjustment), for each priority of the plan, counted by the priority set's
-measure. The RAG rule, stated once in ``RAG_RULE`` and printed with the table:
+measure. The RAG rule, stated once in ``rag_rule`` and printed with the table:
 
-- red: the count moved against the plan's aim by more than chance variation (the change test);
+- red: the count moved against the plan's aim by more than the measure's usual year-to-year variation (the
+  calibrated change test of ``usual_change``);
 - green: the target is met (at or beyond the target count) and, for a target that asks for a change (or
-  no numeric target), the move in the aim's direction is beyond chance variation; a target of 0% ("no
-  increase") is green when met, since holding steady needs no significant move;
-- amber: anything else: not yet met, or met by a change within chance variation.
+  no numeric target), the move in the aim's direction is larger than usual year-to-year variation; a target
+  of 0% ("no increase") is green when met, since holding steady needs no significant move;
+- amber: anything else: not yet met, or met by a change within usual variation.
 
 Why the test matters: a 6% fall on a few hundred offences is within a year's usual wobble, so calling it
-"target met" would tell the board a priority is done when the data cannot say so.
+"target met" would tell the board a priority is done when the data cannot say so. The year-level variance
+is estimated per measure from the same 12 months in earlier years, up to the end of the target year (so the
+change tested never informs its own yardstick), shrunk toward the packaged table.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.quarterly import latest_complete_quarter, quarter_months
 from csp_assess.analysis.select import AreaArg, select_area
-from csp_assess.analysis.usual_change import BEYOND, RULE, unusual_changes
-from csp_assess.errors import ConfigError
+from csp_assess.analysis.usual_change import rule, signature, unusual_changes, words
+from csp_assess.analysis.yearvar import (
+    VARIANCE_SOURCES,
+    YearVariance,
+    covid_note,
+    default_for,
+    measure_variances,
+    summary_words,
+)
+from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.model import Extract
 from csp_assess.periods import span_label
 from csp_assess.reference.plan import Plan
@@ -47,45 +60,92 @@ PLAN_DETAIL = [
     "latest_12m",
     "aim",
     "target_pct",
+    "p_value",
     "p_adjusted",
     "beyond_usual",
+    "year_sd",
     "measure",
     "note",
 ]
 DECISION_COLUMNS = ["priority", "decision", "previous_target", "target", "reason"]
-RAG_RULE = (
-    "RAG: red = moved against the plan's aim " + BEYOND + "; green = target met and (for a target of a "
-    "change, or no numeric target) moved in the aim's direction " + BEYOND + ", or a 0% 'no increase' "
-    "target met; amber = anything else (not yet met, or met within chance variation); no data = the target "
-    "year or the latest 12 months not fully in the data"
-)
 
 
-def _rag(aim: str, target_pct: float | None, base: float, now: float, beyond: bool) -> tuple[str, str]:
-    """The status and its reason in words (see RAG_RULE)."""
+def rag_rule(variance: str = "data") -> str:
+    """The RAG rule in words, with the change test's wording for this variance source."""
+    beyond, within = words(variance)
+    return (
+        f"RAG: red = moved against the plan's aim by a change {beyond}; green = target met and (for a "
+        f"target of a change, or no numeric target) moved in the aim's direction by a change {beyond}, or a "
+        f"0% 'no increase' target met; amber = anything else (not yet met, or met by a change {within}); "
+        "no data = the target year or the latest 12 months not fully in the data"
+    )
+
+
+RAG_RULE = rag_rule()
+
+
+def _rag(
+    aim: str, target_pct: float | None, base: float, now: float, beyond: bool, variance: str = "data"
+) -> tuple[str, str]:
+    """The status and its reason in words (see ``rag_rule``)."""
+    beyond_w, within_w = words(variance)
     up = now > base
     against = (aim == "reduce" and up) or (aim == "increase" and now < base)
     moved = "rose" if up else "fell" if now < base else "held level"
     if beyond and against:
-        return "red", f"{moved} {BEYOND}, against the aim to {aim}"
+        return "red", f"{moved}, a change {beyond_w}, against the aim to {aim}"
     if target_pct is None:
         if beyond:
-            return "green", f"{moved} {BEYOND}, as the plan aims (no numeric target)"
-        return "amber", f"{moved}, within chance variation (no numeric target)"
+            return "green", f"{moved}, a change {beyond_w}, as the plan aims (no numeric target)"
+        return "amber", f"{moved}, a change {within_w} (no numeric target)"
     target = base * (1 + target_pct / 100)
     met = now <= target if aim == "reduce" else now >= target
     if met and (target_pct == 0 or beyond):
-        why = "no increase target met" if target_pct == 0 else f"target met: {moved} {BEYOND}"
+        why = "no increase target met" if target_pct == 0 else f"target met: {moved}, a change {beyond_w}"
         return "green", why
     if met:
-        return "amber", "target met on the count, but the change is within chance variation"
+        return "amber", f"target met on the count, but the change is {within_w}"
     return "amber", f"target not yet met ({now:,.0f} against a target of {target:,.0f})"
 
 
+def _variances(
+    extract: Extract,
+    tests: dict[Hashable, tuple[str, pd.Series, list[pd.Period]]],
+    latest: list[pd.Period],
+    variance: str,
+) -> tuple[dict[Hashable, YearVariance], list[str]]:
+    """Year-level variance per distinct test (measure, target year): the same 12 months as the latest in
+    earlier years ending no later than the target year, so the change tested is not in its own yardstick."""
+    out: dict[Hashable, YearVariance] = {}
+    history: list[str] = []
+    if variance == "none":
+        return out, history
+    by_year: dict[pd.Period, dict[str, Hashable]] = {}
+    for key, (name, _, months) in tests.items():
+        by_year.setdefault(max(months), {})[name] = key
+    for last, names in sorted(by_year.items()):
+        masks = {name: tests[key][1] for name, key in names.items()}
+        found, labels = measure_variances(extract.counts, masks, extract.scheme, latest, last, variance)
+        history = sorted(set(history) | set(labels), reverse=True)
+        out.update({names[name]: v for name, v in found.items()})
+    return out, history
+
+
 def plan_progress(
-    extract: Extract, pset: PrioritySet, plan: Plan, area: AreaArg, alpha: float, start_month: int
+    extract: Extract,
+    pset: PrioritySet,
+    plan: Plan,
+    area: AreaArg,
+    alpha: float,
+    start_month: int,
+    variance: str = "data",
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The plan table, its notes and its warnings."""
+    if variance not in VARIANCE_SOURCES:
+        raise SelectionError(
+            f"{{variance}} must be one of {', '.join(VARIANCE_SOURCES)}, not '{variance}'",
+            params=["variance"],
+        )
     sel = select_area(extract, area)
     covered = extract.months_covered
     have = set(covered)
@@ -97,6 +157,7 @@ def plan_progress(
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     overlap: dict[str, list[str]] = {}
+    tests: dict[Hashable, tuple[str, pd.Series, list[pd.Period]]] = {}  # key -> (first name, mask, year)
     for pp in plan.priorities:
         pdef = by_name.get(pp.name.casefold())
         if pdef is None:
@@ -137,15 +198,22 @@ def plan_progress(
             continue
         if set(pp.target_year.months) & set(latest):
             overlap.setdefault(pp.target_year.label, []).append(pdef.name)
+        every = measure_mask(extract.counts, measure)
+        key = (signature(extract.counts, every, measure), pp.target_year.label)
+        tests.setdefault(key, (pdef.name, every, list(pp.target_year.months)))
         mask = measure_mask(sel.counts, measure)
         counts = sel.counts[mask]
         base = float(counts.loc[counts["month"].isin(pp.target_year.months), "count"].sum())
         now = float(counts.loc[counts["month"].isin(latest), "count"].sum())
+        notes_row = [f"proxy: {measure.proxy}"] if measure.proxy else []
+        if tests[key][0] != pdef.name:
+            notes_row.append(f"same measure and target year as {tests[key][0]}: tested once")
         rows.append(
             {
                 **row,
                 "measure": measure.describe(),
-                "note": f"proxy: {measure.proxy}" if measure.proxy else "",
+                "note": "; ".join(notes_row),
+                "test_key": key,
                 "target_year_count": base,
                 "latest_12m_count": now,
                 "change_pct": round((now - base) / base * 100, 1) if base else math.nan,
@@ -161,15 +229,30 @@ def plan_progress(
     for col in ("target_year_count", "latest_12m_count", "change_pct", "target_count", "measure", "note"):
         if col not in frame:
             frame[col] = math.nan if col not in ("measure", "note") else ""
+    if "test_key" not in frame:
+        frame["test_key"] = None
     tested = frame["latest_12m_count"].notna()
+    variances, history = _variances(extract, tests, latest, variance)
+    generic = default_for(extract.scheme, "all", "").sigma2
+    frame["year_sd"] = [
+        round(variances[k].sd, 3) if t and k in variances else math.nan
+        for k, t in zip(frame["test_key"], tested, strict=True)
+    ]
+    frame["p_value"] = math.nan
     frame["p_adjusted"] = math.nan
     frame["beyond_usual"] = False
     if tested.any():
+        keys = list(frame.loc[tested, "test_key"])
         res = unusual_changes(
             frame.loc[tested, "target_year_count"].to_numpy(),
             frame.loc[tested, "latest_12m_count"].to_numpy(),
             alpha,
+            sigma2=None
+            if variance == "none"
+            else np.array([variances[k].sigma2 if k in variances else generic for k in keys]),
+            groups=keys,
         )
+        frame.loc[tested, "p_value"] = res["p_value"].to_numpy()
         frame.loc[tested, "p_adjusted"] = res["p_adjusted"].to_numpy()
         frame.loc[tested, "beyond_usual"] = res["significant"].to_numpy(dtype=bool)
         for i in frame.index[tested]:
@@ -181,18 +264,32 @@ def plan_progress(
                 float(r["target_year_count"]),
                 float(r["latest_12m_count"]),
                 bool(r["beyond_usual"]),
+                variance,
             )
             frame.loc[i, "rag"] = status
             frame.loc[i, "reason"] = why
+    frame = frame.drop(columns="test_key")
     for col in ("target_year_count", "latest_12m_count"):
         frame[col] = frame[col].astype("Int64")
     frame["beyond_usual"] = frame["beyond_usual"].astype(bool)
+    for label, months in {str(k[1]): tests[k][2] for k in tests if isinstance(k, tuple)}.items():
+        note = covid_note(f"The target year {label}", months)
+        if note:
+            warnings.append(note)
     notes = [
         f"Plan: {plan.name or plan.source}, from {plan.start_year.label}; progress = the 12 months to the end of "
         f"{fy.label} Q{q} ({span_label(latest)}) against each target's year",
-        RAG_RULE,
-        f"Usual variation: {RULE} (alpha {alpha:g}), across the {int(tested.sum())} priorities measured",
+        rag_rule(variance),
+        f"Usual variation: {rule(variance)} (alpha {alpha:g}), across the {len(tests)} distinct "
+        f"measure{'s' if len(tests) != 1 else ''} tested",
     ]
+    if variances:
+        notes.append(
+            "Plan year-level variance: "
+            + summary_words(list(variances.values()), history)
+            + "; a target year several years back is tested with the same year-to-year variance, which "
+            "understates drift over several years"
+        )
     return frame, notes, warnings
 
 
@@ -241,9 +338,10 @@ def add_plan(
     area: AreaArg,
     alpha: float,
     start_month: int,
+    variance: str = "data",
 ) -> None:
     """Put the plan's progress (and the decision log, given the previous plan) on a quarterly result."""
-    frame, notes, warnings = plan_progress(extract, pset, plan, area, alpha, start_month)
+    frame, notes, warnings = plan_progress(extract, pset, plan, area, alpha, start_month, variance)
     result.tables["plan"] = Table(
         frame, PLAN_COLUMNS, f"Progress against the plan ({plan.source})", PLAN_DETAIL
     )

@@ -238,10 +238,15 @@ def summary_words(variances: list[YearVariance], labels: list[str]) -> str:
         if with_data
         else f"taken from {table} alone (the extract has no earlier years of the same months)"
     )
+    spread = (
+        f"year-level sd {sds[0]:.1%}"
+        if len(sds) == 1
+        else f"year-level sd {sds[0]:.1%} to {sds[-1]:.1%} across the {len(variances)} categories, median "
+        f"{float(np.median(sds)):.1%}"
+    )
     return (
         f"Changes are tested against counting noise plus each category's usual year-to-year variation "
-        f"(year-level sd {sds[0]:.1%} to {sds[-1]:.1%} across the {len(variances)} categories, median "
-        f"{float(np.median(sds)):.1%}), {src}"
+        f"({spread}), {src}"
         + (
             f"; {len(variances) - with_data} categor(ies) had no history and use the default alone"
             if with_data and with_data < len(variances)

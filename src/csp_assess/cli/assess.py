@@ -18,9 +18,12 @@ from csp_assess.cli.options import (
     LevelOpt,
     Output,
     Partner,
+    PlanOpt,
     PopulationOpt,
+    PreviousPlanOpt,
     PrioritiesOpt,
     Scope,
+    ScoringOpt,
     TemplateOpt,
     VarianceOpt,
     Weighting,
@@ -41,15 +44,7 @@ def rank(
     weighting: Weighting,
     out: Output,
     partner: Partner,
-    scoring: Annotated[
-        Path | None,
-        typer.Option(
-            "--scoring",
-            help="Scoring-matrix file filled in at a workshop (write one with priorities --write-scoring): "
-            "adds the matrix (every dimension, the weighted total, the order); changed computed scores are "
-            "shown as overrides.",
-        ),
-    ] = None,
+    scoring: ScoringOpt = None,
     population: PopulationOpt = None,
     matrix_chart: Annotated[
         Path | None,
@@ -266,18 +261,8 @@ def quarterly(
     plan_start: Annotated[
         str | None, typer.Option("--plan-start", help="First financial year of the plan, e.g. 2023/24.")
     ] = None,
-    plan: Annotated[
-        Path | None,
-        typer.Option(
-            "--plan",
-            help="Plan file (TOML: start year, priorities, targets): adds progress against each target with "
-            "a RAG status by the stated rule; sets --plan-start and, unless given, the priority set.",
-        ),
-    ] = None,
-    previous_plan: Annotated[
-        Path | None,
-        typer.Option("--previous-plan", help="Last year's plan file: adds the decision log (needs --plan)."),
-    ] = None,
+    plan: PlanOpt = None,
+    previous_plan: PreviousPlanOpt = None,
     priorities: PrioritiesOpt = None,
     template: TemplateOpt = None,
     alpha: AlphaOpt = 0.05,

@@ -47,6 +47,27 @@ PopulationOpt = Annotated[
     ),
 ]
 LevelOpt = Annotated[Level, typer.Option("--level", "-l", help="Minor or major categories.")]
+ScoringOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--scoring",
+        help="Scoring-matrix file filled in at a workshop (write one with priorities --write-scoring): "
+        "adds the matrix (every dimension, the weighted total, the order); changed computed scores are "
+        "shown as overrides.",
+    ),
+]
+PlanOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan",
+        help="Plan file (TOML: start year, priorities, targets): adds progress against each target with "
+        "a RAG status by the stated rule; sets --plan-start and, unless given, the priority set.",
+    ),
+]
+PreviousPlanOpt = Annotated[
+    Path | None,
+    typer.Option("--previous-plan", help="Last year's plan file: adds the decision log (needs --plan)."),
+]
 VarianceOpt = Annotated[
     Variance,
     typer.Option(

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from csp_assess import api
-from csp_assess.cli.options import Inputs, Scope, Weighting, command
+from csp_assess.cli.options import (
+    Inputs,
+    PlanOpt,
+    PopulationOpt,
+    PreviousPlanOpt,
+    Scope,
+    ScoringOpt,
+    Weighting,
+    command,
+)
 
 app = typer.Typer()
 
@@ -61,12 +70,17 @@ def report(
         str | None,
         typer.Option("--quarter", help="The rotation quarter whose theme pack to make, e.g. 2023/24-Q2."),
     ] = None,
+    scoring: ScoringOpt = None,
+    population: PopulationOpt = None,
+    plan: PlanOpt = None,
+    previous_plan: PreviousPlanOpt = None,
 ) -> None:
     """The strategic assessment evidence pack in one file: headline, charts, ranking, priorities, deep dives.
 
     HTML is self-contained (charts embedded, no network) and prints cleanly; Excel has one sheet per
     table. Figures are those of the summary, baseline and rank commands for the same options, and it
-    takes the same weighting options as rank.
+    takes the same weighting options as rank. With --scoring the pack lays out the prioritisation matrix
+    (as rank --scoring); with --plan, progress against the plan and its RAG rule (as quarterly --plan).
 
     Example: csp-assess report data/sample_offences.csv --output assessment.html
 
@@ -75,6 +89,8 @@ def report(
     Example: csp-assess report data/sample_offences.csv --theme "Violence Against Women and Girls" -o vawg.pdf
 
     Example: csp-assess report data/sample_offences.csv --rotation plan.toml --quarter 2023/24-Q2 -o pack.html
+
+    Example: csp-assess report data/sample_offences.csv --scoring workshop.toml --plan plan.toml -o pack.pdf
     """
     from csp_assess.report import report_format
 
@@ -88,6 +104,10 @@ def report(
         theme=theme,
         rotation=rotation,
         quarter=quarter,
+        scoring=scoring,
+        population=population,
+        plan=plan,
+        previous_plan=previous_plan,
         **scope.kwargs(),
         **weighting.kwargs(),
     )

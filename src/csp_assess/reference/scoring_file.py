@@ -42,7 +42,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("volume", "volume share", "share of the year's recorded crimes: " + _bands("%", SHARE_BANDS), True, "likelihood"),
     Dimension("harm", "harm share", "share of the year's crime harm (the ranking's harm index): " + _bands("%", SHARE_BANDS), True, "impact"),
     Dimension("cost", "cost share", "share of the year's cost of crime (Home Office unit costs): " + _bands("%", SHARE_BANDS), True, "impact"),
-    Dimension("trend", "trend", "change on last year against chance variation: 1 fell by more than chance variation, 3 no change beyond it, 5 rose by more than it", True, "likelihood"),
+    Dimension("trend", "trend", "change on last year against the issue's usual year-to-year variation (the calibrated change test, Holm-adjusted; counting noise only with --variance none): 1 fell by more than usual variation, 3 within it, 5 rose by more than it", True, "likelihood"),
     Dimension("rate", "rate", "offences per 1,000 residents a year (only with a population): " + _bands(" per 1,000", RATE_BANDS), True, "likelihood"),
     Dimension("public_concern", "public concern", "workshop: 1 little public concern, 5 a top concern (surveys, councillors, consultation)", False, "impact"),
     Dimension("vulnerability", "vulnerability / threat", "workshop: 1 victims rarely vulnerable and low threat, 5 high risk to vulnerable people or high threat (e.g. exploitation, serious harm)", False, "impact"),

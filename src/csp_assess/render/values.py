@@ -96,6 +96,8 @@ def human(value: Any, column: str = "") -> str:
             return f"{v:+,.0f}"
         if column in ("score", "z") or column.endswith("_share"):
             return f"{v:.1f}"
+        if column in ("total", "computed_total", "likelihood", "impact"):  # the matrix's 1-5 means
+            return f"{v:.2f}"  # as computed (rounded to 2 places), so a tie or a near-tie reads as one
         if v.is_integer():
             return f"{int(v):,}"
         return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"

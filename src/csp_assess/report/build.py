@@ -4,7 +4,9 @@
 - the ranked table and the priorities: ``rank`` (``analysis.rank.build_rank``), unchanged;
 - the pre-COVID table: ``baseline`` (``analysis.baseline.build_baseline``); all crime's expected count uses
   its fit window (``baseline.fit_window``) and ``stats.expected_from_trend``;
-- deep dives: ``trend`` (``analysis.trend.build_trend``) for each measurable priority and candidate.
+- deep dives: ``trend`` (``analysis.trend.build_trend``) for each measurable priority and candidate;
+- with a scoring file, the prioritisation matrix: ``rank --scoring`` (``report.sections.report_matrix``);
+- with a plan file, progress against it and the decision log: ``quarterly --plan`` (``report_plan``).
 
 Pure: an Extract in, a ``ReportData`` out; no printing and no files.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -41,7 +43,12 @@ from csp_assess.periods import FinancialYear, Period, month_gaps, month_label, s
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.reference.weights import weights_for
 from csp_assess.report.places import PlaceSection, place_section
+from csp_assess.report.sections import Section, report_matrix, report_plan
 from csp_assess.result import Result, Table
+
+if TYPE_CHECKING:
+    from csp_assess.reference.plan import Plan
+    from csp_assess.reference.scoring_file import ScoringFile
 
 #: Financial years shown in each deep dive's table of annual totals.
 DEEP_DIVE_YEARS = 6
@@ -69,6 +76,11 @@ class ReportOptions:
     rank: RankOptions = field(default_factory=RankOptions)
     date: str | None = None  # printed on the report only when given, so output is reproducible
     title: str | None = None
+    scoring: ScoringFile | None = None  # a workshop's scoring file: adds the prioritisation matrix
+    population: str | float | None = None  # the matrix's rate (default: the scoring file's population)
+    plan: Plan | None = None  # adds progress against the plan (RAG)
+    previous_plan: Plan | None = None  # adds the decision log (with ``plan``)
+    alpha: float = 0.05  # the plan's change test, as quarterly's default
 
 
 @dataclass
@@ -144,6 +156,8 @@ class ReportData:
     caveats: list[str]
     options: dict[str, str]
     places: PlaceSection | None = None  # where crime concentrates, for ward or LSOA data
+    matrix: Section | None = None  # the prioritisation matrix, given a scoring file
+    plan: Section | None = None  # progress against the plan and the decision log, given a plan file
 
     def tables(self) -> dict[str, Table]:
         """Every table in the report, by sheet name (for Excel and tests)."""
@@ -180,6 +194,11 @@ class ReportData:
             "Ranked": self.rank.tables["rows"],
             "Priorities": self.rank.tables["priorities"],
         }
+        if self.matrix is not None:
+            out["Matrix"] = self.matrix.tables[0]
+        if self.plan is not None:
+            for t, name in zip(self.plan.tables, ("Plan", "Decisions"), strict=False):
+                out[name] = t
         for i, dd in enumerate(self.deep_dives, 1):
             out[sheet_name(f"{i} {dd.name}")] = dd.breakdown
         src = pd.DataFrame(self.sources)
@@ -478,6 +497,20 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
         f"Crime and disorder evidence pack from {files} police extract file{'s' if files != 1 else ''} "
         f"({span_label(covered)}), made with csp-assess {__version__}"
     )
+    matrix = (
+        report_matrix(rank, extract, ropts, pset, opts.scoring, opts.population)
+        if opts.scoring is not None
+        else None
+    )
+    plan = (
+        report_plan(extract, pset, opts.plan, opts.previous_plan, ropts, opts.alpha)
+        if opts.plan is not None
+        else None
+    )
+    for section in (matrix, plan):
+        if section is not None:  # their rules belong in the methods text, their warnings with the rest
+            warnings += section.warnings
+            notes += section.notes
     r = rank.meta
     options = {
         "Area": sel.label,
@@ -493,6 +526,12 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
             0
         ],
     }
+    if opts.scoring is not None:
+        options["Scoring file"] = opts.scoring.source
+    if opts.plan is not None:
+        options["Plan file"] = opts.plan.source + (
+            f" (previous: {opts.previous_plan.source})" if opts.previous_plan is not None else ""
+        )
     return ReportData(
         title=title,
         subtitle=subtitle,
@@ -522,4 +561,6 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
         places=place_section(
             extract, area=ropts.area, year=ropts.year, priorities=pset, fy_start=ropts.start_month
         ),
+        matrix=matrix,
+        plan=plan,
     )

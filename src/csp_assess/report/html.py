@@ -16,6 +16,7 @@ from csp_assess.render.values import human
 from csp_assess.report.build import ReportData
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
 from csp_assess.report.places import place_section_html
+from csp_assess.report.section_layout import section_html
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS, Table
 
 CSS = """
@@ -302,13 +303,21 @@ def render_html(data: ReportData) -> str:
         ("baseline", "Against pre-COVID levels"),
         ("ranking", "Ranking by volume, harm and cost"),
         ("priorities", "Recommended priorities"),
+        ("matrix", "Prioritisation matrix"),
+        ("plan", "Progress against the plan"),
         ("deep-dives", "Deep dives"),
         ("places", "Where crime concentrates"),
         ("methods", "Data and methods"),
     ]
     add("<nav><strong>Contents</strong><ol>")
     for sid, name in sections:
-        if (sid == "baseline" and data.baseline_table is None) or (sid == "places" and data.places is None):
+        absent = {
+            "baseline": data.baseline_table is None,
+            "places": data.places is None,
+            "matrix": data.matrix is None,
+            "plan": data.plan is None,
+        }
+        if absent.get(sid, False):
             continue
         add(f'<li><a href="#{sid}">{escape(name)}</a></li>')
     add("</ol></nav>")
@@ -397,6 +406,12 @@ def render_html(data: ReportData) -> str:
     )
     add(table_html(data.rank.tables["priorities"].frame, PRIORITY_SHOWN, heads, row_class="priority"))
     add("</section>")
+
+    # The decisions: the workshop's matrix and the plan's progress, only when their files are given
+    if data.matrix is not None:
+        add(section_html("matrix", data.matrix, table_html, figure, heads))
+    if data.plan is not None:
+        add(section_html("plan", data.plan, table_html, figure, heads))
 
     # Deep dives
     add('<section id="deep-dives"><h2>Deep dives</h2>')

@@ -16,6 +16,7 @@ from csp_assess.report.html import (
     labels,
 )
 from csp_assess.report.images import ImageLink, inline_image
+from csp_assess.report.section_layout import section_markdown
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
 
@@ -87,6 +88,9 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
     out += md_table(data.rank.tables["rows"].frame, RANK_SHOWN, heads)
     out += ["", "## Recommended priorities", ""]
     out += md_table(data.rank.tables["priorities"].frame, PRIORITY_SHOWN, heads)
+    for sid, section in (("matrix", data.matrix), ("plan", data.plan)):
+        if section is not None:
+            out += section_markdown(sid, section, md_table, image, _esc, heads)
     out += ["", "## Deep dives"]
     for i, dd in enumerate(data.deep_dives, 1):
         out += [

@@ -3,7 +3,7 @@
 - Offline: the only URLs WeasyPrint may fetch are ``data:`` URIs (the embedded charts); anything else is
   refused, so a report never touches the network or the file system through its content.
 - A4 portrait, page numbers ("Page 3 of 12") and the title in the footer; the widest tables (the ranking,
-  the pre-COVID table, the theme's priorities and quarterly view) get landscape pages so no column is cut.
+  the pre-COVID table, the matrix, the plan, the theme's priorities and quarterly view) get landscape pages so no column is cut.
 - Charts stay vectors: the SVGs the HTML embeds are drawn by WeasyPrint's SVG renderer, text as text.
 - Deterministic: fixed creation and modification dates and a fixed file identifier, so the same input gives
   the same bytes with the same WeasyPrint, pydyf and fonts.
@@ -31,7 +31,7 @@ h2 { break-before: page; break-after: avoid; }
 h2.keep { break-before: auto; }
 body.theme-pack h2 { break-before: auto; } /* a theme pack's sections are short: they follow on */
 body.theme-pack section { break-inside: avoid; }
-section#ranking, section#baseline, section#counts, section#quarterly { page: wide; }
+section#ranking, section#baseline, section#counts, section#quarterly, section#matrix, section#plan { page: wide; }
 .wide { overflow: visible; }
 table { font-size: 7.8pt; break-inside: auto; }
 th, td { padding: .15rem .3rem; overflow-wrap: break-word; }
