@@ -126,10 +126,12 @@ def render_table(result: Result, console: Console) -> None:
     if facts:
         console.print(_text("  ".join(facts), style="dim"))
     for name, table in result.tables.items():
-        cols = [c for c in table.columns if c in table.frame.columns]
+        cols = table.shown_columns()
         if name == "priorities":
             cols = [c for c in cols if c != "proxy"]
-        cells = {c: [human(v, c) for v in table.frame[c]] for c in cols}
+        people = table.people_frame()
+        cells = {c: [human(v, c) for v in people[c]] for c in cols}
+        n_rows = len(table.frame)  # rows after these are the Total row
         shown, left_out = fit_columns(cols, cells, console.width)
         if shown is None:
             _stacked(table.title if name != "rows" else None, cols, cells, console)
@@ -152,8 +154,12 @@ def render_table(result: Result, console: Console) -> None:
                 max_width=70 if c == "reason" else None,
                 min_width=_min_width(c, cells[c]) if c in FOLDABLE else width,
             )
-        for i in range(len(table.frame)):
-            rt.add_row(*[_text(cells[c][i]) for c in shown])
+        for i in range(len(people)):
+            total = i >= n_rows
+            rt.add_row(
+                *[_text(cells[c][i], style="bold" if total else "") for c in shown],
+                end_section=i == n_rows - 1 and len(people) > n_rows,  # a rule above the Total row
+            )
         console.print(rt)
         if left_out:
             console.print(

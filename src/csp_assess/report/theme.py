@@ -406,7 +406,10 @@ def build_theme(
         own_q = build_quarterly(extract, own, ropts.area, None, pset.rules.alpha, ropts.start_month)
         qrows = pd.concat([own_q.tables["rows"].frame, qrows], ignore_index=True)
     qtable = Table(
-        qrows.reset_index(drop=True), QUARTERLY_COLUMNS, f"Quarterly view, {quarterly.meta['quarter']}"
+        qrows.reset_index(drop=True),
+        QUARTERLY_COLUMNS,
+        f"Quarterly view, {quarterly.meta['quarter']}",
+        json_only=quarterly.tables["rows"].json_only,  # no plan here: no plan columns
     )
 
     caveats = list(

@@ -238,7 +238,11 @@ def render_theme_html(data: ThemeData) -> str:
     add(
         f"<p>{escape(data.quarter)}, against the same quarter a year earlier (as the quarterly command reports it).</p>"
     )
-    add(table_html(data.quarterly.frame, QUARTERLY_SHOWN, heads))
+    add(
+        table_html(
+            data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+        )
+    )
     add("</section>")
 
     add('<section id="methods"><h2>Data and methods</h2><dl class="meta">')
