@@ -186,3 +186,17 @@ def test_places_call_asb_incidents(street: Path) -> None:
     assert "72 incidents drawn" in pmap.caption and "offences" not in pmap.caption
     html = place_section_html(PlaceSection(asb, pmap), figure, table_html, {})
     assert "% of incidents" in html and "of offences" not in html and "72 incidents" in html
+
+
+def test_report_and_theme_pack_call_asb_incidents(cli, street: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "pack.md"
+    assert cli("report", street, "-o", out).code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Measured by: Anti-social behaviour (all). 72 incidents in 2021/22." in text
+    assert "![Anti-Social Behaviour incidents per month]" in text and "| Year | Incidents |" in text
+    assert "Measured by: Burglary. 48 offences in 2021/22." in text  # crime is still offences
+    theme = tmp_path / "asb.md"
+    assert cli("report", street, "--theme", "Anti-Social Behaviour", "-o", theme).code == 0
+    assert "In 2021/22 there were 72 Anti-Social Behaviour incidents in Testshire" in theme.read_text(
+        encoding="utf-8"
+    )

@@ -45,7 +45,7 @@ def render_theme_markdown(data: ThemeData, image: ImageLink = inline_image) -> s
         "",
         "## The series",
         "",
-        image(theme_chart(data), f"{data.theme.name} offences per month", "series"),
+        image(theme_chart(data), f"{data.theme.name} {data.noun} per month", "series"),
     ]
     out += ["", _esc(chart_caption(data)), ""]
     out += md_table(
