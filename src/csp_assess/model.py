@@ -29,6 +29,11 @@ COUNT_COLUMNS = ["area", "month", "major", "minor", "count"]
 ASB_MAJOR = "Anti-social behaviour"
 
 
+def level_name(level: str) -> str:
+    """How a place level is written in sentences: ``lsoa`` -> ``LSOA``; others as they are."""
+    return {"lsoa": "LSOA", "msoa": "MSOA"}.get(level.lower(), level)
+
+
 def record_noun(majors: Iterable[str]) -> str:
     """What the counted records are called: ASB alone is incidents (not crimes), crime alone offences,
     both together offences and incidents (a group such as hate crime and ASB)."""

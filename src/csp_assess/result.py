@@ -29,6 +29,8 @@ class Table:
     json_only: list[str] = field(default_factory=list)
     # A Total row for people (cells by column); JSON keeps its figures in the result's meta instead.
     total: dict[str, Any] | None = None
+    # Column headings for people where the usual one would mislead (places listed under "category").
+    headers: dict[str, str] = field(default_factory=dict)
 
     def shown_columns(self, detail: bool = False) -> list[str]:
         """The columns people read: the contract (and with ``detail``, the detail) columns in the frame,

@@ -34,7 +34,7 @@ from csp_assess.analysis.trend import _select_rows as select_subject
 from csp_assess.analysis.yearvar import YearVariance, breakdown_variances, default_for
 from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.load.place_files import PlaceLookup, PlacePopulation
-from csp_assess.model import ASB_MAJOR, Extract, record_noun
+from csp_assess.model import ASB_MAJOR, Extract, level_name, record_noun
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -95,11 +95,6 @@ class PlacesOptions:
     priority: str | None = None
     top: int | None = None  # rows shown; every figure is still worked out on all places
     start_month: int = 4
-
-
-def level_name(level: str) -> str:
-    """How a level is written in sentences: ``lsoa`` -> ``LSOA``; others as they are."""
-    return {"lsoa": "LSOA", "msoa": "MSOA"}.get(level.lower(), level)
 
 
 def split_place(label: str) -> tuple[str, str | None]:
