@@ -137,3 +137,15 @@ def test_compare_numbers_survive_any_width(cli, monkeypatch: pytest.MonkeyPatch,
             if header in got and want[key] is not None:
                 value, tolerance = _number(got[header])
                 assert abs(value - want[key]) <= tolerance + 1e-9, (header, got[header], want[key])
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_folded_tables_never_overrun_the_terminal(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Folded text columns are narrowed by the renderer to fit: every table line is whole (both borders)
+    and no wider than the terminal (rich's own shrinking overran 80 columns for quarterly --plan-start)."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    for args in (("quarterly", SAMPLE, "--plan-start", "2019/20"), ("rank", SAMPLE), ("summary", SAMPLE)):
+        out = cli(*args).out
+        table = [line for line in out.splitlines() if line[:1] in "┏┃┡│├└"]
+        assert table, args
+        assert all(len(line) <= width and line[-1] in "┓┃┩│┤┘" for line in table), args

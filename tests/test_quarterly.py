@@ -72,6 +72,53 @@ def test_without_plan_start_and_errors(cli) -> None:  # type: ignore[no-untyped-
     assert run.code == 0
     obj = json.loads(run.out)
     assert obj["plan_start"] is None
-    assert all(r["plan_direction"] in ("unknown", "not measurable") for r in obj["rows"])
+    # JSON keeps the plan keys (a stable schema), empty: no plan, no plan figures and no "unknown".
+    plan_keys = ("plan_start_count", "plan_change_pct", "plan_direction", "plan_start_quarter")
+    assert all(all(k in r and r[k] is None for k in plan_keys) for r in obj["rows"])
     assert cli("quarterly", SAMPLE, "--plan-start", "2030/31").code == 1
     assert cli("quarterly", SAMPLE, "--plan-start", "2005/06", "--format", "json").code == 0
+
+
+def _vawg(monthly: dict[tuple[str, str, str], int], lo: str, hi: str) -> int:
+    """Sexual offences (the MOPAC VAWG proxy on Met data) between two months, from the oracle."""
+    return sum(c for (m, mj, _), c in monthly.items() if lo <= m <= hi and mj == "Sexual Offences")
+
+
+def test_no_plan_means_no_plan_columns_in_any_format(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """#19: without --plan or --plan-start the plan columns are left out of the screen, CSV, Markdown and
+    workbook (they were filled with 'unknown'); with a plan start they are there, holding its figures."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    monthly = met_wide_monthly([SAMPLE], AREA)
+    screen = cli("quarterly", SAMPLE).out
+    header = next(line for line in screen.splitlines() if line.startswith("┃"))
+    assert "Priority" in header and "plan" not in header.lower()
+    assert "unknown" not in screen and "plan start" not in screen and "Columns left out" not in screen
+    rows = list(csv.DictReader(io.StringIO(cli("quarterly", SAMPLE, "--format", "csv").out.lstrip("\ufeff"))))
+    assert not any(k.startswith("plan_") for k in rows[0])
+    vawg = next(r for r in rows if r["priority"] == "Violence Against Women and Girls")
+    assert int(vawg["count"]) == _vawg(monthly, "202210", "202212")  # Q3 2022/23, by hand from the file
+    md = cli("quarterly", SAMPLE, "--format", "markdown").out
+    assert "plan_" not in md and "| unknown |" not in md
+    book = tmp_path / "q.xlsx"
+    assert cli("quarterly", SAMPLE, "-o", book).code == 0
+    heads = [c.value for c in next(load_workbook(book).worksheets[0].iter_rows(max_row=1))]
+    assert "priority" in heads and not any(str(h).startswith("plan_") for h in heads)
+
+    with_plan = list(
+        csv.DictReader(
+            io.StringIO(
+                cli("quarterly", SAMPLE, "--plan-start", "2019/20", "--format", "csv").out.lstrip("\ufeff")
+            )
+        )
+    )
+    vawg = next(r for r in with_plan if r["priority"] == "Violence Against Women and Girls")
+    start = _vawg(monthly, "201910", "201912")
+    assert int(vawg["plan_start_count"]) == start
+    now = _vawg(monthly, "202210", "202212")
+    assert float(vawg["plan_change_pct"]) == round((now - start) / start * 100, 1)
+    planned = cli("quarterly", SAMPLE, "--plan-start", "2019/20").out
+    assert "Plan start" in planned

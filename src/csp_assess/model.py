@@ -15,6 +15,7 @@ Nothing after loading ever sees a source layout, only this table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,20 @@ COUNT_COLUMNS = ["area", "month", "major", "minor", "count"]
 # police.uk anti-social behaviour rows are incidents, not crimes: kept in the table under this major
 # category so the ASB priority can use them, and excluded from every crime total.
 ASB_MAJOR = "Anti-social behaviour"
+
+
+def level_name(level: str) -> str:
+    """How a place level is written in sentences: ``lsoa`` -> ``LSOA``; others as they are."""
+    return {"lsoa": "LSOA", "msoa": "MSOA"}.get(level.lower(), level)
+
+
+def record_noun(majors: Iterable[str]) -> str:
+    """What the counted records are called: ASB alone is incidents (not crimes), crime alone offences,
+    both together offences and incidents (a group such as hate crime and ASB)."""
+    kinds = {m == ASB_MAJOR for m in majors}
+    if kinds == {True}:
+        return "incidents"
+    return "offences and incidents" if kinds == {True, False} else "offences"
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,49 @@ from csp_assess.periods import span_label
 
 @dataclass
 class Table:
+    """A named table of a result. JSON carries every contract and detail column of ``frame``, whatever the
+    data, so a script's keys never depend on the layout; what people read (screen, CSV, Markdown, Excel)
+    leaves out what would only repeat or be empty (``shown_columns``) and adds the ``total`` row."""
+
     frame: pd.DataFrame
-    columns: list[str]  # the contract columns, in order (JSON/CSV always carry these)
+    columns: list[str]  # the contract columns, in order (JSON always carries these)
     title: str = ""
     detail_columns: list[str] = field(default_factory=list)  # extra columns, carried in JSON and CSV
+    # Columns JSON keeps for a stable schema that people are not shown (e.g. plan columns without a plan).
+    json_only: list[str] = field(default_factory=list)
+    # A Total row for people (cells by column); JSON keeps its figures in the result's meta instead.
+    total: dict[str, Any] | None = None
+    # Column headings for people where the usual one would mislead (places listed under "category").
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def shown_columns(self, detail: bool = False) -> list[str]:
+        """The columns people read: the contract (and with ``detail``, the detail) columns in the frame,
+        less ``json_only`` and less a ``major`` column that repeats ``category`` on every row (a one-level
+        layout such as police.uk, whose crime type is both, or a ranking by major category)."""
+        cols = [c for c in self.columns + (self.detail_columns if detail else []) if c in self.frame.columns]
+        hidden = set(self.json_only)
+        if repeats_category(self.frame):
+            hidden.add("major")
+        return [c for c in cols if c not in hidden]
+
+    def people_frame(self, detail: bool = False) -> pd.DataFrame:
+        """The frame as people read it: ``shown_columns`` and, last, the ``total`` row (blank where the
+        total has no value: a test or a rank of a sum means nothing)."""
+        cols = self.shown_columns(detail)
+        frame = self.frame[cols].reset_index(drop=True)
+        if self.total is None:
+            return frame
+        row = pd.DataFrame([{c: self.total.get(c) for c in cols}], columns=cols).astype(object)
+        return pd.concat([frame.astype(object), row], ignore_index=True)
+
+
+def repeats_category(frame: pd.DataFrame) -> bool:
+    """True when a frame's ``major`` column holds the same text as its ``category`` on every row."""
+    if "major" not in frame.columns or "category" not in frame.columns or frame.empty:
+        return False
+    major = frame["major"].astype(object).where(frame["major"].notna(), None)
+    category = frame["category"].astype(object).where(frame["category"].notna(), None)
+    return bool((major == category).all())
 
 
 @dataclass

@@ -34,7 +34,9 @@ class AssessmentResult:
 
     @property
     def rows(self) -> pd.DataFrame:
-        """The main table with its contract columns (then detail columns), as in the CSV output."""
+        """The main table with its contract columns (then detail columns), as in the JSON: every column
+        whatever the layout (the CSV leaves out a ``major`` that repeats ``category``, and adds any Total
+        row, whose figures are in ``meta`` here)."""
         return self.table(self.result.primary)
 
     def table(self, name: str) -> pd.DataFrame:

@@ -25,7 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csp_assess.analysis.select import AreaArg, crime_only, period_counts, resolve_year, select_area
+from csp_assess.analysis.select import (
+    AreaArg,
+    crime_only,
+    period_counts,
+    period_total,
+    resolve_year,
+    select_area,
+)
 from csp_assess.analysis.stats import DEFAULT_MIN_COUNT, change_test
 from csp_assess.analysis.yearvar import (
     VARIANCE_SOURCES,
@@ -36,7 +43,7 @@ from csp_assess.analysis.yearvar import (
     usual_range,
 )
 from csp_assess.errors import PeriodError, SelectionError
-from csp_assess.model import Extract
+from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period, parse_year, span_label
 from csp_assess.result import Result, Table, reconciliation, source_record
 
@@ -52,6 +59,8 @@ COMPARE_COLUMNS = [
     "significant",
 ]
 COMPARE_DETAIL = ["major", "usual_range", "year_sd", "p_counting"]
+ASB_COLUMNS = ["category", "from_count", "to_count", "change", "change_pct"]
+ASB_TITLE = "Anti-social behaviour incidents (not in crime totals)"
 METHOD_NAMES = {
     "exact": "exact conditional Poisson (binomial) test",
     "z": "variance-stabilised Poisson z test",
@@ -182,6 +191,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         crimes = crime_only(sel.counts)
         a = period_counts(crimes, from_period, keys)
         b = period_counts(crimes, to_period, keys)
+        asb = asb_change(sel.counts, from_period, sel.counts, to_period)
         from_label = _label(from_period)
         to_label = to_period.label
         mode = "years"
@@ -214,6 +224,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         warnings += w
         a = period_counts(crime_only(sel.counts), to_period, keys)
         b = period_counts(crime_only(other_sel.counts), to_period, keys)
+        asb = asb_change(sel.counts, to_period, other_sel.counts, to_period)
         name_a, name_b = snapshot_names(extract, other)
         from_label = f"{to_period.label} in {name_a}"
         to_label = f"{to_period.label} in {name_b}"
@@ -255,6 +266,19 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     notes.append(
         f"Categories with under {DEFAULT_MIN_COUNT} offences in the two periods together are never flagged"
     )
+    asb_from = int(asb["from_count"].sum()) if asb is not None else None
+    asb_to = int(asb["to_count"].sum()) if asb is not None else None
+    if asb is not None:
+        notes.append(
+            f"Anti-social behaviour: {asb_from:,} → {asb_to:,} incidents, kept out of crime totals and tests"
+        )
+    total_row: dict[str, object] = {
+        "category": "Total" if asb is None else "Total crime",
+        "from_count": from_total,
+        "to_count": to_total,
+        "change": total_change,
+        "change_pct": round(total_change / from_total * 100, 1) if from_total else None,
+    }
     meta: dict[str, object] = {
         "area": sel.label,
         "mode": mode,
@@ -279,15 +303,41 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         if variances is None
         else {_key_label(k): v.to_dict() for k, v in variances.items() if k in set(a.index.union(b.index))},
         "headline": headline,
+        "asb_from_incidents": asb_from,
+        "asb_to_incidents": asb_to,
     }
+    tables = {"rows": Table(frame, COMPARE_COLUMNS, f"Change, {title_what}", COMPARE_DETAIL, total=total_row)}
+    if asb is not None:
+        tables["asb"] = Table(asb, ASB_COLUMNS, ASB_TITLE)
     return Result(
         command="compare",
         meta=meta,
-        tables={"rows": Table(frame, COMPARE_COLUMNS, f"Change, {title_what}", COMPARE_DETAIL)},
+        tables=tables,
         sources=sources,
         warnings=warnings,
         title=headline,
         notes=notes,
+    )
+
+
+def asb_change(
+    from_counts: pd.DataFrame, from_period: Period, to_counts: pd.DataFrame, to_period: Period
+) -> pd.DataFrame | None:
+    """Anti-social behaviour apart from crime, as ``summary`` shows it: incidents in each period and the
+    change (no test: ASB is not a crime category). None when neither side holds any ASB."""
+    a_rows = from_counts[from_counts["major"] == ASB_MAJOR]
+    b_rows = to_counts[to_counts["major"] == ASB_MAJOR]
+    if a_rows.empty and b_rows.empty:
+        return None
+    a, b = int(period_total(a_rows, from_period)), int(period_total(b_rows, to_period))
+    return pd.DataFrame(
+        {
+            "category": [ASB_MAJOR],
+            "from_count": pd.array([a], dtype="Int64"),
+            "to_count": pd.array([b], dtype="Int64"),
+            "change": pd.array([b - a], dtype="Int64"),
+            "change_pct": pd.array([round((b - a) / a * 100, 1) if a else np.nan], dtype="float64"),
+        }
     )
 
 

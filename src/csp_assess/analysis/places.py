@@ -34,7 +34,7 @@ from csp_assess.analysis.trend import _select_rows as select_subject
 from csp_assess.analysis.yearvar import YearVariance, breakdown_variances, default_for
 from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.load.place_files import PlaceLookup, PlacePopulation
-from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.model import ASB_MAJOR, Extract, level_name, record_noun
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -84,6 +84,7 @@ class PlaceSelection:
     level: str
     total: int
     files: tuple[tuple[str, str, tuple[pd.Period, ...]], ...]  # (path, layout, months used)
+    noun: str = "offences"  # what the counted records are: "incidents" for ASB alone (model.record_noun)
 
 
 @dataclass
@@ -94,11 +95,6 @@ class PlacesOptions:
     priority: str | None = None
     top: int | None = None  # rows shown; every figure is still worked out on all places
     start_month: int = 4
-
-
-def level_name(level: str) -> str:
-    """How a level is written in sentences: ``lsoa`` -> ``LSOA``; others as they are."""
-    return {"lsoa": "LSOA", "msoa": "MSOA"}.get(level.lower(), level)
 
 
 def split_place(label: str) -> tuple[str, str | None]:
@@ -220,6 +216,7 @@ def build_places(
     this = _by_place(rows, period)
     before = _by_place(rows, prev) if prev is not None else None
     total = int(this.sum())
+    noun = record_noun(rows["major"].unique())  # ASB is incidents, never offences
     variances = (
         breakdown_variances(rows, rows, "place", extract.scheme, period.months, max(prev.months))
         if prev is not None
@@ -239,7 +236,7 @@ def build_places(
     n = len(universe)
     unplaced = frame[frame["place"].isin(UNPLACED)]
     if len(unplaced):
-        notes.append(f"{int(unplaced['count'].sum()):,} offence(s) have no {name}: in the total, not ranked")
+        notes.append(f"{int(unplaced['count'].sum()):,} {noun} have no {name}: in the total, not ranked")
     if opts.top is not None and opts.top < len(frame):
         notes.append(f"Showing the top {opts.top} of {len(frame)} rows; every figure uses all {n} places")
     if what != "All crime" and (rows["major"] == ASB_MAJOR).any():
@@ -260,7 +257,7 @@ def build_places(
             seasons, SEASON_COLUMNS, "Month of year (100 = an average month)", SEASON_DETAIL
         ),
     }
-    headline = _headline(sel.label, what, period, name, n, total, conc)
+    headline = _headline(sel.label, what, period, name, n, total, conc, noun)
     meta: dict[str, object] = {
         "area": sel.label,
         "subject": what,
@@ -270,6 +267,7 @@ def build_places(
         "level": level,
         "places": n,
         "total": total,
+        "counted_as": noun,
         "previous_total": int(before.sum()) if before is not None else None,
         **conc,
         "persistent_hotspots": len(persistent) if prev is not None else None,
@@ -299,6 +297,7 @@ def build_places(
         categories=frozenset(str(m) for m in in_year["major"].unique().tolist()),
         level=name,
         total=total,
+        noun=noun,
         files=tuple((s.path, s.layout, tuple(s.months_used)) for s in extract.sources),
     )
     return result, selection
@@ -465,13 +464,20 @@ def _seasonality(
 
 
 def _headline(
-    area: str, what: str, period: Period, level: str, n: int, total: int, conc: dict[str, object]
+    area: str,
+    what: str,
+    period: Period,
+    level: str,
+    n: int,
+    total: int,
+    conc: dict[str, object],
+    noun: str = "offences",
 ) -> str:
     if not total:
-        return f"{area}: no {what.lower()} offences recorded in {period.label} in its {n} {level}s"
+        return f"{area}: no {what.lower()} {noun} recorded in {period.label} in its {n} {level}s"
     half = conc["half_offences_places"]
     half_text = f"; half of them in {half} {level}s" if half else ""
     return (
-        f"{area}, {what.lower()}, {period.label}: {total:,} offences in {n} {level}s; the top 10% "
+        f"{area}, {what.lower()}, {period.label}: {total:,} {noun} in {n} {level}s; the top 10% "
         f"({conc['top_10pct_places']} {level}s) hold {conc['top_10pct_share']}%{half_text}"
     )

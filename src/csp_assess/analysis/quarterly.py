@@ -60,6 +60,9 @@ QUARTERLY_DETAIL = [
     "note",
 ]
 WITHIN = "within usual range"
+# Without a plan (no --plan or --plan-start) these hold nothing: JSON keeps them (null) for a stable
+# schema; the tables people read leave them out.
+PLAN_COLUMNS = [c for c in QUARTERLY_COLUMNS + QUARTERLY_DETAIL if c.startswith("plan_")]
 
 
 def quarter_months(fy: FinancialYear, q: int) -> list[pd.Period]:
@@ -300,6 +303,8 @@ def build_quarterly(
             )
         ]
     frame.loc[~measured, "plan_direction"] = "not measurable"
+    if plan_fy is None:
+        frame["plan_direction"] = None  # no plan: no direction on it, rather than "unknown"
     for col in ("count", "year_ago_count", "plan_start_count"):
         frame[col] = frame[col].astype("Int64")
     for col in ("p_value", "p_adjusted", "plan_p_value", "plan_p_adjusted"):
@@ -311,8 +316,13 @@ def build_quarterly(
         f"Direction of travel: rising or falling only when the change is larger than the measure's usual "
         f"year-to-year variation for this quarter (over-dispersed log-ratio z, Holm-adjusted over the {n_tested} "
         f"distinct measures, alpha {alpha}); under 10 offences in the two quarters together is never called a "
-        "change. The change on the plan start uses the same year-to-year variance, which understates drift over "
-        "several years",
+        "change"
+        + (
+            ". The change on the plan start uses the same year-to-year variance, which understates drift "
+            "over several years"
+            if plan_fy is not None
+            else ""
+        ),
     ]
     if variances:
         method = summary_words(list(variances.values()), history)
@@ -346,7 +356,11 @@ def build_quarterly(
     return Result(
         command="quarterly",
         meta=meta,
-        tables={"rows": Table(frame, QUARTERLY_COLUMNS, title, QUARTERLY_DETAIL)},
+        tables={
+            "rows": Table(
+                frame, QUARTERLY_COLUMNS, title, QUARTERLY_DETAIL, PLAN_COLUMNS if plan_fy is None else []
+            )
+        },
         sources=[source_record(s) for s in extract.sources],
         warnings=warnings,
         title=title,

@@ -18,7 +18,7 @@ from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
 from csp_assess.errors import SelectionError
-from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.model import ASB_MAJOR, Extract, level_name
 from csp_assess.periods import Period, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.render.sparkline import sparkline
@@ -219,8 +219,9 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
         tables["top_subareas"] = Table(
             sub.head(top).reset_index(drop=True),
             BREAKDOWN_COLUMNS,
-            f"Top {min(top, len(sub))} of {len(sub)} {level}s, {period.label}",
+            f"Top {min(top, len(sub))} of {len(sub)} {level_name(level)}s, {period.label}",
             BREAKDOWN_DETAIL,
+            headers={"category": level_name(level)[:1].upper() + level_name(level)[1:]},  # a place
         )
     notes = [reconciliation(extract)]
     if opts.top is not None and "subarea" not in rows.columns:

@@ -177,7 +177,9 @@ def compare(
 
     A change is flagged only when its adjusted p-value is below --alpha and the two counts add up to at
     least 10: small counts are never flagged on percentage alone. With --against, the same year in two
-    extracts is compared, to show what revisions changed.
+    extracts is compared, to show what revisions changed. The table ends with a Total row (crime only;
+    JSON keeps the totals in from_total, to_total and change); anti-social behaviour, where the data
+    holds it, is in its own table, not in the total.
 
     Example: csp-assess compare data/sample_offences.csv --from 2020/21 --to 2021/22 --level major
 
@@ -271,8 +273,9 @@ def quarterly(
     """Quarterly oversight: each priority's latest complete quarter against a year earlier and the plan start.
 
     Quarters are financial (Q1 = the first three months of the financial year); the latest complete
-    quarter in the data is reported. With --plan, progress is the 12 months to the end of that quarter
-    against each target's year, and the RAG rule is printed beneath.
+    quarter in the data is reported. The plan-start columns appear with --plan-start or --plan (JSON
+    always has them, null without a plan). With --plan, progress is the 12 months to the end of that
+    quarter against each target's year, and the RAG rule is printed beneath.
 
     Example: csp-assess quarterly data/sample_offences.csv --plan-start 2020/21
 

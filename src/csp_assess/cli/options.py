@@ -117,8 +117,10 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format: table, csv, json or markdown. Default: table, or from the --output file's "
-        "extension (.csv, .json, .md, .txt).",
+        help="Output format: table, csv, json, markdown or xlsx. Default: table, or from the --output "
+        "file's extension (.csv, .json, .md, .txt, .xlsx). JSON has every column whatever the data; the "
+        "others leave out a Major column that only repeats Category (one-level layouts such as police.uk) "
+        "and quarterly's plan columns when no plan is given.",
     ),
 ]
 OutputOpt = Annotated[

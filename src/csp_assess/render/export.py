@@ -11,6 +11,8 @@ from csp_assess.result import Result
 
 
 def to_json_obj(result: Result) -> dict[str, Any]:
+    """The JSON document: every column of every table whatever the layout (a stable schema; people's
+    formats leave out repeats and empty plan columns), totals in the meta keys, never as a row."""
     obj: dict[str, Any] = {k: plain(v) for k, v in result.meta.items()}
     for name, table in result.tables.items():
         obj[name] = records(table.frame, table.columns + table.detail_columns)
@@ -26,11 +28,16 @@ def to_json(result: Result) -> str:
 def to_csv(result: Result, table_name: str | None = None) -> str:
     """The primary table as CSV text (the caller writes it with a BOM). Formula-like text is neutralised."""
     table = result.tables[table_name or result.primary]
-    cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
-    frame = table.frame[cols].map(lambda v: neutralise(plain(v)))
+    frame = table.people_frame(detail=True).map(_csv_cell)
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: empty for unknown, so a whole-number column with a gap stays whole (193, not 193.0)."""
+    v = plain(value)
+    return "" if v is None else neutralise(v)
 
 
 def _md_escape(text: str) -> str:
@@ -44,7 +51,7 @@ def to_markdown(result: Result) -> str:
         if v is not None and not isinstance(v, list | dict):
             lines.append(f"- **{k}**: {_md_escape(str(plain(v)))}")
     for table in result.tables.values():
-        cols = [c for c in table.columns if c in table.frame.columns]
+        cols = table.shown_columns()
         lines += [
             "",
             f"## {_md_escape(table.title)}",
@@ -52,7 +59,7 @@ def to_markdown(result: Result) -> str:
             "| " + " | ".join(cols) + " |",
             "|" + "|".join("---:" if table.frame[c].dtype.kind in "iuf" else "---" for c in cols) + "|",
         ]
-        for row in table.frame[cols].itertuples(index=False):
+        for row in table.people_frame()[cols].itertuples(index=False):
             lines.append(
                 "| " + " | ".join(_md_escape(human(v, c)) for c, v in zip(cols, row, strict=True)) + " |"
             )

@@ -56,6 +56,13 @@ HEADERS = {
     "capacity": "Capacity",
     "reputational_risk": "Risk",
     "likelihood": "Likelihood",
+    # quarterly
+    "priority": "Priority",
+    "year_ago_count": "Year ago",
+    "direction": "Direction",
+    "plan_start_count": "Plan start",
+    "plan_change_pct": "vs plan start %",
+    "plan_direction": "Plan direction",
 }
 # Columns left out first when a table is wider than the terminal (a number is never cut: whole columns go,
 # named in a note). The identity and headline columns are never dropped; below them the table is stacked.
@@ -126,10 +133,12 @@ def render_table(result: Result, console: Console) -> None:
     if facts:
         console.print(_text("  ".join(facts), style="dim"))
     for name, table in result.tables.items():
-        cols = [c for c in table.columns if c in table.frame.columns]
+        cols = table.shown_columns()
         if name == "priorities":
             cols = [c for c in cols if c != "proxy"]
-        cells = {c: [human(v, c) for v in table.frame[c]] for c in cols}
+        people = table.people_frame()
+        cells = {c: [human(v, c) for v in people[c]] for c in cols}
+        n_rows = len(table.frame)  # rows after these are the Total row
         shown, left_out = fit_columns(cols, cells, console.width)
         if shown is None:
             _stacked(table.title if name != "rows" else None, cols, cells, console)
@@ -141,25 +150,28 @@ def render_table(result: Result, console: Console) -> None:
             header_style="bold",
             expand=False,
         )
+        widths = column_widths(shown, cells, console.width)
         for c in shown:
             numeric = table.frame[c].dtype.kind in "iuf" and c not in ("rank",)
-            width = _natural(c, cells[c])
             rt.add_column(
-                _header(c),
+                _header(c, table.headers),
                 justify="right" if numeric else "left",
                 overflow="fold",
                 no_wrap=c not in FOLDABLE,
-                max_width=70 if c == "reason" else None,
-                min_width=_min_width(c, cells[c]) if c in FOLDABLE else width,
+                width=widths[c],
             )
-        for i in range(len(table.frame)):
-            rt.add_row(*[_text(cells[c][i]) for c in shown])
+        for i in range(len(people)):
+            total = i >= n_rows
+            rt.add_row(
+                *[_text(cells[c][i], style="bold" if total else "") for c in shown],
+                end_section=i == n_rows - 1 and len(people) > n_rows,  # a rule above the Total row
+            )
         console.print(rt)
         if left_out:
             console.print(
                 _text(
                     f"Columns left out to fit {console.width} characters: "
-                    f"{', '.join(_header(c) for c in left_out)}. A wider terminal or "
+                    f"{', '.join(_header(c, table.headers) for c in left_out)}. A wider terminal or "
                     "--format csv/json shows every column.",
                     style="dim",
                 )
@@ -193,8 +205,9 @@ def render_table(result: Result, console: Console) -> None:
         console.print(_text(f"Warning: {w}", style="yellow"))
 
 
-def _header(column: str) -> str:
-    return HEADERS.get(column, column.replace("_", " "))
+def _header(column: str, own: dict[str, str] | None = None) -> str:
+    """The heading people read: the table's own (``Table.headers``), else the usual one."""
+    return (own or {}).get(column) or HEADERS.get(column, column.replace("_", " "))
 
 
 def _natural(column: str, cells: list[str]) -> int:
@@ -239,6 +252,28 @@ def fit_columns(
     if need(shown) > width:
         return None, []
     return shown, [c for c in cols if c in left_out]
+
+
+REASON_MAX = 70  # a reason wider than this folds even on a wide terminal: a paragraph, not a line
+
+
+def column_widths(shown: list[str], cells: dict[str, list[str]], width: int) -> dict[str, int]:
+    """Each column's width: its natural width, text columns narrowed a character at a time (the one with
+    most room above its narrowest first) until the table fits ``width``. Set here rather than left to
+    rich, whose proportional shrinking can overrun the terminal by a character or two."""
+    want = {c: _natural(c, cells[c]) for c in shown}
+    if "reason" in want:
+        want["reason"] = min(want["reason"], max(REASON_MAX, _min_width("reason", cells["reason"])))
+    floor = {c: _min_width(c, cells[c]) if c in FOLDABLE else want[c] for c in shown}
+    excess = _table_width(list(want.values())) - width
+    while excess > 0:
+        room = [c for c in shown if want[c] > floor[c]]
+        if not room:
+            break
+        c = max(room, key=lambda k: (want[k] - floor[k], want[k]))
+        want[c] -= 1
+        excess -= 1
+    return want
 
 
 def _stacked(title: str | None, cols: list[str], cells: dict[str, list[str]], console: Console) -> None:

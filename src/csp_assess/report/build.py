@@ -38,7 +38,7 @@ from csp_assess.analysis.summary import build_summary
 from csp_assess.analysis.trend import TrendOptions, build_trend
 from csp_assess.analysis.yearvar import total_variance
 from csp_assess.errors import PeriodError
-from csp_assess.model import Extract
+from csp_assess.model import Extract, record_noun
 from csp_assess.periods import FinancialYear, Period, month_gaps, month_label, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.reference.weights import weights_for
@@ -126,6 +126,7 @@ class DeepDive:
     years: pd.DataFrame  # year, count, complete
     baseline_monthly_mean: float | None = None
     subareas: Table | None = None  # top wards / LSOAs, for ward or LSOA data
+    noun: str = "offences"  # "incidents" for anti-social behaviour alone (model.record_noun)
 
 
 @dataclass
@@ -359,6 +360,7 @@ def _deep_dives(
                 years=_years(sel, period, covered),
                 baseline_monthly_mean=base_mean,
                 subareas=trend.tables.get("top_subareas"),
+                noun=record_noun(sel["major"].unique()),
             )
         )
     return out

@@ -424,7 +424,7 @@ def render_html(data: ReportData) -> str:
         add(
             f"<p><strong>{escape(dd.status.capitalize())}</strong> ({escape(dd.klass)}). "
             f'{escape(dd.reason)}</p><p class="small">Measured by: {escape(dd.measure)}. '
-            f"{dd.count:,} offences in {escape(h.year)}.</p>"
+            f"{dd.count:,} {dd.noun} in {escape(h.year)}.</p>"
         )
         svg = deep_dive_chart(
             dd.monthly,
@@ -432,12 +432,12 @@ def render_html(data: ReportData) -> str:
             data.baseline,
             dd.baseline_monthly_mean,
             base_label,
-            f"{dd.name}: offences per month",
+            f"{dd.name}: {dd.noun} per month",
         )
         add(
             figure(
                 svg,
-                f"Line chart of {dd.name} offences per month",
+                f"Line chart of {dd.name} {dd.noun} per month",
                 "Last six years by month, with the 12-month average"
                 + (
                     "; dashed: the baseline's monthly average."
@@ -448,7 +448,10 @@ def render_html(data: ReportData) -> str:
         )
         add(
             table_html(
-                dd.years, ["year", "count", "complete"], {**heads, "count": "Offences"}, "Year by year"
+                dd.years,
+                ["year", "count", "complete"],
+                {**heads, "count": dd.noun.capitalize()},
+                "Year by year",
             )
         )
         add(table_html(dd.breakdown.frame, dd.breakdown.columns, heads, dd.breakdown.title))

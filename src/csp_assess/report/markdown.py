@@ -99,17 +99,19 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
             "",
             f"**{_esc(dd.status.capitalize())}** ({_esc(dd.klass)}). {_esc(dd.reason)}",
         ]
-        out += ["", f"Measured by: {_esc(dd.measure)}. {dd.count:,} offences in {_esc(h.year)}.", ""]
+        out += ["", f"Measured by: {_esc(dd.measure)}. {dd.count:,} {dd.noun} in {_esc(h.year)}.", ""]
         svg = deep_dive_chart(
             dd.monthly,
             data.period,
             data.baseline,
             dd.baseline_monthly_mean,
             base,
-            f"{dd.name}: offences per month",
+            f"{dd.name}: {dd.noun} per month",
         )
-        out += [image(svg, f"{dd.name} offences per month", dd.name), ""]
-        out += md_table(dd.years, ["year", "count", "complete"], {**heads, "count": "Offences"}) + [""]
+        out += [image(svg, f"{dd.name} {dd.noun} per month", dd.name), ""]
+        out += md_table(dd.years, ["year", "count", "complete"], {**heads, "count": dd.noun.capitalize()}) + [
+            ""
+        ]
         out += ["", f"**{_esc(dd.breakdown.title)}**", ""] + md_table(
             dd.breakdown.frame, dd.breakdown.columns, heads
         )

@@ -19,7 +19,6 @@ import pandas as pd
 from csp_assess.analysis.places import level_name
 from csp_assess.errors import InputError
 from csp_assess.load.police_uk import LAYOUT
-from csp_assess.model import ASB_MAJOR
 
 if TYPE_CHECKING:
     from csp_assess.analysis.places import PlaceSelection
@@ -71,7 +70,7 @@ def place_map_of(
     if is_street(selection):
         pts = (points if points is not None else read_selection_points([selection])).of(selection.categories)
         drawn, missing = len(pts.lon), sum(pts.no_coordinates.values())
-        what = "incidents" if selection.categories == {ASB_MAJOR} else "offences"
+        what = selection.noun
         measured = (
             f" (measured by {selection.measure})"
             if selection.subject != "All crime" and selection.measure.lower() != subject
@@ -97,7 +96,7 @@ def place_map_of(
         f"The {shown} {selection.level}s with most {subject} in {selection.label}, {selection.year}, "
         f"of {n} (ward files carry no coordinates, so places are ranked rather than mapped)."
     )
-    svg = ranked_bars(rows, title, f"Offences, {selection.year}")
+    svg = ranked_bars(rows, title, f"{selection.noun.capitalize()}, {selection.year}")
     return PlaceMap(svg, "bars", caption, f"Bar chart of {subject} by {selection.level} in {selection.label}")
 
 
@@ -183,15 +182,16 @@ def place_section_html(
     r = section.result
     m = r.meta
     level = level_name(str(m["level"]))
+    noun = str(m.get("counted_as") or "offences")  # ASB is incidents, never offences
     parts = ['<section id="places"><h2>Where crime concentrates</h2>']
     parts.append(f'<p class="lead">{escape(r.headline)}.</p>')
     facts = [
-        f"Top 5% of {level}s ({m['top_5pct_places']}): {m['top_5pct_share']}% of offences",
+        f"Top 5% of {level}s ({m['top_5pct_places']}): {m['top_5pct_share']}% of {noun}",
         f"top 10% ({m['top_10pct_places']}): {m['top_10pct_share']}%",
     ]
     if m.get("half_offences_places"):
         facts.append(
-            f"half of all offences in {m['half_offences_places']} {level}s ({m['half_offences_places_pct']}% of them)"
+            f"half of all {noun} in {m['half_offences_places']} {level}s ({m['half_offences_places_pct']}% of them)"
         )
     if m.get("persistent_hotspots") is not None:
         names = ", ".join(str(p) for p in m.get("persistent_hotspot_places") or []) or "none"

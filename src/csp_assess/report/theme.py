@@ -36,7 +36,7 @@ from csp_assess.analysis.stats import change_test, expected_from_trend
 from csp_assess.analysis.trend import TrendOptions, build_trend
 from csp_assess.analysis.yearvar import measure_variances
 from csp_assess.errors import PeriodError, SelectionError
-from csp_assess.model import Extract
+from csp_assess.model import Extract, record_noun
 from csp_assess.periods import Period, month_label, span_label
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
 from csp_assess.reference.themes import Theme
@@ -113,6 +113,7 @@ class ThemeData:
     sources: list[dict[str, Any]]
     caveats: list[str]
     options: dict[str, str] = field(default_factory=dict)
+    noun: str = "offences"  # "incidents" for anti-social behaviour alone (model.record_noun)
 
     def tables(self) -> dict[str, Table]:
         """Every table of the pack, by sheet name (for Excel and tests)."""
@@ -211,8 +212,8 @@ def _p_text(p: float | None) -> str:
     return f"={p:.3f}" if p >= 0.001 else "<0.001"
 
 
-def _sentence(area: str, theme: str, year: str, h: ThemeHeadline) -> str:
-    text = f"In {year} there were {h.count:,} {theme} offences in {area}"
+def _sentence(area: str, theme: str, year: str, h: ThemeHeadline, noun: str = "offences") -> str:
+    text = f"In {year} there were {h.count:,} {theme} {noun} in {area}"
     if h.previous_count is None or h.change is None:
         return text + f" ({h.previous_label or 'the previous year'} is not in the data to compare)."
     if h.change == 0:
@@ -397,7 +398,9 @@ def build_theme(
         sentence="",
         baseline_sentence="",
     )
-    headline.sentence = _sentence(sel.label, theme.name, period.label, headline)
+    headline.sentence = _sentence(
+        sel.label, theme.name, period.label, headline, record_noun(rows["major"].unique())
+    )
     headline.baseline_sentence = _baseline_sentence(headline, period.label)
 
     qframe = quarterly.tables["rows"].frame
@@ -406,7 +409,10 @@ def build_theme(
         own_q = build_quarterly(extract, own, ropts.area, None, pset.rules.alpha, ropts.start_month)
         qrows = pd.concat([own_q.tables["rows"].frame, qrows], ignore_index=True)
     qtable = Table(
-        qrows.reset_index(drop=True), QUARTERLY_COLUMNS, f"Quarterly view, {quarterly.meta['quarter']}"
+        qrows.reset_index(drop=True),
+        QUARTERLY_COLUMNS,
+        f"Quarterly view, {quarterly.meta['quarter']}",
+        json_only=quarterly.tables["rows"].json_only,  # no plan here: no plan columns
     )
 
     caveats = list(
@@ -437,6 +443,7 @@ def build_theme(
         "Change test": test,
     }
     return ThemeData(
+        noun=record_noun(rows["major"].unique()),
         title=title or f"Theme pack: {theme.name}, {sel.label}, {period.label}",
         subtitle=(
             f"Deep dive from {files} police extract file{'s' if files != 1 else ''} ({span_label(covered)}), "

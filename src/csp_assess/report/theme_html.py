@@ -124,7 +124,7 @@ def theme_chart(data: ThemeData) -> str:
         data.baseline,
         data.baseline_monthly_mean,
         data.headline.baseline_label,
-        f"{data.theme.name}: offences per month",
+        f"{data.theme.name}: {data.noun} per month",
     )
 
 
@@ -192,7 +192,11 @@ def render_theme_html(data: ThemeData) -> str:
     add("</section>")
 
     add('<section id="series"><h2>The series</h2>')
-    add(figure(theme_chart(data), f"Line chart of {data.theme.name} offences per month", chart_caption(data)))
+    add(
+        figure(
+            theme_chart(data), f"Line chart of {data.theme.name} {data.noun} per month", chart_caption(data)
+        )
+    )
     add(
         table_html(
             data.years.frame,
@@ -238,7 +242,11 @@ def render_theme_html(data: ThemeData) -> str:
     add(
         f"<p>{escape(data.quarter)}, against the same quarter a year earlier (as the quarterly command reports it).</p>"
     )
-    add(table_html(data.quarterly.frame, QUARTERLY_SHOWN, heads))
+    add(
+        table_html(
+            data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+        )
+    )
     add("</section>")
 
     add('<section id="methods"><h2>Data and methods</h2><dl class="meta">')

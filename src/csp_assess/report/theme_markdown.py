@@ -45,7 +45,7 @@ def render_theme_markdown(data: ThemeData, image: ImageLink = inline_image) -> s
         "",
         "## The series",
         "",
-        image(theme_chart(data), f"{data.theme.name} offences per month", "series"),
+        image(theme_chart(data), f"{data.theme.name} {data.noun} per month", "series"),
     ]
     out += ["", _esc(chart_caption(data)), ""]
     out += md_table(
@@ -62,7 +62,9 @@ def render_theme_markdown(data: ThemeData, image: ImageLink = inline_image) -> s
     else:
         out.append("The extract has no ward or LSOA column, so places cannot be shown.")
     out += ["", "## Quarterly view", "", _esc(data.quarter), ""]
-    out += md_table(data.quarterly.frame, QUARTERLY_SHOWN, heads)
+    out += md_table(
+        data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+    )
     out += ["", "## Data and methods", ""] + [f"- **{_esc(k)}**: {_esc(v)}" for k, v in data.options.items()]
     out += ["", "### Files", ""] + md_table(pd.DataFrame(data.sources), SOURCE_SUMMARY_COLUMNS, heads)
     out += ["", "### Caveats", ""] + [f"- {_esc(c)}" for c in data.caveats]

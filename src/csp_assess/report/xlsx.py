@@ -88,14 +88,14 @@ def write_tables_xlsx(tables: dict[str, Table], title: str, output: Path) -> Non
     fill = PatternFill("solid", fgColor="DDE6F0")
     for name, table in tables.items():
         ws = wb.create_sheet(title=_ILLEGAL.sub(" ", name)[:31])
-        cols = [c for c in table.columns + table.detail_columns if c in table.frame.columns]
+        cols = table.shown_columns(detail=True)
         ws.append(cols)
         for c in ws[1]:
             c.font = bold
             c.fill = fill
             c.alignment = Alignment(wrap_text=True, vertical="top")
         widths = [max(8, len(c) + 2) for c in cols]
-        for row in table.frame[cols].itertuples(index=False):
+        for row in table.people_frame(detail=True)[cols].itertuples(index=False):
             values = [_value(v) for v in row]
             ws.append(values)
             r = ws.max_row
