@@ -9,7 +9,8 @@ The extract is made by ``../shared/bench/make_record_extract.py OUT.csv --rows N
 (removed afterwards unless ``--csv`` names one to keep). Each contender runs end to end as its own
 subprocess (interpreter start to exit), in turn, round after round, so that background load falls on both
 alike; the median wall time of the rounds is reported with the peak RSS (``/usr/bin/time -v``) and CPU
-time of the median run; "rank, 1% sample" (every 100th row) shows the command's fixed cost (start-up,
+time of the median run, then the aggregation alone (DuckDB's query against ``csp_assess.load``, both in one
+warm process, so start-up and imports are left out); "rank, 1% sample" (every 100th row) shows the command's fixed cost (start-up,
 imports, the ranking). DuckDB does the same aggregation (parse ``dd/mm/yyyy HH:MM``, keep the area,
 count per month and offence); the counts of both are compared per financial year and offence, and the
 benchmark fails if they differ. Needs ``pip install duckdb`` (benchmark only, not a dependency).
@@ -53,6 +54,33 @@ rows = con.execute(
     [sys.argv[1], sys.argv[2]],
 ).fetchall()
 print(json.dumps([[str(m)[:7], g, o, n] for m, g, o, n in rows]))
+"""
+
+
+# The aggregation alone, start-up excluded: both engines imported once in one warm process, then the
+# same aggregation timed in turn, round after round (what a script using the library pays per file).
+WARM = """
+import json, statistics, sys, time
+import duckdb
+import csp_assess as ca
+
+path, area, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mapping = {"month": "Committed Date", "area": "Local Authority", "major": "Offence Group", "minor": "Offence"}
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+sql = ("SELECT date_trunc('month', strptime(\\"Committed Date\\", '%d/%m/%Y %H:%M')) AS m, "
+       "\\"Offence Group\\", \\"Offence\\", count(*) FROM read_csv(?) WHERE \\"Local Authority\\" = ? GROUP BY ALL")
+times = {"duckdb query": [], "csp_assess.load": []}
+for _ in range(rounds):
+    t = time.perf_counter()
+    duck = con.execute(sql, [path, area]).fetchall()
+    times["duckdb query"].append(time.perf_counter() - t)
+    t = time.perf_counter()
+    ex = ca.load(path, mapping=mapping, cache=False)
+    counts = ex.counts[ex.counts["area"] == area]
+    times["csp_assess.load"].append(time.perf_counter() - t)
+assert sum(n for *_, n in duck) == int(counts["count"].sum()), "totals differ"
+print(json.dumps({k: statistics.median(v) for k, v in times.items()}))
 """
 
 
@@ -147,6 +175,14 @@ def main() -> None:
                 outs[name] = out
         compared = check_counts(outs["duckdb"], outs["csp-assess rank"])
         print(f"counts equal DuckDB's: {compared:,} offences in {YEAR} for {AREA}, and the year before")
+        warm = json.loads(
+            subprocess.run(
+                [PY, "-c", WARM, str(csv_path), AREA, str(max(a.runs, 3))],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
     load = os.getloadavg()[0]
     print(f"\nmedian of {a.runs} (load average at end {load:.2f}, {os.cpu_count()} cores)")
     print(
@@ -161,6 +197,10 @@ def main() -> None:
         print(
             f"{name:16s} {wall:7.2f} {wall / base:9.2f} {rss:8.0f} {cpu:6.2f} {n_rows[name] / wall:11,.0f}  {walls}"
         )
+    print("\nthe aggregation alone, in one warm process (start-up and imports excluded), median:")
+    duck_q = warm["duckdb query"]
+    for name, secs in warm.items():
+        print(f"{name:16s} {secs:7.2f} {secs / duck_q:9.2f} {rows / secs:>29,.0f}")
 
 
 if __name__ == "__main__":
