@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from csp_assess.errors import CspAssessError
+from csp_assess.errors import CspAssessError, InputError
 from csp_assess.load import load_extract, record_plain
 
 pytestmark = pytest.mark.skipif(record_plain._csvscan is None, reason="the C scanner is not built")
@@ -267,3 +267,25 @@ def test_pieces_memory_is_released_and_file_left_alone(
     load_extract([path], mapping=MAPPING, use_cache=False)
     assert path.read_bytes() == before
     path.unlink()
+
+
+def test_file_truncated_under_the_scanner_is_an_error_not_sigbus(tmp_path: Path) -> None:
+    """The scanner reads a mapping of the file; pages past a new, shorter end raise SIGBUS, which it turns
+    into a one-line error. Done deterministically: map, truncate, then scan the mapping."""
+    import mmap
+    import os
+
+    path = _write(tmp_path, _lines(20_000))  # ~1.5 MB: many pages
+    header = HEADER.rstrip("\n").split(",")
+    from csp_assess.load.record_tally import Roles
+
+    roles = Roles(month="Committed Date", area="Local Authority", minor="Offence")
+    scan = record_plain.PlainScan.of(header, ",", roles, "utf8")
+    assert scan is not None
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        os.truncate(path, 8192)  # a page boundary: the pages after it are gone, not zero-filled
+        with pytest.raises(InputError, match="the file changed while it was read"):
+            scan.piece(mm, len(HEADER), len(mm))
+    # and the process carries on: the next read of a whole file works
+    path = _write(tmp_path, _lines(100), name="again.csv")
+    assert load_extract([path], mapping=MAPPING, use_cache=False).rows_counted == 100
