@@ -432,3 +432,81 @@ def test_parquet_in_several_batches_matches_pandas(tmp_path: Path, monkeypatch: 
     assert got == {k: int(v) for k, v in want.items()}
     assert extract.rows_read == n == extract.rows_counted + extract.rows_rejected
     assert extract.rows_rejected == len(frame) - len(good)
+
+
+def _xlsx_snapshot(path: Path, mapping: dict[str, str]) -> dict[str, object]:
+    extract = load_extract([path], mapping=mapping, use_cache=False)
+    return {
+        "counts": _counts(extract),
+        "rejects": [(r.line, r.reason) for r in extract.rejects],
+        "read": extract.rows_read,
+        "counted": extract.rows_counted,
+    }
+
+
+def test_xlsx_calamine_and_openpyxl_agree_cell_by_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine reads .xlsx whole and fast; openpyxl streams a sheet too large to hold. Both must give the
+    same figures and reject lines on every kind of cell: real dates and date-times, text dates, whole
+    numbers stored as floats, true/false, blanks, rows blank in the middle and at the end."""
+    import datetime as dt
+
+    import openpyxl
+
+    from csp_assess.load import record
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Date", "Area", "Offence", "Count", "Flag"])
+    cells = [
+        [dt.datetime(2021, 4, 1, 10, 0), "Barnet", "Burglary", 5, True],
+        [dt.date(2021, 5, 2), " Barnet ", "Burglary", 5.0, False],
+        ["01/06/2021", "Camden", "Theft", 2.5, None],  # a fraction: rejected
+        [None, None, None, None, None],  # blank: skipped, but its row number is kept
+        ["2021-06-30", "Camden", None, 1, "Y"],  # blank offence: rejected
+        [None, "Camden", "Theft", 1, "Y"],  # no date: rejected
+        ["31/06/2021", "Camden", "Theft", "1,200", "yes"],
+        [44300, "Camden", "Theft", 1, "N"],  # a date typed as a plain number: not a date
+        ["2021-07", 7, 8.0, 3, 1],  # numbers as names
+    ]
+    for row in cells:
+        ws.append(row)
+    ws.append([None] * 5)
+    ws.append([None] * 5)
+    path = tmp_path / "cells.xlsx"
+    wb.save(path)
+    mapping = {"month": "Date", "area": "Area", "minor": "Offence", "count": "Count", "flag_x": "Flag"}
+    fast = _xlsx_snapshot(path, mapping)
+    monkeypatch.setattr(record, "CALAMINE_MAX_XML_BYTES", -1)
+    slow = _xlsx_snapshot(path, mapping)
+    assert fast == slow
+    # by hand: rows 2-10 are data (row 5 blank, skipped)
+    assert [line for line, _ in fast["rejects"]] == [4, 6, 7, 9]
+    assert fast["read"] == 8 and fast["counted"] == 4
+    counted = Counter()
+    for (area, month, _, minor, _flag), n in fast["counts"].items():  # type: ignore[attr-defined]
+        counted[(area, month, minor)] += n
+    assert counted == {
+        ("Barnet", "2021-04", "Burglary"): 5,
+        ("Barnet", "2021-05", "Burglary"): 5,
+        ("Camden", "2021-06", "Theft"): 1200,
+        ("7", "2021-07", "8"): 3,
+    }
+
+
+def test_xlsx_header_below_blank_rows_keeps_sheet_row_numbers(tmp_path: Path) -> None:
+    """A sheet whose table starts lower down (blank rows above the header): rows are still named by
+    their number in the sheet."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["B3"], ws["C3"] = "Date", "Offence"
+    ws["B4"], ws["C4"] = "2021-04-01", "Burglary"
+    ws["B5"], ws["C5"] = "not a date", "Burglary"
+    path = tmp_path / "low.xlsx"
+    wb.save(path)
+    extract = load_extract([path], mapping={"month": "Date", "minor": "Offence"}, use_cache=False)
+    assert [r.line for r in extract.rejects] == [5]
+    assert extract.rows_counted == 1

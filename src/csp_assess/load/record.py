@@ -1,7 +1,8 @@
 """Long and record-level extracts (CSV, Parquet, Excel), read in streamed batches and counted as read.
 
 Only the mapped columns are read: CSV through pyarrow's streaming reader (column projection, text and
-dictionary conversion in C++), Parquet by row batches, Excel through openpyxl's read-only row iterator.
+dictionary conversion in C++) or the C scanner, Parquet by row batches, Excel through calamine (or, for a
+sheet too large to hold, openpyxl's read-only row iterator).
 Each batch goes to a ``Tally`` (``record_tally``), so memory stays one batch plus the running counts, and
 a 2M-row extract is counted in seconds rather than materialised as 2M Python rows.
 
@@ -13,9 +14,10 @@ Arrow's own messages never reach the user: errors are re-worded with file, line 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -280,25 +282,23 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
 # ----------------------------------------------------------------------------------------------- Excel
 
 XLSX_BATCH = 20_000
+# Sheets whose XML (uncompressed) is at most this are read by calamine (Rust: ~1M rows a second, but the
+# whole sheet in memory, ~1.7 bytes per byte of XML); larger ones are streamed by openpyxl (bounded memory,
+# ~5,000 rows a second). Excel's own limit (1,048,576 rows) can make ~600 MB of sheet XML.
+CALAMINE_MAX_XML_BYTES = 160 << 20
+
+SheetRows = Iterator[Sequence[object]]
 
 
 def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: str | int = 0) -> FileLoad:
-    """An .xlsx extract streamed row by row (openpyxl read-only); lines are the sheet's row numbers."""
+    """An .xlsx extract, row by row (calamine, or openpyxl streaming for a very large sheet); lines are
+    the sheet's row numbers."""
     name = str(path)
-    try:
-        import openpyxl
-    except ImportError as err:
-        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl", file=name) from err
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # openpyxl raises many kinds for a damaged file
-        raise InputError(
-            f"cannot read the Excel file ({type(err).__name__}): re-save it as .xlsx", file=name
-        ) from None
-    try:
-        ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]
-        rows = ws.iter_rows(values_only=True)
+    with _sheet(path, sheet, name) as rows:
+        header_row = 1
         first = next(rows, None)
+        while first is not None and _blank(first):  # blank rows above the table: its header is lower
+            first, header_row = next(rows, None), header_row + 1
         if first is None:
             raise InputError("file is empty: export the data again with its header row", file=name)
         header = ["" if c is None else str(c).strip() for c in first]
@@ -309,19 +309,17 @@ def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: st
         tally = Tally(roles, name)
         sheet_rows: list[int] = []
         try:
-            for batch, numbers in _xlsx_batches(rows, index, cols):
+            for batch, numbers in _xlsx_batches(rows, index, cols, header_row + 1):
                 tally.add(batch)
                 sheet_rows.extend(numbers)
         except InputError:
             raise
         except Exception as err:
             raise InputError(
-                f"cannot read the Excel file ({type(err).__name__} near row {len(sheet_rows) + 2}): "
+                f"cannot read the Excel file ({type(err).__name__} near row {header_row + len(sheet_rows) + 1}): "
                 "re-save it as .xlsx",
                 file=name,
             ) from None
-    finally:
-        wb.close()
     result = tally.finish()
     if result.rows == 0:
         raise InputError("file has a header but no data rows", file=name)
@@ -330,6 +328,57 @@ def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: st
         for i, reason in zip(result.reject_rows.tolist(), result.reject_reasons, strict=True)
     ]
     return _file_load(name, "long-xlsx", "xlsx", roles, result, rejects, 0, warnings)
+
+
+@contextlib.contextmanager
+def _sheet(path: Path, sheet: str | int, name: str) -> Iterator[SheetRows]:
+    """The sheet's rows, from its row 1 on (blank rows included, so that rows keep their numbers)."""
+    if _sheet_xml_bytes(path) <= CALAMINE_MAX_XML_BYTES:
+        try:
+            import python_calamine
+        except ImportError:  # pragma: no cover - a dependency; openpyxl reads the sheet without it
+            pass
+        else:
+            try:
+                wb = python_calamine.CalamineWorkbook.from_path(str(path))
+                ws = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
+            except Exception as err:  # calamine raises its own kinds for a damaged file
+                raise InputError(
+                    f"cannot read the Excel file ({type(err).__name__}): re-save it as .xlsx", file=name
+                ) from None
+            yield iter(ws.iter_rows())
+            return
+    try:
+        import openpyxl
+    except ImportError as err:
+        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl", file=name) from err
+    try:
+        owb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a damaged file
+        raise InputError(
+            f"cannot read the Excel file ({type(err).__name__}): re-save it as .xlsx", file=name
+        ) from None
+    try:
+        ows = owb.worksheets[sheet] if isinstance(sheet, int) else owb[sheet]
+        yield ows.iter_rows(values_only=True)
+    finally:
+        owb.close()
+
+
+def _sheet_xml_bytes(path: Path) -> int:
+    """The uncompressed size of the workbook's sheets and shared strings, as the zip declares it (what
+    reading a sheet whole would hold); a file that is not a zip counts as small (the reader says why)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(
+                i.file_size
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") or i.filename == "xl/sharedStrings.xml"
+            )
+    except (zipfile.BadZipFile, OSError):
+        return 0
 
 
 def _cell_text(v: object) -> str | None:
@@ -351,19 +400,24 @@ def _month_cell(v: object) -> str | None:
 
 
 def _xlsx_batches(
-    rows: Iterator[tuple[object, ...]], index: list[int], cols: list[str]
+    rows: SheetRows, index: list[int], cols: list[str], first_row: int
 ) -> Iterator[tuple[pa.Table, list[int]]]:
-    """Batches of the wanted cells as text (dates as YYYY-MM), with their sheet row numbers; blank
-    rows are skipped (a sheet's trailing formatting often leaves them)."""
-    month_pos = 0  # roles.columns() puts the month column first
-    buf: list[list[str | None]] = [[] for _ in cols]
+    """Batches of the wanted cells as text (dates as YYYY-MM), with their sheet row numbers (from
+    ``first_row``); blank rows are skipped (a sheet's trailing formatting often leaves them)."""
+    month_i = index[0]  # roles.columns() puts the month column first
+    width = max(index) + 1
+    buf: list[list[object]] = [[] for _ in cols]
     numbers: list[int] = []
-    for sheet_row, row in enumerate(rows, start=2):
-        if row is None or all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+    for sheet_row, row in enumerate(rows, start=first_row):
+        if row is None:
             continue
+        if len(row) < width:
+            row = (*row, *([None] * (width - len(row))))
+        month = row[month_i]
+        if (month is None or (type(month) is str and not month.strip())) and _blank(row):
+            continue  # a row with a month is never blank: the full check is for the rest
         for j, i in enumerate(index):
-            v = row[i] if i < len(row) else None
-            buf[j].append(_month_cell(v) if j == month_pos else _cell_text(v))
+            buf[j].append(row[i])
         numbers.append(sheet_row)
         if len(numbers) >= XLSX_BATCH:
             yield _table(cols, buf), numbers
@@ -372,8 +426,18 @@ def _xlsx_batches(
         yield _table(cols, buf), numbers
 
 
-def _table(cols: list[str], buf: list[list[str | None]]) -> pa.Table:
-    return pa.table({c: pa.array(v, pa.string()) for c, v in zip(cols, buf, strict=True)})
+def _blank(row: Sequence[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def _table(cols: list[str], buf: list[list[object]]) -> pa.Table:
+    """The cells as text, column by column: text cells as they are (most of a sheet), others converted
+    (whole numbers without '.0', true/false as TRUE/FALSE, dates in the month column as YYYY-MM)."""
+    out = {}
+    for j, (c, values) in enumerate(zip(cols, buf, strict=True)):
+        conv = _month_cell if j == 0 else _cell_text
+        out[c] = pa.array([v if type(v) is str else conv(v) for v in values], pa.string())
+    return pa.table(out)
 
 
 # ----------------------------------------------------------------------------------------------- result
