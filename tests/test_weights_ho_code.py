@@ -238,3 +238,12 @@ def test_a_missing_code_column_is_a_one_line_error(records: Path, capsys: pytest
     assert code != 0
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert 'ho_code="HO Kode": no such column' in err and str(records) in err
+
+
+def test_a_column_named_ho_code_is_found_without_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("month,area,minor,ho_code\n2024-04,Camden,Fights,8N\n2024-04,Camden,Fights,105A\n")
+    extract = api.load(path)
+    assert sorted(extract.counts["ho_code"]) == ["105A", "8N"]
+    row = api.weights(extract).table("rows").iloc[0]
+    assert row["weight_route"] == HO_CODE_ROUTE and row["harm_weight"] == pytest.approx((10 + 365) / 2)
