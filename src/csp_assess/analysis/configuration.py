@@ -151,7 +151,8 @@ def weights_result(
     notes = [
         "Status: confirmed = published value seen in a cited source; transcribed = from a transcription; "
         "inferred = position in an unlabelled list, needs checking; unverified = remembered, not checked; "
-        "blended = volume-weighted from PRC subgroups; user = from --weights; unknown = no figure (never guessed).",
+        "blended = volume-weighted from PRC subgroups (by national counts, or by a category's own offences "
+        "per Home Office offence code); user = from --weights; unknown = no figure (never guessed).",
         f"Costs: {uprating.describe()}.",
         *[f"Source: {s}" for s in full_sources],
     ]
