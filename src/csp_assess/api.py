@@ -128,7 +128,9 @@ def load(
     """Read files, folders of monthly files or zip downloads into one table of counts.
 
     ``mapping`` names the columns of a long extract (canonical name -> column, e.g.
-    ``{"month": "Committed Date"}``), over any ``map_file`` (TOML or CSV). Overlapping snapshots are
+    ``{"month": "Committed Date"}``), over any ``map_file`` (TOML or CSV); ``{"ho_code": "HO Code"}``
+    keeps each row's Home Office offence code, so categories no name matches are weighted by their codes'
+    PRC subgroups (``weights``, ``rank``). Overlapping snapshots are
     resolved (the newer wins each month); ``.sources`` says which file supplied which months and
     ``.rejects`` every row not counted: rows read = counted + rejected. ``subareas=False`` sums
     street-level rows to areas as they are read (no LSOA column: faster and smaller, for analyses that
@@ -639,7 +641,9 @@ def weights(
     price_source: str | None = None,
 ) -> WeightsResult:
     """Every category's harm and cost weight, with its source and status: of the extract's categories,
-    or of a whole category ``scheme`` (met-old, met-new, met-pre2019, police-uk, custom)."""
+    or of a whole category ``scheme`` (met-old, met-new, met-pre2019, police-uk, custom). A custom
+    extract's ``weight_route`` says how each category got its weights: by name, by Home Office offence
+    code (``mapping={"ho_code": ...}``), by ``weights_file``, or none."""
     from csp_assess.analysis.configuration import check_scheme, weights_result
     from csp_assess.reference.weights import load_weight_overrides
 

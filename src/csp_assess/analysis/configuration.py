@@ -9,6 +9,7 @@ from csp_assess.analysis.rank_options import HARM_INDEX_NAMES, resolve_weights
 from csp_assess.analysis.select import crime_only
 from csp_assess.errors import ConfigError, SelectionError
 from csp_assess.model import Extract
+from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.prices import Uprating
 from csp_assess.reference.priorities import SCHEMES, PriorityDef, PrioritySet
 from csp_assess.reference.weights import weight_table
@@ -134,7 +135,8 @@ def weights_result(
     else:
         raise SelectionError("give {scheme}, or extract files to detect it from", params=["scheme"])
     warnings += override_warnings
-    table, w = resolve_weights(cats.reset_index(drop=True), scheme, harm, overrides, uprating)
+    mix = code_mix(extract.counts) if extract is not None else None
+    table, w = resolve_weights(cats.reset_index(drop=True), scheme, harm, overrides, uprating, ho_codes=mix)
     warnings += w
     table["harm_from"] = [
         _short(s, st) for s, st in zip(table["harm_source"], table["harm_status"], strict=True)
@@ -149,7 +151,8 @@ def weights_result(
     notes = [
         "Status: confirmed = published value seen in a cited source; transcribed = from a transcription; "
         "inferred = position in an unlabelled list, needs checking; unverified = remembered, not checked; "
-        "blended = volume-weighted from PRC subgroups; user = from --weights; unknown = no figure (never guessed).",
+        "blended = volume-weighted from PRC subgroups (by national counts, or by a category's own offences "
+        "per Home Office offence code); user = from --weights; unknown = no figure (never guessed).",
         f"Costs: {uprating.describe()}.",
         *[f"Source: {s}" for s in full_sources],
     ]

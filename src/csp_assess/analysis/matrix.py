@@ -31,6 +31,7 @@ from csp_assess.analysis.yearvar import (
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period
+from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.reference.scoring_file import (
     CHART_RULE,
@@ -114,7 +115,14 @@ def computed_issues(
     counts = sel.counts
     crimes = crime_only(counts)
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
-    weights, _ = resolve_weights(cats, extract.scheme, opts.harm_index, opts.weight_overrides, opts.uprating)
+    weights, _ = resolve_weights(
+        cats,
+        extract.scheme,
+        opts.harm_index,
+        opts.weight_overrides,
+        opts.uprating,
+        ho_codes=code_mix(extract.counts),
+    )
     keys = list(zip(weights["major"], weights["minor"], strict=True))
     harm_w = dict(zip(keys, weights["harm_weight"], strict=True))
     cost_w = dict(zip(keys, weights["unit_cost_gbp"], strict=True))

@@ -24,6 +24,7 @@ from csp_assess.analysis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_tab
 from csp_assess.analysis.yearvar import VARIANCE_SOURCES
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
 
@@ -56,7 +57,10 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
     warnings += w
     crimes = crime_only(sel.counts)
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
-    weights, w = resolve_weights(cats, extract.scheme, opts.harm_index, opts.weight_overrides, opts.uprating)
+    mix = code_mix(extract.counts)
+    weights, w = resolve_weights(
+        cats, extract.scheme, opts.harm_index, opts.weight_overrides, opts.uprating, ho_codes=mix
+    )
     warnings += w
     if opts.top_n is not None:
         pset = dataclasses.replace(pset, rules=dataclasses.replace(pset.rules, candidate_top_n=opts.top_n))
@@ -140,7 +144,9 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         ),
     }
     if opts.sensitivity:
-        sens, sens_notes = sensitivity_table(crimes, extract.scheme, period, previous, baseline, opts, pset)
+        sens, sens_notes = sensitivity_table(
+            crimes, extract.scheme, period, previous, baseline, opts, pset, ho_codes=mix
+        )
         tables["sensitivity"] = Table(
             sens,
             SENSITIVITY_COLUMNS,

@@ -49,15 +49,19 @@ def resolve_weights(
     overrides: pd.DataFrame | None = None,
     uprating: Uprating = NO_UPRATING,
     harm_overrides: bool = True,
+    ho_codes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Packaged weights for ``categories``, then the user's overrides, then cost uprating.
+
+    ``ho_codes`` (``reference.ho_codes.code_mix`` of the whole extract) lets a custom extract's categories
+    that no name matches be weighted by the Home Office offence codes their rows carry.
 
     Order matters and is documented: a user's ``unit_cost_gbp`` is read as 2015/16 prices like the packaged
     ones, so every cost is uprated by the same stated factor. With ``harm_overrides=False`` only the user's
     unit costs are applied (the sensitivity view uses this for the harm indexes the user did not choose).
     Returns the weights and warnings (override lines that matched no category).
     """
-    weights = weights_for(categories, scheme, harm_index)
+    weights = weights_for(categories, scheme, harm_index, ho_codes)
     warnings: list[str] = []
     if overrides is not None and len(overrides):
         ov = overrides if harm_overrides else overrides.assign(harm_weight=math.nan)

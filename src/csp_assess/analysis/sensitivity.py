@@ -65,8 +65,10 @@ def sensitivity_table(
     baseline: list[Period],
     opts: RankOptions,
     pset: PrioritySet,
+    ho_codes: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The sensitivity table and notes; ``pset.rules.candidate_top_n`` is N."""
+    """The sensitivity table and notes; ``pset.rules.candidate_top_n`` is N. ``ho_codes``: as for
+    ``resolve_weights``."""
     n = pset.rules.candidate_top_n
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
     ranks: dict[str, pd.Series] = {}
@@ -79,6 +81,7 @@ def sensitivity_table(
             opts.weight_overrides,
             opts.uprating,
             harm_overrides=(idx == opts.harm_index),
+            ho_codes=ho_codes,
         )
         ranked = rank_categories(crimes, period, previous, baseline, opts.level, weights, opts.score_weights)
         ranks[idx] = ranked.set_index("category")["rank"]

@@ -116,18 +116,24 @@ def _unrecognised(loads: list[FileLoad], scheme: str) -> dict[str, list[tuple[st
     the pairs of all files together (once per file took ~50 s over 10,000 tiny files)."""
     import pandas as pd
 
+    from csp_assess.reference.ho_codes import HO_CODE, code_mix
     from csp_assess.reference.weights import weights_for
 
     pairs_of: dict[str, set[tuple[str, str]]] = {}
+    coded: list[pd.DataFrame] = []  # rows with Home Office offence codes: categories weighted by code
     for ld in loads:
         cols = ld.columns if ld.columns is not None else ld.counts
         pairs_of.setdefault(ld.source.path, set()).update(zip(cols["major"], cols["minor"], strict=True))
+        if HO_CODE in cols:
+            keys = ["major", "minor", HO_CODE, "count"]
+            coded.append(pd.DataFrame({k: cols[k] for k in keys}))
     union = sorted(set().union(*pairs_of.values()))
     unknown: set[tuple[str, str]] = set()
+    mix = code_mix(pd.concat(coded, ignore_index=True)) if coded else None
     if union:
         cats = pd.DataFrame(union, columns=["major", "minor"], dtype=object)
         try:
-            weighted = weights_for(cats, scheme)
+            weighted = weights_for(cats, scheme, ho_codes=mix)
         except CspAssessError:
             weighted = cats.assign(note=UNRECOGNISED_NOTE)
         miss = weighted[weighted["note"] == UNRECOGNISED_NOTE]

@@ -130,7 +130,9 @@ OutputOpt = Annotated[
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--map", help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable).'
+        "--map",
+        help='Column mapping for long extracts, e.g. --map month="Committed Date" (repeatable); '
+        '--map ho_code="HO Code" weights categories no name matches by their Home Office offence codes.',
     ),
 ]
 MapFileOpt = Annotated[

@@ -105,8 +105,9 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     counts = _by_codes(chosen, drop) if chosen else None
     if counts is None:
         counts = _stacked(chosen) if chosen else _objects(loads[0].counts.iloc[0:0])
-        if "subarea" in counts.columns:
-            counts["subarea"] = counts["subarea"].fillna("")
+        for col in ("subarea", "ho_code"):  # files that lack the column: blank, never NaN
+            if col in counts.columns:
+                counts[col] = counts[col].fillna("")
         if drop and "subarea" in counts.columns:
             keys = [c for c in counts.columns if c not in ("subarea", "count")]
             counts = counts.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index()
@@ -123,7 +124,7 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     )
 
 
-SORT_COLUMNS = ("area", "month", "major", "minor", "subarea", "force")
+SORT_COLUMNS = ("area", "month", "major", "minor", "subarea", "ho_code", "force")
 
 
 def _ordinals(months: Any) -> np.ndarray:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pandas is imported where used: the record scan-ahead reads 
 
     from csp_assess.model import FileLoad
 
-CANONICAL = ("month", "area", "major", "minor", "count", "subarea")
+CANONICAL = ("month", "area", "major", "minor", "count", "subarea", "ho_code")
 FLAG_PREFIX = "flag_"
 ALIASES: dict[str, tuple[str, ...]] = {
     "month": ("month", "date", "period", "yearmonth"),
@@ -34,6 +34,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # was once summed as offences). Those need --map count=...
     "count": ("count", "offences", "crimes", "offence count", "crime count", "number of offences"),
     "subarea": ("subarea",),  # a ward column is kept only when mapped: --map subarea=Ward
+    # Home Office offence codes weight categories no name matches: kept only when mapped (--map ho_code=...)
+    "ho_code": ("ho_code",),
 }
 AMBIGUOUS_COUNT = ("value", "number", "n", "total", "amount", "qty", "quantity")
 
@@ -104,6 +106,7 @@ def roles_of(header: list[str], mapping: dict[str, str], name: str, warnings: li
         minor=cols.get("minor"),
         count=cols.get("count"),
         subarea=cols.get("subarea"),
+        ho_code=cols.get("ho_code"),
         flags={k.removeprefix(FLAG_PREFIX): v for k, v in sorted(cols.items()) if k.startswith(FLAG_PREFIX)},
     )
 

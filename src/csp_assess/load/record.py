@@ -483,12 +483,28 @@ def _file_load(
             f"({', '.join(str(m) for m in gaps[:6])}{'...' if len(gaps) > 6 else ''}); "
             "they are treated as months with no offences"
         )
+    if roles.ho_code:
+        note = _code_warning(name, columns)
+        if note:
+            warnings.append(note)
     if roles.count and result.counted and result.offences > DWARF_RATIO * result.counted:
         warnings.append(
             f"{name}: the count column '{roles.count}' sums to {result.offences:,} over {result.counted:,} "
             f"rows ({result.offences / result.counted:,.0f} a row): check it counts offences, not £ or a rate"
         )
     return FileLoad(columns=columns, source=source, rejects=rejects, warnings=warnings)
+
+
+def _code_warning(name: str, columns: dict[str, object]) -> str | None:
+    """The Home Office offence codes of the counted rows that the packaged lookup does not know."""
+    from csp_assess.reference.ho_codes import unknown_warning
+
+    codes = np.asarray(columns["ho_code"], dtype=object)
+    if not len(codes):
+        return None
+    distinct, inverse = np.unique(codes.astype(str), return_inverse=True)
+    totals = np.bincount(inverse, weights=np.asarray(columns["count"]), minlength=len(distinct))
+    return unknown_warning(name, distinct.tolist(), [int(t) for t in totals])
 
 
 def check_header(header: list[str], name: str) -> None:

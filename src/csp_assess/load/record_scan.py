@@ -222,5 +222,6 @@ def _renamed(roles: Roles, by_name: dict[str, str]) -> Roles:
         minor=r(roles.minor),
         count=r(roles.count),
         subarea=r(roles.subarea),
+        ho_code=r(roles.ho_code),
         flags={k: by_name[v] for k, v in roles.flags.items()},
     )

@@ -10,6 +10,7 @@ file. Rejected rows are kept as (row index, reason); the reader turns row indexe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from csp_assess.load.record_values import (
     parse_count_numbers,
     parse_count_text,
 )
+from csp_assess.reference.ho_codes import canonical_code
 
 DEFAULT_AREA = "All areas"
 
@@ -42,6 +44,7 @@ class Roles:
     minor: str | None = None
     count: str | None = None
     subarea: str | None = None
+    ho_code: str | None = None  # Home Office offence code: carried as a key, for weights by code
     flags: dict[str, str] = field(default_factory=dict)  # flag name (no "flag_" prefix) -> column
 
     def columns(self) -> list[str]:
@@ -53,6 +56,7 @@ class Roles:
             self.minor,
             self.count,
             self.subarea,
+            self.ho_code,
             *self.flags.values(),
         ]
         out: list[str] = []
@@ -104,6 +108,8 @@ class Tally:
         self.areas.code("")
         self.subareas = _Dictionary()
         self.subareas.code("")
+        self.ho_codes = _Dictionary()
+        self.ho_codes.code("")
         if roles.area is None:
             self.areas.code(DEFAULT_AREA)
         self.months = MonthParser()
@@ -122,12 +128,14 @@ class Tally:
 
     # ------------------------------------------------------------------ per batch
 
-    def _text_codes(self, arr: pa.Array, d: _Dictionary) -> np.ndarray:
+    def _text_codes(
+        self, arr: pa.Array, d: _Dictionary, clean: Callable[[str], str] = str.strip
+    ) -> np.ndarray:
         enc = as_dictionary(arr)
         values = dict_strings(enc)
         if not self.line_breaks:
             self.line_breaks = any("\n" in v or "\r" in v for v in values)
-        lut = np.array([d.code(v.strip()) for v in values] + [0], dtype=np.int32)
+        lut = np.array([d.code(clean(v)) for v in values] + [0], dtype=np.int32)
         return lut[indices_of(enc)]
 
     def _flag_bits(self, arr: pa.Array) -> np.ndarray:
@@ -165,6 +173,9 @@ class Tally:
             self._text_codes(col[r.area], self.areas) if r.area else self.areas.codes[DEFAULT_AREA]
         )
         sub: np.ndarray | int = self._text_codes(col[r.subarea], self.subareas) if r.subarea else 0
+        ho: np.ndarray | int = (
+            self._text_codes(col[r.ho_code], self.ho_codes, canonical_code) if r.ho_code else 0
+        )
         bits: np.ndarray | int = 0
         if self.flag_names:
             bits = np.zeros(n, dtype=np.int32)
@@ -187,7 +198,7 @@ class Tally:
         if creason is not None:
             bad |= creason != 0
         assert major is not None and minor is not None
-        keys: list[np.ndarray | int] = [area, month, major, minor, sub, bits]
+        keys: list[np.ndarray | int] = [area, month, major, minor, sub, bits, ho]
         if bad.any():
             self.month_rejects += int(bad_month.sum())
             self._reject(first, bad_month, creason, bad_cat, bad_area, month_raw, col.get(r.count or ""))
@@ -238,7 +249,7 @@ class Tally:
     def _compact(self) -> None:
         if len(self._parts) > 1:
             both = np.concatenate(self._parts)
-            keys: list[np.ndarray | int] = [both[f"k{i}"] for i in range(6)]
+            keys: list[np.ndarray | int] = [both[f"k{i}"] for i in range(N_KEYS)]
             self._parts = [_reduce(keys, both["n"], len(both))]
         self._compacted = self._pending = len(self._parts[0]) if self._parts else 0
 
@@ -261,6 +272,8 @@ class Tally:
         }
         if self.roles.subarea:
             columns["subarea"] = np.array(self.subareas.values, dtype=object)[table["k4"]]
+        if self.roles.ho_code:
+            columns["ho_code"] = np.array(self.ho_codes.values, dtype=object)[table["k6"]]
         for i, fname in enumerate(self.flag_names):
             columns[f"flag_{fname}"] = ((table["k5"] >> i) & 1).astype(bool)
         rows = np.concatenate(self._rej_rows) if self._rej_rows else np.zeros(0, dtype=np.int64)
@@ -277,7 +290,8 @@ class Tally:
         )
 
 
-_DTYPE = np.dtype([(f"k{i}", np.int64) for i in range(6)] + [("n", np.int64)])
+N_KEYS = 7  # area, month, major, minor, subarea, flag bits, Home Office offence code
+_DTYPE = np.dtype([(f"k{i}", np.int64) for i in range(N_KEYS)] + [("n", np.int64)])
 
 
 def _reduce(keys: list[np.ndarray | int], counts: np.ndarray | None, n: int) -> np.ndarray:
@@ -324,7 +338,7 @@ def _reduce_by_frame(keys: list[np.ndarray | int], counts: np.ndarray | None, n:
 
     frame = pd.DataFrame({f"k{i}": np.broadcast_to(k, n) for i, k in enumerate(keys)})
     frame["n"] = counts if counts is not None else 1
-    g = frame.groupby([f"k{i}" for i in range(6)], sort=True)["n"].sum().reset_index()
+    g = frame.groupby([f"k{i}" for i in range(N_KEYS)], sort=True)["n"].sum().reset_index()
     out = np.zeros(len(g), dtype=_DTYPE)
     for name in _DTYPE.names or ():
         out[name] = g[name].to_numpy()

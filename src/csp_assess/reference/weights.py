@@ -7,7 +7,9 @@ Three packaged files (in this folder) feed the weights:
   (2015/16 prices), the status of each figure and the 2024/25 national count used for blending;
 * ``vehicle_cost_detail.csv``: the two vehicle unit costs the Home Office report gives separately;
 * ``category_map.csv``: every Met category (``met-old``, ``met-new``, ``met-pre2019`` schemes) mapped to a
-  PRC subgroup, with an optional ``cost_offence`` naming a row of ``vehicle_cost_detail.csv``.
+  PRC subgroup, with an optional ``cost_offence`` naming a row of ``vehicle_cost_detail.csv``;
+* ``ho_offence_codes.csv`` (through ``ho_codes``): Home Office offence codes mapped to PRC subgroups, for
+  record extracts whose rows carry a code (``--map ho_code=COLUMN``).
 
 data.police.uk crime types (scheme ``police-uk``) are coarser than PRC subgroups: their weights are blends of
 the subgroups' weights, weighted by national volume. Every weight carries a status and a source, so that
@@ -28,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from csp_assess.errors import ConfigError
+from csp_assess.reference.ho_codes import HO_CODE, ho_code_table, lookup
 
 HARM_INDEXES = ("cchi", "css", "cost", "none")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -58,6 +61,8 @@ COST_SOURCE = (
     "cost per crime in 2015/16 prices"
 )
 BLEND_SOURCE = "volume-weighted by England and Wales recorded offences 2024/25"
+CODE_BLEND_SOURCE = "volume-weighted by the category's own offences per Home Office offence code"
+HO_CODE_ROUTE = "Home Office offence code"
 POLICE_UK_ROUTE = "police.uk crime type (blend of PRC subgroups)"
 SUBGROUP_ROUTE = "Home Office PRC subgroup"
 USER_ROUTE = "user --weights"
@@ -236,14 +241,23 @@ def _mapped_records(scheme: str, harm_index: str) -> list[dict[str, object]]:
     return records
 
 
-def _blend(parts: list[tuple[_Subgroup, _Weight]], source: str) -> tuple[_Weight, list[str]]:
-    """Volume-weighted mean of the parts that have a value; also returns the names of the missing parts."""
+def _blend(
+    parts: list[tuple[_Subgroup, _Weight]],
+    source: str,
+    volumes: list[float] | None = None,
+    how: str = BLEND_SOURCE,
+) -> tuple[_Weight, list[str]]:
+    """Volume-weighted mean of the parts that have a value; also returns the names of the missing parts.
 
-    def usable(sub: _Subgroup, weight: _Weight) -> bool:
-        return not math.isnan(weight.value) and not math.isnan(sub.count) and sub.count > 0
+    ``volumes`` default to the subgroups' national counts (police.uk crime types); weights by Home Office
+    offence code pass the category's own offences per subgroup instead."""
+    vols = volumes if volumes is not None else [s.count for s, _ in parts]
 
-    have = [(s, w) for s, w in parts if usable(s, w)]
-    missing = [f"{s.name} ({w.status})" for s, w in parts if not usable(s, w)]
+    def usable(weight: _Weight, volume: float) -> bool:
+        return not math.isnan(weight.value) and not math.isnan(volume) and volume > 0
+
+    have = [(w, v) for (_, w), v in zip(parts, vols, strict=True) if usable(w, v)]
+    missing = [f"{s.name} ({w.status})" for (s, w), v in zip(parts, vols, strict=True) if not usable(w, v)]
     if not have:
         statuses = {w.status for _, w in parts}
         status = statuses.pop() if len(statuses) == 1 else "unknown"
@@ -251,9 +265,9 @@ def _blend(parts: list[tuple[_Subgroup, _Weight]], source: str) -> tuple[_Weight
         return _Weight(math.nan, status, sources.pop() if len(sources) == 1 else source), missing
     if len(parts) == 1:  # a single subgroup is not a blend: keep its own status
         return parts[0][1], missing
-    total = sum(s.count for s, _ in have)
-    value = sum(w.value * s.count for s, w in have) / total
-    return _Weight(value, "blended", f"{source}; {BLEND_SOURCE}"), missing
+    total = sum(v for _, v in have)
+    value = sum(w.value * v for w, v in have) / total
+    return _Weight(value, "blended", f"{source}; {how}"), missing
 
 
 def _police_uk_records(harm_index: str) -> list[dict[str, object]]:
@@ -337,12 +351,19 @@ def _norm(text: object) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def weights_for(categories: pd.DataFrame, scheme: str, harm_index: str = "cchi") -> pd.DataFrame:
+def weights_for(
+    categories: pd.DataFrame,
+    scheme: str,
+    harm_index: str = "cchi",
+    ho_codes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """``categories`` (columns ``major``, ``minor``, any others kept) with the weight columns added.
 
     Each row is matched to the weight table exactly, else case-insensitively with whitespace collapsed.
     For ``custom`` extracts, which have no category map, each category is matched by name instead (see
-    ``custom_match``). Unmatched rows get NaN weights, status ``unknown`` (``not used`` for harm with
+    ``custom_match``); a category no name matches is then weighted by the Home Office offence codes its
+    rows carry, when ``ho_codes`` gives them (``ho_codes.code_mix`` of the extract's counts; see
+    ``code_match``). Unmatched rows get NaN weights, status ``unknown`` (``not used`` for harm with
     ``harm_index="none"``), the note ``not in the category map`` and the route ``none: ...``.
     ``weight_route`` says how every row got its weights.
     """
@@ -364,8 +385,11 @@ def weights_for(categories: pd.DataFrame, scheme: str, harm_index: str = "cchi")
     }
     columns: dict[str, list[object]] = {c: [] for c in value_cols}
     if scheme == "custom":
+        mix = _mix_by_category(ho_codes)
         for major, minor in zip(categories["major"], categories["minor"], strict=True):
             rec = custom_match(str(major), str(minor), harm_index)
+            if rec is None and (codes := mix.get((str(major), str(minor)))):
+                rec = code_match(str(major), str(minor), codes, harm_index)
             for col in value_cols:
                 columns[col].append(unmatched[col] if rec is None else rec[col])
     else:
@@ -455,6 +479,89 @@ def custom_match(major: str, minor: str, harm_index: str = "cchi") -> dict[str, 
     rec["note"] = "; ".join(n for n in (f"weights {rec['weight_route']}", str(rec["note"])) if n)
     rec["major"], rec["minor"] = major, minor
     return rec
+
+
+# ------------------------------------------------------------------------------ by Home Office offence code
+
+
+@cache
+def _code_subgroups() -> dict[str, _Subgroup]:
+    """Each packaged Home Office offence code's PRC subgroup (by normalised code)."""
+    subgroups = _subgroups()
+    out: dict[str, _Subgroup] = {}
+    for code, entry in ho_code_table().items():
+        if entry.prc_subgroup not in subgroups:  # a broken packaged file is a bug: fail loudly
+            raise ValueError(f"ho_offence_codes.csv: unknown prc_subgroup {entry.prc_subgroup!r}")
+        out[code] = subgroups[entry.prc_subgroup]
+    return out
+
+
+def _mix_by_category(ho_codes: pd.DataFrame | None) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    out: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    if ho_codes is None or not len(ho_codes):
+        return out
+    for major, minor, code, n in zip(
+        ho_codes["major"], ho_codes["minor"], ho_codes[HO_CODE], ho_codes["count"], strict=True
+    ):
+        out.setdefault((str(major), str(minor)), []).append((str(code), int(n)))
+    return out
+
+
+def code_match(
+    major: str, minor: str, codes: list[tuple[str, int]], harm_index: str = "cchi"
+) -> dict[str, object] | None:
+    """The weights of a category from the Home Office offence codes its rows carry, or None.
+
+    ``codes`` are (code as read, offences). Each code the packaged lookup knows names a PRC subgroup; the
+    category takes that subgroup's weights, or, when its codes fall in several subgroups, their mean
+    weighted by the category's own offences in each (as police.uk types are blended by national counts).
+    Offences with a blank or unknown code take the mix of the known ones, and the note says how many.
+    None when no code is known: the category stays unknown, never guessed."""
+    _check("custom", harm_index)
+    table = _code_subgroups()
+    per_sub: dict[str, int] = {}
+    codes_of: dict[str, list[str]] = {}
+    unknown: dict[str, int] = {}
+    blank = 0
+    for code, n in codes:
+        entry = lookup(code)
+        if not code.strip():
+            blank += n
+        elif entry is None:
+            unknown[code] = unknown.get(code, 0) + n
+        else:
+            name = table[entry.code].name
+            per_sub[name] = per_sub.get(name, 0) + n
+            if entry.code not in codes_of.setdefault(name, []):
+                codes_of[name].append(entry.code)
+    if not per_sub:
+        return None
+    order = sorted(per_sub, key=lambda s: (-per_sub[s], s))
+    subs = [_subgroups()[s] for s in order]
+    volumes = [float(per_sub[s]) for s in order]
+    cost, cost_missing = _blend([(s, _cost(s)) for s in subs], COST_SOURCE, volumes, CODE_BLEND_SOURCE)
+    if harm_index == "none":
+        harm, harm_missing = _Weight(math.nan, NOT_USED, ""), []
+    elif harm_index == "cost":
+        harm, harm_missing = cost, cost_missing
+    else:
+        base = CCHI_SOURCE if harm_index == "cchi" else CSS_SOURCE
+        parts = [(s, _harm(s, harm_index, _cost(s))) for s in subs]
+        harm, harm_missing = _blend(parts, base, volumes, CODE_BLEND_SOURCE)
+    mix = "; ".join(f"{s} {per_sub[s]:,} (codes {', '.join(sorted(codes_of[s]))})" for s in order)
+    notes = [f"weights by {HO_CODE_ROUTE}, offences per PRC subgroup: {mix}"]
+    left = sum(unknown.values()) + blank
+    if left:
+        what = [f"'{c}' ({n:,})" for c, n in sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        what += [f"blank ({blank:,})"] if blank else []
+        notes.append(f"{left:,} offence(s) with no known code take the mix of the rest: {', '.join(what)}")
+    if len(subs) > 1:
+        if harm_index != "none":
+            notes.append(f"harm weight missing for: {', '.join(harm_missing) or 'none'}")
+        notes.append(f"unit cost missing for: {', '.join(cost_missing) or 'none'}")
+    for s in subs:
+        notes.extend(_harm_caveats(s, harm_index))
+    return _record(major, minor, "; ".join(order), harm, cost, notes, HO_CODE_ROUTE)
 
 
 # ----------------------------------------------------------------------------------------------- overrides

@@ -40,6 +40,7 @@ from csp_assess.analysis.yearvar import total_variance
 from csp_assess.errors import PeriodError
 from csp_assess.model import Extract, record_noun
 from csp_assess.periods import FinancialYear, Period, month_gaps, month_label, span_label, year_of
+from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.reference.weights import weights_for
 from csp_assess.report.places import PlaceSection, place_section
@@ -407,10 +408,12 @@ def _rejects(extract: Extract) -> pd.DataFrame:
     return frame
 
 
-def _weights(crimes: pd.DataFrame, period: Period, scheme: str, harm_index: str) -> pd.DataFrame:
+def _weights(
+    crimes: pd.DataFrame, period: Period, scheme: str, harm_index: str, ho_codes: pd.DataFrame | None
+) -> pd.DataFrame:
     """Each weight source and status, with how many categories and offences of the year rest on it."""
     cats = crimes[["major", "minor"]].drop_duplicates().sort_values(["major", "minor"])
-    w = weights_for(cats, scheme, harm_index)
+    w = weights_for(cats, scheme, harm_index, ho_codes)
     n = period_counts(crimes, period, ["major", "minor"]).rename("offences").reset_index()
     w = w.merge(n, on=["major", "minor"], how="left").fillna({"offences": 0})
     rows = []
@@ -557,7 +560,7 @@ def build_report(extract: Extract, opts: ReportOptions, pset: PrioritySet) -> Re
         rows_read=extract.rows_read,
         rows_counted=extract.rows_counted,
         rows_rejected=extract.rows_rejected,
-        weights=_weights(crimes, period, extract.scheme, ropts.harm_index),
+        weights=_weights(crimes, period, extract.scheme, ropts.harm_index, code_mix(extract.counts)),
         caveats=_dedupe(warnings + notes + STANDARD_CAVEATS),
         options=options,
         places=place_section(
