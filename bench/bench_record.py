@@ -84,6 +84,31 @@ print(json.dumps({k: statistics.median(v) for k, v in times.items()}))
 """
 
 
+# Parquet and Excel copies of the extract, read in one warm process: Parquet against DuckDB's Parquet
+# reader, Excel by calamine against openpyxl's streaming reader (the one kept for very large sheets).
+FORMATS = """
+import json, statistics, sys, time
+import duckdb
+import csp_assess as ca
+from csp_assess.load import record
+
+parquet, xlsx, area, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+mapping = {"month": "Committed Date", "area": "Local Authority", "major": "Offence Group", "minor": "Offence"}
+con = duckdb.connect()
+sql = ("SELECT \\"Offence\\", count(*) FROM read_parquet(?) WHERE \\"Local Authority\\" = ? GROUP BY ALL")
+times = {"duckdb parquet": [], "load parquet": [], "load xlsx (calamine)": [], "load xlsx (openpyxl)": []}
+for i in range(rounds):
+    t = time.perf_counter(); con.execute(sql, [parquet, area]).fetchall(); times["duckdb parquet"].append(time.perf_counter() - t)
+    t = time.perf_counter(); ca.load(parquet, mapping=mapping, cache=False); times["load parquet"].append(time.perf_counter() - t)
+    t = time.perf_counter(); n = ca.load(xlsx, mapping=mapping, cache=False).rows_read; times["load xlsx (calamine)"].append(time.perf_counter() - t)
+    if i == 0:  # openpyxl is slow: once
+        limit, record.CALAMINE_MAX_XML_BYTES = record.CALAMINE_MAX_XML_BYTES, -1
+        t = time.perf_counter(); ca.load(xlsx, mapping=mapping, cache=False); times["load xlsx (openpyxl)"].append(time.perf_counter() - t)
+        record.CALAMINE_MAX_XML_BYTES = limit
+print(json.dumps({"xlsx_rows": n, **{k: statistics.median(v) for k, v in times.items()}}))
+"""
+
+
 def fy_label(month: str) -> str:
     """'2021-04' -> '2021/22' (financial years start in April)."""
     year, mon = int(month[:4]), int(month[5:7])
@@ -140,6 +165,13 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--runs", type=int, default=3, help="rounds; the median wall time is kept (default 3)")
     ap.add_argument("--csv", type=Path, default=None, help="extract to use (made there if missing)")
+    ap.add_argument(
+        "--formats",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="also read Parquet (all rows) and .xlsx (the first ROWS rows) copies of the extract",
+    )
     a = ap.parse_args()
     if not os.path.exists(TIME_BIN):
         raise SystemExit(f"needs {TIME_BIN} (GNU time) for the peak memory")
@@ -197,10 +229,44 @@ def main() -> None:
         print(
             f"{name:16s} {wall:7.2f} {wall / base:9.2f} {rss:8.0f} {cpu:6.2f} {n_rows[name] / wall:11,.0f}  {walls}"
         )
+    if a.formats:
+        formats_report(csv_path, a.formats, max(a.runs, 3))
     print("\nthe aggregation alone, in one warm process (start-up and imports excluded), median:")
     duck_q = warm["duckdb query"]
     for name, secs in warm.items():
         print(f"{name:16s} {secs:7.2f} {secs / duck_q:9.2f} {rows / secs:>29,.0f}")
+
+
+def formats_report(csv_path: Path, xlsx_rows: int, rounds: int) -> None:
+    """Write Parquet and .xlsx copies beside a temporary folder and time reading them (see FORMATS)."""
+    import csv
+
+    import openpyxl
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory(prefix="bench_formats_") as tmp:
+        parquet = Path(tmp) / "record.parquet"
+        pq.write_table(pacsv.read_csv(csv_path), parquet)
+        xlsx = Path(tmp) / "record.xlsx"
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("Data")
+        with csv_path.open(newline="") as fh:
+            for i, row in enumerate(csv.reader(fh)):
+                if i > xlsx_rows:
+                    break
+                ws.append(row)
+        wb.save(xlsx)
+        out = subprocess.run(
+            [PY, "-c", FORMATS, str(parquet), str(xlsx), AREA, str(rounds)], capture_output=True, text=True
+        )
+        if out.returncode:
+            raise SystemExit(out.stderr[-2000:])
+        got = json.loads(out.stdout)
+    n = got.pop("xlsx_rows")
+    print(f"\nParquet (all rows) and .xlsx ({n:,} rows), in one warm process, median of {rounds}:")
+    for name, secs in got.items():
+        print(f"{name:22s} {secs:7.2f} s")
 
 
 if __name__ == "__main__":
