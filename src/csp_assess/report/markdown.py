@@ -12,10 +12,13 @@ from csp_assess.report.html import (
     BASELINE_SHOWN,
     PRIORITY_SHOWN,
     RANK_SHOWN,
+    WEIGHT_HEADS,
+    WEIGHT_SHOWN,
     cell,
     labels,
 )
 from csp_assess.report.images import ImageLink, inline_image
+from csp_assess.report.places import place_section_markdown
 from csp_assess.report.section_layout import section_markdown
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
@@ -107,6 +110,7 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
             dd.baseline_monthly_mean,
             base,
             f"{dd.name}: {dd.noun} per month",
+            noun=dd.noun,
         )
         out += [image(svg, f"{dd.name} {dd.noun} per month", dd.name), ""]
         out += md_table(dd.years, ["year", "count", "complete"], {**heads, "count": dd.noun.capitalize()}) + [
@@ -117,8 +121,10 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
         )
         if dd.subareas is not None:
             out += ["", f"**{_esc(dd.subareas.title)}**", ""] + md_table(
-                dd.subareas.frame, dd.subareas.columns, heads
+                dd.subareas.frame, dd.subareas.columns, {**heads, **dd.subareas.headers}
             )
+    if data.places is not None:
+        out += place_section_markdown(data.places, image, md_table, _esc, heads)
     out += ["", "## Data and methods", ""]
     out += [f"- **{_esc(k)}**: {_esc(v)}" for k, v in data.options.items()]
     out += [
@@ -143,6 +149,6 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
         else ["None: every row read was counted."]
     )
     out += ["", "### Weight sources and their status", ""]
-    out += md_table(data.weights, ["measure", "status", "categories", "offences", "source"], heads)
+    out += md_table(data.weights, WEIGHT_SHOWN, {**heads, **WEIGHT_HEADS})
     out += ["", "### Caveats", ""] + [f"- {_esc(c)}" for c in data.caveats]
     return "\n".join(out) + "\n"

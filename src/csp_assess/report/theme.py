@@ -284,6 +284,21 @@ def _season(monthly: pd.Series, period: Period, baseline: list[Period]) -> pd.Da
     return frame
 
 
+def _expected_year_var(
+    extract: Extract, measure: Measure, period: Period, last_base: pd.Period, source: str
+) -> float:
+    """The measure's year-level variance for its expected-count interval, as ``baseline`` allows for its
+    categories' (variances from the years up to the baseline's end): without it the interval is counting
+    noise alone, far too narrow, and an ordinary year reads as "outside the expected range"."""
+    if source == "none":
+        return 0.0
+    found, _ = measure_variances(
+        extract.counts, {"theme": measure_mask(extract.counts, measure)}, extract.scheme,
+        list(period.months), last_base, source,
+    )  # fmt: skip
+    return found["theme"].sigma2 if "theme" in found else 0.0
+
+
 def build_theme(
     extract: Extract,
     ropts: RankOptions,
@@ -376,7 +391,11 @@ def build_theme(
     window = fit_window(baseline, covered)
     if window is not None:
         try:
-            exp = expected_from_trend(monthly, window[0], window[1], list(period.months))
+            exp = expected_from_trend(
+                monthly, window[0], window[1], list(period.months), year_var=_expected_year_var(
+                    extract, measure, period, window[1], ropts.variance
+                ),
+            )  # fmt: skip
             expected, low, high = exp.expected, exp.low, exp.high
         except (PeriodError, ValueError):
             pass

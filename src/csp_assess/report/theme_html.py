@@ -35,6 +35,11 @@ QUARTERLY_SHOWN = [
     "plan_change_pct",
     "plan_direction",
 ]
+#: How the sub-category column is judged: trend's breakdown test (yearvar.breakdown_variances), not bare Poisson.
+BREAKDOWN_NOTE = (
+    "Larger than usual: a change beyond the sub-category's usual year-to-year variation (over-dispersed "
+    "log-ratio test, Holm-adjusted across the sub-categories, 10+ offences), as in trend."
+)
 MEMBERS_SHOWN = [
     "name",
     "class",
@@ -68,7 +73,7 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
         "change": "Change",
         "change_pct": f"Change on {prev}",
         "direction": "Direction",
-        "significant": "Significant",
+        "significant": "Larger than usual",
         "baseline_count": f"Baseline {base}",
         "baseline_change_pct": f"Change on {base}",
         "baseline_mean": f"Baseline {base}",
@@ -86,6 +91,28 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
         "rows_counted": "Counted",
         "rows_rejected": "Rejected",
         "months_used_span": "Months used",
+    }
+
+
+def years_heads(data: ThemeData) -> dict[str, str]:
+    """The year-by-year table: each row is against its own year earlier, not the assessed year's."""
+    return {
+        **theme_heads(data),
+        "count": data.noun.capitalize(),
+        "previous_count": "Year earlier",
+        "change": "Change",
+        "change_pct": "Change on a year earlier",
+    }
+
+
+def quarterly_heads(data: ThemeData) -> dict[str, str]:
+    """The quarterly table counts a quarter (``data.quarter``), not the assessed financial year."""
+    quarter = data.quarter.split(" (")[0]
+    return {
+        **theme_heads(data),
+        "count": quarter,
+        "year_ago_count": "Same quarter a year earlier",
+        "change_pct": "Change on a year earlier",
     }
 
 
@@ -125,6 +152,7 @@ def theme_chart(data: ThemeData) -> str:
         data.baseline_monthly_mean,
         data.headline.baseline_label,
         f"{data.theme.name}: {data.noun} per month",
+        noun=data.noun,
     )
 
 
@@ -201,7 +229,7 @@ def render_theme_html(data: ThemeData) -> str:
         table_html(
             data.years.frame,
             ["period", "count", "previous_count", "change", "change_pct"],
-            {**heads, "count": "Offences", "previous_count": "Year earlier"},
+            years_heads(data),
             data.years.title,
         )
     )
@@ -217,9 +245,7 @@ def render_theme_html(data: ThemeData) -> str:
 
     add('<section id="categories"><h2>Sub-categories</h2>')
     add(table_html(data.breakdown.frame, data.breakdown.columns, heads, data.breakdown.title))
-    add(
-        '<p class="small">Significant: exact Poisson test, Holm-adjusted across the sub-categories, as in trend.</p>'
-    )
+    add(f'<p class="small">{escape(BREAKDOWN_NOTE)}</p>')
     add("</section>")
 
     add('<section id="places"><h2>Places</h2>')
@@ -244,7 +270,9 @@ def render_theme_html(data: ThemeData) -> str:
     )
     add(
         table_html(
-            data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+            data.quarterly.frame,
+            [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()],
+            quarterly_heads(data),
         )
     )
     add("</section>")

@@ -1,0 +1,224 @@
+"""The evidence pack as an analyst reads it: headings that say what the column holds, ASB named as
+incidents, the Markdown pack as complete as the HTML one, and figures checked against a count made here
+from the raw rows (csv module), never against what the tool printed."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.conftest import SAMPLE
+
+from csp_assess.cli import main
+from csp_assess.periods import FinancialYear, Period
+from csp_assess.render.values import human
+from csp_assess.report.charts import monthly_figure
+
+HEADER = [
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+]  # fmt: skip
+LSOAS = [("E01000001", "Alphaton 001A"), ("E01000002", "Alphaton 001B"), ("E01000003", "Alphaton 002A")]
+TYPES = ["Violence and sexual offences", "Burglary", "Anti-social behaviour", "Shoplifting"]
+
+
+def _run(*args: str | Path) -> int:
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two financial years (Apr 2019 - Mar 2021) of a small police.uk force, one file per month."""
+    folder = tmp_path_factory.mktemp("street")
+    rng = random.Random(7)
+    for i in range(24):
+        y, m = 2019 + (3 + i) // 12, (3 + i) % 12 + 1
+        month = f"{y}-{m:02d}"
+        with (folder / f"{month}-testforce-street.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(HEADER)
+            for k, (code, name) in enumerate(LSOAS):
+                for t in TYPES:
+                    for j in range(rng.randint(0, 4 + 3 * (k == 0))):
+                        lon, lat = -1.2 + 0.01 * k + 0.001 * j, 52.6 + 0.01 * k
+                        cid = "" if t == "Anti-social behaviour" else f"{month}-{code}-{t[:3]}-{j}"
+                        w.writerow(
+                            [
+                                cid,
+                                month,
+                                "Test Police",
+                                "Test Police",
+                                lon,
+                                lat,
+                                "On or near X",
+                                code,
+                                name,
+                                t,
+                                "",
+                                "",
+                            ]
+                        )
+    return folder
+
+
+def _oracle(folder: Path, months: tuple[str, str], crime_type: str | None = None) -> Counter[str]:
+    """Records per LSOA name in [first, last] month, read with the csv module."""
+    out: Counter[str] = Counter()
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if not months[0] <= row["Month"] <= months[1]:
+                    continue
+                if crime_type is None and row["Crime type"] == "Anti-social behaviour":
+                    continue
+                if crime_type is not None and row["Crime type"] != crime_type:
+                    continue
+                out[row["LSOA name"]] += 1
+    return out
+
+
+def _table_after(text: str, title: str) -> list[list[str]]:
+    """The pipe table that follows a bold title line in a Markdown pack, as rows of cells."""
+    lines = text.splitlines()
+    start = lines.index(f"**{title}**") + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+@pytest.fixture(scope="module")
+def street_pack(street: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("pack") / "pack.md"
+    assert _run("report", street, "--area", "Alphaton", "--template", "police-crime-plan", "-o", out) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_markdown_pack_has_the_place_section_with_independent_counts(street: Path, street_pack: str) -> None:
+    # Before: the HTML pack had "Where crime concentrates"; the Markdown pack left it out entirely.
+    assert "## Where crime concentrates" in street_pack
+    rows = _table_after(street_pack, "Top 3 of 3 LSOAs")
+    assert rows[0][:3] == ["Rank", "LSOA", "2020/21"]
+    now = _oracle(street, ("2020-04", "2021-03"))
+    before = _oracle(street, ("2019-04", "2020-03"))
+    got = {r[1].split(" (")[0]: (int(r[2].replace(",", "")), int(r[4].replace(",", ""))) for r in rows[2:]}
+    assert got == {name: (now[name], before[name]) for _, name in LSOAS}
+
+
+def test_deep_dive_place_table_is_headed_lsoa_not_category(street_pack: str) -> None:
+    # Before: "| Category | 2020/21 | ..." over a column of LSOA names.
+    heads = [
+        line for line in street_pack.splitlines() if line.startswith("| ") and "Alphaton 001A" not in line
+    ]
+    place_heads = [h for h in heads if h.startswith("| LSOA |")]
+    assert place_heads, "deep dives' top-LSOA tables should be headed LSOA"
+    assert not any(re.match(r"\| Category \| 2020/21 \|.*", h) and "LSOA" in h for h in heads)
+
+
+def test_asb_deep_dive_chart_names_incidents(street: Path, street_pack: str) -> None:
+    # Before: the ASB chart's axis and legend said "Offences per month" (ASB is incidents, not offences).
+    series = pd.Series([1.0, 2.0], index=pd.period_range("2020-04", periods=2, freq="M"))
+    fig = monthly_figure(series, _year("2020/21"), [], None, None, "ASB", noun="incidents")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Incidents per month"
+    assert [t.get_text() for t in ax.get_legend().get_texts()][1] == "Incidents per month"
+    svg_name = re.search(r"\((pack_charts/\d+-anti-social-behaviour\.svg)\)", street_pack)
+    assert svg_name is not None
+
+
+def _year(label: str) -> Period:
+    fy = FinancialYear(int(label[:4]), 4)
+    return Period(fy, tuple(fy.months))
+
+
+def test_asb_chart_file_in_the_pack_says_incidents(street: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.md"
+    assert _run("report", street, "--area", "Alphaton", "--template", "police-crime-plan", "-o", out) == 0
+    asb = next((tmp_path / "p_charts").glob("*anti-social-behaviour.svg")).read_text(encoding="utf-8")
+    assert "Incidents per month" in asb and "Offences per month" not in asb
+
+
+def test_weight_sources_are_headed_weight_and_status(tmp_path: Path) -> None:
+    # Before: "| Measured by | Recommendation | ..." (the priority table's headings) over "harm (cchi) | transcribed".
+    out = tmp_path / "a.md"
+    assert _run("report", SAMPLE, "-o", out) == 0
+    text = out.read_text(encoding="utf-8")
+    section = text.split("### Weight sources and their status", 1)[1]
+    head = next(line for line in section.splitlines() if line.startswith("| "))
+    assert head == "| Weight | Status | Categories | Offences 2021/22 | Source |"
+    # No table in the pack repeats a heading: each column says what it holds.
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| -"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if cells[0] in ("Category", "Rank", "Priority", "Order", "Year", "Month"):
+                assert len(cells) == len(set(cells)), line
+
+
+def test_theme_quarterly_table_names_the_quarter_and_reconciles(tmp_path: Path) -> None:
+    # Before: the quarterly table was headed "2021/22 | Year earlier | Change on 2020/21" over Oct-Dec 2022.
+    out = tmp_path / "sv.md"
+    assert _run("report", SAMPLE, "--theme", "Gun Crime", "-o", out) == 0
+    text = out.read_text(encoding="utf-8")
+    q = text.split("## Quarterly view", 1)[1]
+    head = next(line for line in q.splitlines() if line.startswith("| "))
+    assert head.startswith(
+        "| Priority | 2022/23 Q3 | Same quarter a year earlier | Change on a year earlier |"
+    )
+    row = next(line for line in q.splitlines() if line.startswith("| Gun Crime |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    firearms = (
+        "Possession of Firearms Offences",
+        "Possession of Firearm with Intent",
+        "Other Firearm Offences",
+    )
+    with SAMPLE.open(newline="", encoding="utf-8") as fh:
+        data = [r for r in csv.DictReader(fh) if r["MinorText"] in firearms]
+    now = sum(int(r[m]) for r in data for m in ("202210", "202211", "202212"))
+    ago = sum(int(r[m]) for r in data for m in ("202110", "202111", "202112"))
+    assert (int(cells[1]), int(cells[2])) == (now, ago)
+    # The year-by-year table: each row is against its own year earlier, not "Change on 2020/21".
+    years_head = next(
+        line for line in text.split("## The series", 1)[1].splitlines() if line.startswith("| ")
+    )
+    assert "Change on 2020/21" not in years_head and "Change on a year earlier" in years_head
+
+
+def test_theme_expected_range_allows_for_year_to_year_variation(tmp_path: Path) -> None:
+    # Before: the theme pack's expected range was counting noise only (804-1,165 for Women's safety) and
+    # called 692 "below the expected range", while `baseline` (with year-level variation) said within.
+    from csp_assess import api
+    from csp_assess.load import load_extract
+
+    ex = load_extract([SAMPLE])
+    base = api.baseline(ex, year="2021/22", level="major").rows
+    so = base[base["category"] == "Sexual Offences"].iloc[0]
+    out = tmp_path / "w.md"
+    assert _run("report", SAMPLE, "--theme", "Women's safety", "-o", out) == 0
+    sentence = next(line for line in out.read_text(encoding="utf-8").splitlines() if "were expected" in line)
+    low, high = (
+        int(x.replace(",", "")) for x in re.search(r"95% range ([\d,]+)–([\d,]+)", sentence).groups()
+    )
+    # The same measure, the same judgment as baseline's, and an interval of about baseline's width.
+    assert so["vs_expected"] == "within expected" and "within the expected range" in sentence
+    assert low < 692 < high
+    assert abs((high - low) - (so["expected_high"] - so["expected_low"])) < 0.25 * (
+        so["expected_high"] - so["expected_low"]
+    )
+
+
+def test_against_baseline_change_is_signed() -> None:
+    # Before: the season table printed a rise as "24.2%" beside falls as "-18.3%".
+    assert human(24.2, "vs_baseline_pct") == "+24.2%"
+    assert human(-18.3, "vs_baseline_pct") == "-18.3%"
+    assert human(24.2, "share_pct") == "24.2%"
