@@ -222,3 +222,43 @@ def test_against_baseline_change_is_signed() -> None:
     assert human(24.2, "vs_baseline_pct") == "+24.2%"
     assert human(-18.3, "vs_baseline_pct") == "-18.3%"
     assert human(24.2, "share_pct") == "24.2%"
+
+
+def test_workbook_has_the_place_table_with_independent_ward_counts(tmp_path: Path) -> None:
+    # Before: the HTML pack had the place section; the workbook had no sheet for it.
+    import openpyxl
+    from tests.conftest import shared
+
+    ward = shared("mps_ward_24m_newcats_202401_202512.csv")
+    out = tmp_path / "w.xlsx"
+    assert _run("report", ward, "--area", "Barking and Dagenham", "-o", out) == 0
+    ws = openpyxl.load_workbook(out)["Places"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = list(rows[0])
+    got = {r[head.index("code")]: r[head.index("count")] for r in rows[1:]}
+    months = [f"2024{m:02d}" for m in range(4, 13)] + [f"2025{m:02d}" for m in range(1, 4)]
+    want: Counter[str] = Counter()
+    with ward.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["LookUp_BoroughName"] == "Barking and Dagenham":
+                want[r["WardCode"]] += sum(int(r[m]) for m in months)
+    assert got == dict(want)
+
+
+def test_plan_table_heads_its_count_column_as_a_count(tmp_path: Path) -> None:
+    # Before: "Target year" headed a column of counts (692), beside a Target column naming the year.
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[plan]\nstart_year = "2021/22"\n\n[[priority]]\nname = "Knife Crime"\ntarget = -10\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "p.md"
+    assert _run("report", SAMPLE, "--plan", plan, "-o", out) == 0
+    text = out.read_text(encoding="utf-8")
+    rows = _table_after(text, next(t for t in re.findall(r"\*\*(Progress against the plan[^*]*)\*\*", text)))
+    assert rows[0][:4] == ["Priority", "Target", "Target year count", "Latest 12 months"]
+    blade = "Possession of Article with Blade or Point"
+    with SAMPLE.open(newline="", encoding="utf-8") as fh:
+        knife = next(r for r in csv.DictReader(fh) if r["MinorText"] == blade)
+    fy = [f"2021{m:02d}" for m in range(4, 13)] + [f"2022{m:02d}" for m in range(1, 4)]
+    assert rows[2][2] == str(sum(int(knife[m]) for m in fy))

@@ -202,6 +202,9 @@ class ReportData:
                 out[name] = t
         for i, dd in enumerate(self.deep_dives, 1):
             out[sheet_name(f"{i} {dd.name}")] = dd.breakdown
+        if self.places is not None:  # the HTML and Markdown packs' place section, as a workbook sheet
+            out["Places"] = self.places.result.result.tables["rows"]
+            out["Place seasonality"] = self.places.result.result.tables["seasonality"]
         src = pd.DataFrame(self.sources)
         out["Files"] = Table(
             src,
