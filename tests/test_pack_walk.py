@@ -262,3 +262,22 @@ def test_plan_table_heads_its_count_column_as_a_count(tmp_path: Path) -> None:
         knife = next(r for r in csv.DictReader(fh) if r["MinorText"] == blade)
     fy = [f"2021{m:02d}" for m in range(4, 13)] + [f"2022{m:02d}" for m in range(1, 4)]
     assert rows[2][2] == str(sum(int(knife[m]) for m in fy))
+
+
+def test_review_reason_says_when_there_is_no_baseline_to_be_above(cli) -> None:  # type: ignore[no-untyped-def]
+    # Before: "not above the 2019/20 baseline" for Charnwood, whose files start in Dec 2019 (no 2019/20
+    # figure at all, as the same reason says a few words later).
+    import json
+
+    from tests.conftest import shared
+
+    leics = shared("police_uk_leicestershire")
+    months = sorted(p.name.split("_")[2][:7] for p in leics.glob("*-street.csv"))
+    assert months[0] > "2019-04"  # the files cannot hold the whole of 2019/20
+    run = cli("rank", leics, "--area", "Charnwood", "--template", "police-crime-plan", "-f", "json")
+    assert run.code == 0
+    review = [p for p in json.loads(run.out)["priorities"] if p["status"] == "review"]
+    assert review
+    for p in review:
+        assert "not above the 2019/20 baseline" not in p["reason"]
+        assert "no 2019/20 baseline in the data" in p["reason"]
