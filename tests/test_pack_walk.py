@@ -281,3 +281,12 @@ def test_review_reason_says_when_there_is_no_baseline_to_be_above(cli) -> None: 
     for p in review:
         assert "not above the 2019/20 baseline" not in p["reason"]
         assert "no 2019/20 baseline in the data" in p["reason"]
+
+
+def test_markdown_headline_keeps_asb_incidents_on_their_own_line(street: Path, street_pack: str) -> None:
+    # Before: the HTML pack and summary named the year's ASB incidents; the Markdown headline did not.
+    asb = sum(_oracle(street, ("2020-04", "2021-03"), "Anti-social behaviour").values())
+    crimes = sum(_oracle(street, ("2020-04", "2021-03")).values())
+    headline = street_pack.split("## Headline", 1)[1].split("## Offences by month", 1)[0]
+    assert f"Anti-social behaviour: {asb:,} incidents in 2020/21, kept out of crime totals." in headline
+    assert f"**Offences recorded, 2020/21**: {crimes:,}" in headline

@@ -68,6 +68,11 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
             f"- **Expected had the pre-COVID trend continued**: {h.expected:,.0f} "
             f"(95% range {h.expected_low:,.0f}–{h.expected_high:,.0f})"
         )
+    if h.asb_incidents:  # as the HTML pack and summary: incidents on their own line, never in the total
+        out += [
+            "",
+            f"Anti-social behaviour: {h.asb_incidents:,} incidents in {_esc(h.year)}, kept out of crime totals.",
+        ]
     out += ["", "## Offences by month", ""]
     svg = monthly_chart(
         data.monthly,
