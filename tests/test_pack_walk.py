@@ -290,3 +290,25 @@ def test_markdown_headline_keeps_asb_incidents_on_their_own_line(street: Path, s
     headline = street_pack.split("## Headline", 1)[1].split("## Offences by month", 1)[0]
     assert f"Anti-social behaviour: {asb:,} incidents in 2020/21, kept out of crime totals." in headline
     assert f"**Offences recorded, 2020/21**: {crimes:,}" in headline
+
+
+def test_asb_theme_pack_counts_incidents_and_never_heads_baseline_baseline(
+    street: Path, tmp_path: Path
+) -> None:
+    # Before: an ASB theme pack's card read "Offences, 2020/21" and, with no baseline in the data, the
+    # season table was headed "Baseline baseline".
+    import shutil
+
+    late = tmp_path / "late"  # from Dec 2019, as the Leicestershire files: no whole 2019/20 to be a baseline
+    late.mkdir()
+    for path in street.glob("*.csv"):
+        if path.name[:7] >= "2019-12":
+            shutil.copy(path, late / path.name)
+    out = tmp_path / "asb.html"
+    args = ("report", late, "--area", "Alphaton", "--template", "police-crime-plan")
+    assert _run(*args, "--theme", "Anti-Social Behaviour", "--year", "2020/21", "-o", out) == 0
+    html = out.read_text(encoding="utf-8")
+    asb = sum(_oracle(late, ("2020-04", "2021-03"), "Anti-social behaviour").values())
+    assert f'<div class="label">Incidents, 2020/21</div><div class="figure">{asb:,}</div>' in html
+    assert "Offences, 2020/21" not in html
+    assert "Baseline baseline" not in html

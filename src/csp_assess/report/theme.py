@@ -125,8 +125,8 @@ class ThemeData:
                 ("Counted as", self.measure),
                 ("Area", self.area),
                 ("Year", self.period.label),
-                ("Offences", h.count),
-                (f"Offences {h.previous_label}", h.previous_count),
+                (self.noun.capitalize(), h.count),  # ASB alone is incidents, not offences
+                (f"{self.noun.capitalize()} {h.previous_label}", h.previous_count),
                 ("Change on previous year", h.change),
                 ("Change on previous year %", h.change_pct),
                 ("Direction", h.direction),
@@ -148,7 +148,7 @@ class ThemeData:
         out: dict[str, Table] = {
             "Headline": Table(head, ["measure", "value"], "Headline"),
             "Priorities": self.members,
-            "Monthly": Table(monthly, ["month", "offences"], "Offences by month"),
+            "Monthly": Table(monthly, ["month", "offences"], f"{self.noun.capitalize()} by month"),
             "Year by year": self.years,
             "Season": self.season,
             "By minor category": self.breakdown,

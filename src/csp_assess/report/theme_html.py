@@ -38,7 +38,8 @@ QUARTERLY_SHOWN = [
 #: How the sub-category column is judged: trend's breakdown test (yearvar.breakdown_variances), not bare Poisson.
 BREAKDOWN_NOTE = (
     "Larger than usual: a change beyond the sub-category's usual year-to-year variation (over-dispersed "
-    "log-ratio test, Holm-adjusted across the sub-categories, 10+ offences), as in trend."
+    "log-ratio test, Holm-adjusted across the sub-categories, at least 10 in the two years together), "
+    "as in trend."
 )
 MEMBERS_SHOWN = [
     "name",
@@ -59,6 +60,9 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
     year = data.period.label.split(" ")[0]
     prev = (h.previous_label or "previous year").split(" ")[0]
     base = h.baseline_label or "baseline"
+    base_head = (
+        f"Baseline {h.baseline_label}" if h.baseline_label else "Baseline"
+    )  # never "Baseline baseline"
     return {
         "name": "Priority",
         "priority": "Priority",
@@ -74,9 +78,9 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
         "change_pct": f"Change on {prev}",
         "direction": "Direction",
         "significant": "Larger than usual",
-        "baseline_count": f"Baseline {base}",
+        "baseline_count": base_head,
         "baseline_change_pct": f"Change on {base}",
-        "baseline_mean": f"Baseline {base}",
+        "baseline_mean": base_head,
         "vs_baseline_pct": "Against baseline",
         "complete": "Complete",
         "year_ago_count": "Year earlier",
@@ -118,7 +122,7 @@ def quarterly_heads(data: ThemeData) -> dict[str, str]:
 
 def _cards(data: ThemeData) -> str:
     h = data.headline
-    cards = [(f"Offences, {data.period.label}", f"{h.count:,}", data.area)]
+    cards = [(f"{data.noun.capitalize()}, {data.period.label}", f"{h.count:,}", data.area)]
     if h.change is not None and h.previous_count is not None:
         pct = f" ({h.change_pct:+.1f}%)" if h.change_pct is not None else ""
         cards.append(
