@@ -312,3 +312,27 @@ def test_asb_theme_pack_counts_incidents_and_never_heads_baseline_baseline(
     assert f'<div class="label">Incidents, 2020/21</div><div class="figure">{asb:,}</div>' in html
     assert "Offences, 2020/21" not in html
     assert "Baseline baseline" not in html
+
+
+def test_partial_year_deep_dive_names_the_months_and_calls_no_year_complete(tmp_path: Path) -> None:
+    # Before: for 2022/23 (Apr 2022-Feb 2023) each deep dive listed "2021/22 | 632 | yes": an 11-month
+    # total labelled a complete year.
+    out = tmp_path / "y.md"
+    assert _run("report", SAMPLE, "--year", "2022/23", "-o", out) == 0
+    text = out.read_text(encoding="utf-8")
+    dive = text.split("### 1. Violence Against Women and Girls", 1)[1]
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in dive.splitlines()
+        if line.startswith("| 20")
+    ]
+    with SAMPLE.open(newline="", encoding="utf-8") as fh:
+        sexual = [r for r in csv.DictReader(fh) if r["MajorText"] == "Sexual Offences"]
+    for label, count, complete in rows[:6]:
+        y = int(label[:4])
+        months = [f"{y}{m:02d}" for m in range(4, 13)] + [f"{y + 1}01", f"{y + 1}02"]
+        assert label == f"{y}/{(y + 1) % 100:02d} (Apr {y}–Feb {y + 1})"
+        assert int(count.replace(",", "")) == sum(int(r[m]) for r in sexual for m in months)
+        assert complete == "no"
+    chart = next((tmp_path / "y_charts").glob("01-*.svg")).read_text(encoding="utf-8")
+    assert "2022/23 (year assessed, partial: 11 months)" in chart

@@ -294,7 +294,11 @@ def _years(sel: pd.DataFrame, period: Period, covered: list[pd.Period]) -> pd.Da
         if not months:
             continue
         n = int(sel[sel["month"].isin(pd.PeriodIndex(months, freq="M"))]["count"].sum())
-        rows.append({"year": fy.label, "count": n, "complete": len(months) == len(period.months)})
+        # A partial year is compared on the same months of each year: say which, and call none complete.
+        label = fy.label if period.complete else f"{fy.label} ({span_label(months)})"
+        rows.append(
+            {"year": label, "count": n, "complete": period.complete and len(months) == len(period.months)}
+        )
     return pd.DataFrame(rows, columns=["year", "count", "complete"])
 
 

@@ -122,7 +122,8 @@ def monthly_figure(
     if baseline:
         for i, p in enumerate(baseline):
             _shade(ax, p, BASE_SHADE, f"Pre-COVID baseline ({baseline_label})" if i == 0 else "_nolegend_")
-    _shade(ax, period, YEAR_SHADE, f"{period.fy.label} (year assessed)")
+    assessed = "year assessed" if period.complete else f"year assessed, partial: {len(period.months)} months"
+    _shade(ax, period, YEAR_SHADE, f"{period.fy.label} ({assessed})")
     per_month = f"{noun[:1].upper()}{noun[1:]} per month"
     ax.plot(xs, monthly.to_numpy(), color=SERIES, lw=1.1, label=per_month)
     if rolling and len(monthly) >= 12:
