@@ -336,3 +336,21 @@ def test_partial_year_deep_dive_names_the_months_and_calls_no_year_complete(tmp_
         assert complete == "no"
     chart = next((tmp_path / "y_charts").glob("01-*.svg")).read_text(encoding="utf-8")
     assert "2022/23 (year assessed, partial: 11 months)" in chart
+
+
+def test_priorities_at_80_columns_keep_the_layout_of_each_row(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # Before: at 80 columns the scheme column went first, leaving "Serious Violence | proxy" five times over
+    # with nothing to tell the rows apart; the rules note called the candidate test an exact Poisson test.
+    import tomllib
+
+    from csp_assess.reference.templates import template_text
+
+    monkeypatch.setenv("COLUMNS", "80")
+    run = cli("priorities", "--template", "police-crime-plan")
+    assert run.code == 0
+    names = [p["name"] for p in tomllib.loads(template_text("police-crime-plan"))["priority"]]
+    for scheme in ("met-old", "met-new", "police-uk"):
+        rows = [line for line in run.out.splitlines() if f" {scheme} " in line]
+        assert len(rows) == len(names), scheme
+    assert "exact Poisson" not in run.out
+    assert "more than their usual year-to-year" in " ".join(run.out.split())

@@ -89,6 +89,7 @@ DROP_ORDER = (
 KEEP = {
     "rank", "category", "name", "issue", "priority", "count", "change", "score", "status", "reason",
     "direction", "significant",
+    "scheme",  # the layout a priority's measure row is for: without it the rows repeat one another
 }  # fmt: skip
 FOLDABLE = {
     "category", "major", "name", "issue", "priority", "reason", "proxy", "measure", "class", "status",
