@@ -354,3 +354,38 @@ def test_priorities_at_80_columns_keep_the_layout_of_each_row(cli, monkeypatch: 
         assert len(rows) == len(names), scheme
     assert "exact Poisson" not in run.out
     assert "more than their usual year-to-year" in " ".join(run.out.split())
+
+
+def test_places_headline_never_counts_unplaced_records_as_placed(cli, street: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Before: "Leicestershire Police, all crime, 2021/22: 94,597 offences in 740 LSOAs" while 853 of them
+    # had no LSOA at all.
+    import shutil
+
+    force = tmp_path / "force"
+    shutil.copytree(street, force)
+    extra = force / "2020-06-testforce-street.csv"
+    with extra.open("a", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        for j in range(5):
+            w.writerow(
+                [
+                    f"nl-{j}",
+                    "2020-06",
+                    "Test Police",
+                    "Test Police",
+                    "",
+                    "",
+                    "No location",
+                    "",
+                    "",
+                    "Burglary",
+                    "",
+                    "",
+                ]
+            )
+    run = cli("places", force, "--area", "Test Police", "--year", "2020/21")
+    assert run.code == 0
+    placed = sum(_oracle(force, ("2020-04", "2021-03")).values()) - 5  # the oracle counts the blank name too
+    total = placed + 5
+    head = " ".join(run.out.split())
+    assert f"{total:,} offences, {placed:,} of them in 3 LSOAs and 5 with no LSOA;" in head
