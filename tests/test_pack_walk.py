@@ -389,3 +389,36 @@ def test_places_headline_never_counts_unplaced_records_as_placed(cli, street: Pa
     total = placed + 5
     head = " ".join(run.out.split())
     assert f"{total:,} offences, {placed:,} of them in 3 LSOAs and 5 with no LSOA;" in head
+
+
+def test_headline_points_to_the_priorities_section_by_its_number(street: Path, tmp_path: Path) -> None:
+    # Before: "reasons in section 6" always; without a pre-COVID section the priorities are section 5.
+    import shutil
+
+    late = tmp_path / "late"
+    late.mkdir()
+    for path in street.glob("*.csv"):
+        if path.name[:7] >= "2019-12":
+            shutil.copy(path, late / path.name)
+    for folder, name in ((street, "with.html"), (late, "without.html")):
+        out = tmp_path / name
+        assert (
+            _run(
+                "report",
+                folder,
+                "--area",
+                "Alphaton",
+                "--template",
+                "police-crime-plan",
+                "--year",
+                "2020/21",
+                "-o",
+                out,
+            )
+            == 0
+        )
+        html = out.read_text(encoding="utf-8")
+        contents = re.findall(r'<li><a href="#([a-z-]+)">', html.split("</nav>", 1)[0])
+        number = contents.index("priorities") + 1
+        assert f'reasons in <a href="#priorities">section {number}</a>' in html
+        assert ("baseline" in contents) == (folder is street)

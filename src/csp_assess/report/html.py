@@ -313,18 +313,19 @@ def render_html(data: ReportData) -> str:
         ("places", "Where crime concentrates"),
         ("methods", "Data and methods"),
     ]
+    absent = {
+        "baseline": data.baseline_table is None,
+        "places": data.places is None,
+        "matrix": data.matrix is None,
+        "plan": data.plan is None,
+    }
+    shown = [(sid, name) for sid, name in sections if not absent.get(sid, False)]
     add("<nav><strong>Contents</strong><ol>")
-    for sid, name in sections:
-        absent = {
-            "baseline": data.baseline_table is None,
-            "places": data.places is None,
-            "matrix": data.matrix is None,
-            "plan": data.plan is None,
-        }
-        if absent.get(sid, False):
-            continue
+    for sid, name in shown:
         add(f'<li><a href="#{sid}">{escape(name)}</a></li>')
     add("</ol></nav>")
+    # The priorities' section number as the contents number it (it moves when a section is absent).
+    priorities_no = 1 + [sid for sid, _ in shown].index("priorities")
 
     # Headline
     add('<section id="headline"><h2 class="keep">Headline</h2>')
@@ -336,7 +337,9 @@ def render_html(data: ReportData) -> str:
         add(
             f"<p>Anti-social behaviour: {h.asb_incidents:,} incidents in {escape(h.year)}, kept out of crime totals.</p>"
         )
-    add("<p><strong>Recommended priorities</strong> (reasons in section 6):</p>")
+    add(
+        f'<p><strong>Recommended priorities</strong> (reasons in <a href="#priorities">section {priorities_no}</a>):</p>'
+    )
     add(_priority_list(data))
     add("</section>")
 
