@@ -422,3 +422,34 @@ def test_headline_points_to_the_priorities_section_by_its_number(street: Path, t
         number = contents.index("priorities") + 1
         assert f'reasons in <a href="#priorities">section {number}</a>' in html
         assert ("baseline" in contents) == (folder is street)
+
+
+def test_theme_pack_names_a_covid_comparison_quarter_and_no_test_without_a_year(tmp_path: Path) -> None:
+    # Before: the pack compared Oct-Dec 2021 with Oct-Dec 2020 (restrictions throughout) without the
+    # warning quarterly prints, and said "Holm-adjusted across the 0 priorities measured" with no year to test.
+    from tests.conftest import shared
+
+    path = shared("mps_borough_24m_oldcats_202001_202112.csv")
+    out = tmp_path / "k.md"
+    assert _run("report", path, "--area", "Barking and Dagenham", "--theme", "Knife Crime", "-o", out) == 0
+    text = out.read_text(encoding="utf-8")
+    with path.open(newline="", encoding="utf-8") as fh:
+        blade = next(
+            r
+            for r in csv.DictReader(fh)
+            if r["LookUp_BoroughName"] == "Barking and Dagenham"
+            and r["MinorText"] == "Possession of Article with Blade or Point"
+        )
+    fy = [f"2020{m:02d}" for m in range(4, 13)] + [f"2021{m:02d}" for m in range(1, 4)]
+    assert f"In 2020/21 there were {sum(int(blade[m]) for m in fy)} Knife Crime offences" in text
+    row = next(
+        line for line in text.split("## Quarterly view", 1)[1].splitlines() if line.startswith("| Knife")
+    )
+    q = [int(c) for c in [x.strip() for x in row.strip("|").split("|")][1:3]]
+    assert q == [
+        sum(int(blade[m]) for m in ("202110", "202111", "202112")),
+        sum(int(blade[m]) for m in ("202010", "202011", "202012")),
+    ]
+    assert "- 2020/21 Q3 (Oct 2020–Dec 2020) was under COVID-19 restrictions throughout" in text
+    assert "- **Change test**: no change test: the previous year is not in the data" in text
+    assert "across the 0 priorities" not in text

@@ -364,7 +364,9 @@ def build_theme(
         base = baseline_total(rows, baseline) if baseline else None
         base_pct = _pct(count, base)
         test = (
-            "the group's total tested on its own against its usual year-to-year variation"
+            "no change test: the previous year is not in the data"
+            if prev is None
+            else "the group's total tested on its own against its usual year-to-year variation"
             if year_var is not None
             else "the group's total tested on its own, counting noise only"
         )
@@ -378,7 +380,9 @@ def build_theme(
         base_pct = float(row["baseline_change_pct"]) if pd.notna(row["baseline_change_pct"]) else None
         tested = int(pri["direction"].isin(["rising", "falling", UNCHANGED]).sum())
         test = (
-            f"change against usual year-to-year variation, Holm-adjusted across the {tested} priorities "
+            "no change test: the previous year is not in the data"
+            if prev is None
+            else f"change against usual year-to-year variation, Holm-adjusted across the {tested} priorities "
             "measured, as in rank"
         )
 
@@ -436,7 +440,14 @@ def build_theme(
 
     caveats = list(
         dict.fromkeys(
-            rank.warnings + trend.warnings + trend.notes + quarterly.notes + [NO_FLAGS] + STANDARD_CAVEATS
+            rank.warnings
+            + trend.warnings
+            + trend.notes
+            + quarterly.notes
+            # The quarterly view's comparison quarter may be a COVID one: name it, as quarterly does.
+            + [w for w in quarterly.warnings if "COVID" in w]
+            + [NO_FLAGS]
+            + STANDARD_CAVEATS
         )
     )
     kind = "priority" if not group else f"theme of {len(names)} priorities"
