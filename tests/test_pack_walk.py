@@ -453,3 +453,38 @@ def test_theme_pack_names_a_covid_comparison_quarter_and_no_test_without_a_year(
     assert "- 2020/21 Q3 (Oct 2020–Dec 2020) was under COVID-19 restrictions throughout" in text
     assert "- **Change test**: no change test: the previous year is not in the data" in text
     assert "across the 0 priorities" not in text
+
+
+def test_matrix_at_80_columns_keeps_the_weighted_total(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Before: at 80 columns the weighted total (the column that sets the order) was left out while the
+    # all-empty rate and workshop columns stayed.
+    scoring = tmp_path / "ws.toml"
+    assert cli("priorities", SAMPLE, "--write-scoring", scoring).code == 0
+    text = scoring.read_text(encoding="utf-8")
+    i = text.index('name = "Gun Crime"')
+    block = text[i : text.index("[[issue]]", i)]
+    scores = {k: int(v) for k, v in re.findall(r"^(volume|harm|cost|trend) = (\d)", block, re.M)}
+    text = text[:i] + block.replace('public_concern = ""', "public_concern = 4", 1) + text[i + len(block) :]
+    scoring.write_text(text, encoding="utf-8")
+    by_hand = (sum(scores.values()) + 4) / (len(scores) + 1)  # equal weights; unscored dimensions left out
+    monkeypatch.setenv("COLUMNS", "80")
+    run = cli("rank", SAMPLE, "--scoring", scoring)
+    assert run.code == 0
+    matrix = run.out.split("Prioritisation matrix", 1)[1]
+    head = next(line for line in matrix.splitlines() if line.startswith("┃"))
+    assert " total " in head
+    assert " rate " not in head  # "-" on every row: the first to go
+    row = next(line for line in matrix.splitlines() if "│ Gun Crime" in line)
+    assert f"{by_hand:.2f}" in row
+
+
+def test_places_headline_says_one_lsoa_not_one_lsoas(cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import shared
+
+    city = shared("police_uk_city_of_london_2017_2020")
+    run = cli("places", city, "--area", "City of London", "--year", "2018/19", "--top", "2")
+    assert run.code == 0
+    head = " ".join(run.out.split())
+    assert "(1 LSOAs)" not in head and "the top 10% (1 LSOA) hold" in head

@@ -477,7 +477,11 @@ def _headline(
     if not total:
         return f"{area}: no {what.lower()} {noun} recorded in {period.label} in its {n} {level}s"
     half = conc["half_offences_places"]
-    half_text = f"; half of them in {half} {level}s" if half else ""
+
+    def places(k: object) -> str:
+        return f"{k} {level}" + ("" if k == 1 else "s")
+
+    half_text = f"; half of them in {places(half)}" if half else ""
     # Records with no place are in the total but in none of the places: never imply they are placed.
     where = (
         f", {total - unplaced:,} of them in {n} {level}s and {unplaced:,} with no {level}"
@@ -486,5 +490,5 @@ def _headline(
     )
     return (
         f"{area}, {what.lower()}, {period.label}: {total:,} {noun}{where}; the top 10% "
-        f"({conc['top_10pct_places']} {level}s) hold {conc['top_10pct_share']}%{half_text}"
+        f"({places(conc['top_10pct_places'])}) hold {conc['top_10pct_share']}%{half_text}"
     )
