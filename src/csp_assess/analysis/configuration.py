@@ -72,8 +72,9 @@ def priorities_result(pset: PrioritySet, scheme: str | None) -> Result:
         title=title,
         notes=[
             f"Rules: candidates are categories outside the set in the top {pset.rules.candidate_top_n} by "
-            f"composite score, or significantly above the pre-COVID baseline (exact Poisson test, Holm-adjusted, "
-            f"alpha {pset.rules.alpha:g}). Edit [rules] in the file to change them.",
+            f"composite score, or above the pre-COVID baseline by more than their usual year-to-year variation "
+            f"(the calibrated change test, Holm-adjusted, alpha {pset.rules.alpha:g}). Edit [rules] in the file "
+            "to change them.",
         ],
     )
 

@@ -257,7 +257,7 @@ def build_places(
             seasons, SEASON_COLUMNS, "Month of year (100 = an average month)", SEASON_DETAIL
         ),
     }
-    headline = _headline(sel.label, what, period, name, n, total, conc, noun)
+    headline = _headline(sel.label, what, period, name, n, total, conc, noun, int(unplaced["count"].sum()))
     meta: dict[str, object] = {
         "area": sel.label,
         "subject": what,
@@ -472,12 +472,23 @@ def _headline(
     total: int,
     conc: dict[str, object],
     noun: str = "offences",
+    unplaced: int = 0,
 ) -> str:
     if not total:
         return f"{area}: no {what.lower()} {noun} recorded in {period.label} in its {n} {level}s"
     half = conc["half_offences_places"]
-    half_text = f"; half of them in {half} {level}s" if half else ""
+
+    def places(k: object) -> str:
+        return f"{k} {level}" + ("" if k == 1 else "s")
+
+    half_text = f"; half of them in {places(half)}" if half else ""
+    # Records with no place are in the total but in none of the places: never imply they are placed.
+    where = (
+        f", {total - unplaced:,} of them in {n} {level}s and {unplaced:,} with no {level}"
+        if unplaced
+        else f" in {n} {level}s"
+    )
     return (
-        f"{area}, {what.lower()}, {period.label}: {total:,} {noun} in {n} {level}s; the top 10% "
-        f"({conc['top_10pct_places']} {level}s) hold {conc['top_10pct_share']}%{half_text}"
+        f"{area}, {what.lower()}, {period.label}: {total:,} {noun}{where}; the top 10% "
+        f"({places(conc['top_10pct_places'])}) hold {conc['top_10pct_share']}%{half_text}"
     )

@@ -437,10 +437,19 @@ def _one(
             status, why = "remain", f"local priority{who}; " + "; ".join(reasons)
         else:
             status = "review"
+            # Say only what was checked: with no last year or no baseline in the data, say so instead.
+            checks = [
+                "no last year to compare"
+                if math.isnan(prev)
+                else "no rise on last year beyond its usual year-to-year variation",
+                f"no {baseline_label} baseline in the data"
+                if math.isnan(base_n)
+                else f"not above the {baseline_label} baseline",
+                f"not in the top {top_n} by composite score",
+            ]
             why = (
-                f"local priority{who}; no rise on last year beyond its usual year-to-year variation, not above "
-                f"the {baseline_label} baseline and not in the top {top_n} by composite score: consider whether "
-                "it is still a priority"
+                f"local priority{who}; {checks[0]}, {checks[1]} and {checks[2]}: consider whether it is still a "
+                "priority"
             )
     extra = ""
     if test.same_as:

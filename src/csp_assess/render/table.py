@@ -89,6 +89,8 @@ DROP_ORDER = (
 KEEP = {
     "rank", "category", "name", "issue", "priority", "count", "change", "score", "status", "reason",
     "direction", "significant",
+    "scheme",  # the layout a priority's measure row is for: without it the rows repeat one another
+    "total",  # the matrix's weighted total, which sets its order
 }  # fmt: skip
 FOLDABLE = {
     "category", "major", "name", "issue", "priority", "reason", "proxy", "measure", "class", "status",
@@ -240,9 +242,13 @@ def fit_columns(
         )
 
     shown = list(cols)
-    droppable = [c for c in DROP_ORDER if c in cols] + [
-        c for c in reversed(cols) if c not in KEEP and c not in DROP_ORDER
-    ]
+    # A column that is "-" on every row says nothing: it goes before any column with a figure in it.
+    empty = [c for c in cols if c not in KEEP and cells[c] and all(v == "-" for v in cells[c])]
+    droppable = (
+        empty
+        + [c for c in DROP_ORDER if c in cols and c not in empty]
+        + [c for c in reversed(cols) if c not in KEEP and c not in DROP_ORDER and c not in empty]
+    )
     left_out: list[str] = []
     while need(shown) > width and droppable:
         c = droppable.pop(0)

@@ -78,7 +78,9 @@ def human(value: Any, column: str = "") -> str:
         return f"{v:+,}" if column == "change" else f"{v:,}"
     if isinstance(v, float):
         if column.endswith("_pct"):  # a change is signed; a share of a whole is not
-            signed = ("change" in column or column == "contribution_pct") and not column.endswith("share_pct")
+            signed = (
+                "change" in column or column in ("contribution_pct", "vs_baseline_pct")
+            ) and not column.endswith("share_pct")
             return f"{v:+.1f}%" if signed else f"{v:.1f}%"
         if column in ("p_value", "p_adjusted"):
             return f"{v:.3f}" if v >= 0.001 else "<0.001"

@@ -203,6 +203,9 @@ class ReportData:
                 out[name] = t
         for i, dd in enumerate(self.deep_dives, 1):
             out[sheet_name(f"{i} {dd.name}")] = dd.breakdown
+        if self.places is not None:  # the HTML and Markdown packs' place section, as a workbook sheet
+            out["Places"] = self.places.result.result.tables["rows"]
+            out["Place seasonality"] = self.places.result.result.tables["seasonality"]
         src = pd.DataFrame(self.sources)
         out["Files"] = Table(
             src,
@@ -292,7 +295,11 @@ def _years(sel: pd.DataFrame, period: Period, covered: list[pd.Period]) -> pd.Da
         if not months:
             continue
         n = int(sel[sel["month"].isin(pd.PeriodIndex(months, freq="M"))]["count"].sum())
-        rows.append({"year": fy.label, "count": n, "complete": len(months) == len(period.months)})
+        # A partial year is compared on the same months of each year: say which, and call none complete.
+        label = fy.label if period.complete else f"{fy.label} ({span_label(months)})"
+        rows.append(
+            {"year": label, "count": n, "complete": period.complete and len(months) == len(period.months)}
+        )
     return pd.DataFrame(rows, columns=["year", "count", "complete"])
 
 

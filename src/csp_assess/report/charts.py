@@ -90,11 +90,14 @@ def monthly_chart(
     width: float = 7.2,
     height: float = 3.4,
     rolling: bool = True,
+    noun: str = "offences",
 ) -> str:
-    """The monthly series, the year analysed and the baseline year(s) shaded, the baseline's monthly mean."""
+    """The monthly series, the year analysed and the baseline year(s) shaded, the baseline's monthly mean.
+
+    ``noun`` names what is counted ("incidents" for ASB, which are not offences) on the axis and legend."""
     return _svg(
         monthly_figure(
-            monthly, period, baseline, baseline_mean, baseline_label, title, width, height, rolling
+            monthly, period, baseline, baseline_mean, baseline_label, title, width, height, rolling, noun
         )
     )
 
@@ -109,6 +112,7 @@ def monthly_figure(
     width: float = 7.2,
     height: float = 3.4,
     rolling: bool = True,
+    noun: str = "offences",
 ) -> Any:
     """``monthly_chart``'s matplotlib figure (tests read its tick labels)."""
     plt = _pyplot()
@@ -118,15 +122,17 @@ def monthly_figure(
     if baseline:
         for i, p in enumerate(baseline):
             _shade(ax, p, BASE_SHADE, f"Pre-COVID baseline ({baseline_label})" if i == 0 else "_nolegend_")
-    _shade(ax, period, YEAR_SHADE, f"{period.fy.label} (year assessed)")
-    ax.plot(xs, monthly.to_numpy(), color=SERIES, lw=1.1, label="Offences per month")
+    assessed = "year assessed" if period.complete else f"year assessed, partial: {len(period.months)} months"
+    _shade(ax, period, YEAR_SHADE, f"{period.fy.label} ({assessed})")
+    per_month = f"{noun[:1].upper()}{noun[1:]} per month"
+    ax.plot(xs, monthly.to_numpy(), color=SERIES, lw=1.1, label=per_month)
     if rolling and len(monthly) >= 12:
         roll = monthly.rolling(12, min_periods=12).mean()
         ax.plot(xs, roll.to_numpy(), color=INK, lw=1.6, label="12-month average")
     if baseline_mean is not None:
         ax.axhline(baseline_mean, color=BASELINE, lw=1.4, ls=(0, (5, 3)), label="Baseline monthly average")
     ax.set_title(printable(title), loc="left", fontsize=10, color=INK)
-    ax.set_ylabel("Offences per month")
+    ax.set_ylabel(per_month)
     top = float(monthly.max()) if monthly.notna().any() else 1.0
     ax.set_ylim(0, top * 1.12 + 1)
     if xs:
@@ -151,10 +157,20 @@ def deep_dive_chart(
     baseline_label: str | None,
     title: str,
     years: int = 6,
+    noun: str = "offences",
 ) -> str:
     """A priority's last few years by month: the same chart, narrower, so each deep dive fits a page."""
     start = min(period.months) - 12 * (years - 1)
     recent = monthly[monthly.index >= start]
     return monthly_chart(
-        recent, period, baseline, baseline_mean, baseline_label, title, width=7.2, height=2.9, rolling=True
+        recent,
+        period,
+        baseline,
+        baseline_mean,
+        baseline_label,
+        title,
+        width=7.2,
+        height=2.9,
+        rolling=True,
+        noun=noun,
     )

@@ -96,11 +96,15 @@ BASELINE_SHOWN = [
 ]
 BASELINE_HEADS = {
     "change": "Change on baseline",
-    "change_pct": "Change on baseline",
-    "significant": "Significant change",
+    "change_pct": "Change on baseline %",
+    "significant": "Larger than usual",
     "vs_expected": "Against expected",
 }
 PRIORITY_SHOWN = ["name", "class", "status", "measure", "count", "change_pct", "reason"]
+WEIGHT_SHOWN = ["measure", "status", "categories", "offences", "source"]
+#: The weight-source table's own headings: its measure is a weight (harm or cost), its status the
+#: weight's (confirmed, transcribed...), not a priority's measure and recommendation.
+WEIGHT_HEADS = {"measure": "Weight", "status": "Status", "categories": "Categories"}
 
 
 def labels(data: ReportData) -> dict[str, str]:
@@ -131,7 +135,7 @@ def labels(data: ReportData) -> dict[str, str]:
         "baseline_change": "Change on baseline",
         "baseline_change_pct": f"Change on {base}",
         "above_baseline": "Above baseline",
-        "significant": "Significant",
+        "significant": "Larger than usual",  # the calibrated test's wording, never bare "significant"
         "expected": "Expected (trend)",
         "expected_low": "Low (95%)",
         "expected_high": "High (95%)",
@@ -309,18 +313,19 @@ def render_html(data: ReportData) -> str:
         ("places", "Where crime concentrates"),
         ("methods", "Data and methods"),
     ]
+    absent = {
+        "baseline": data.baseline_table is None,
+        "places": data.places is None,
+        "matrix": data.matrix is None,
+        "plan": data.plan is None,
+    }
+    shown = [(sid, name) for sid, name in sections if not absent.get(sid, False)]
     add("<nav><strong>Contents</strong><ol>")
-    for sid, name in sections:
-        absent = {
-            "baseline": data.baseline_table is None,
-            "places": data.places is None,
-            "matrix": data.matrix is None,
-            "plan": data.plan is None,
-        }
-        if absent.get(sid, False):
-            continue
+    for sid, name in shown:
         add(f'<li><a href="#{sid}">{escape(name)}</a></li>')
     add("</ol></nav>")
+    # The priorities' section number as the contents number it (it moves when a section is absent).
+    priorities_no = 1 + [sid for sid, _ in shown].index("priorities")
 
     # Headline
     add('<section id="headline"><h2 class="keep">Headline</h2>')
@@ -332,7 +337,9 @@ def render_html(data: ReportData) -> str:
         add(
             f"<p>Anti-social behaviour: {h.asb_incidents:,} incidents in {escape(h.year)}, kept out of crime totals.</p>"
         )
-    add("<p><strong>Recommended priorities</strong> (reasons in section 6):</p>")
+    add(
+        f'<p><strong>Recommended priorities</strong> (reasons in <a href="#priorities">section {priorities_no}</a>):</p>'
+    )
     add(_priority_list(data))
     add("</section>")
 
@@ -433,6 +440,7 @@ def render_html(data: ReportData) -> str:
             dd.baseline_monthly_mean,
             base_label,
             f"{dd.name}: {dd.noun} per month",
+            noun=dd.noun,
         )
         add(
             figure(
@@ -456,7 +464,14 @@ def render_html(data: ReportData) -> str:
         )
         add(table_html(dd.breakdown.frame, dd.breakdown.columns, heads, dd.breakdown.title))
         if dd.subareas is not None:
-            add(table_html(dd.subareas.frame, dd.subareas.columns, heads, dd.subareas.title))
+            add(
+                table_html(
+                    dd.subareas.frame,
+                    dd.subareas.columns,
+                    {**heads, **dd.subareas.headers},
+                    dd.subareas.title,
+                )
+            )
         add("</div>")
     add("</section>")
 
@@ -495,7 +510,7 @@ def render_html(data: ReportData) -> str:
         else "<p>None: every row read was counted.</p>"
     )
     add("<h3>Weight sources and their status</h3>")
-    add(table_html(data.weights, ["measure", "status", "categories", "offences", "source"], heads))
+    add(table_html(data.weights, WEIGHT_SHOWN, {**heads, **WEIGHT_HEADS}))
     add("<h3>Caveats</h3><ul>" + "".join(f"<li>{escape(c)}</li>" for c in data.caveats) + "</ul>")
     add("</section>")
     add(

@@ -12,10 +12,13 @@ from csp_assess.report.html import (
     BASELINE_SHOWN,
     PRIORITY_SHOWN,
     RANK_SHOWN,
+    WEIGHT_HEADS,
+    WEIGHT_SHOWN,
     cell,
     labels,
 )
 from csp_assess.report.images import ImageLink, inline_image
+from csp_assess.report.places import place_section_markdown
 from csp_assess.report.section_layout import section_markdown
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
@@ -65,6 +68,11 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
             f"- **Expected had the pre-COVID trend continued**: {h.expected:,.0f} "
             f"(95% range {h.expected_low:,.0f}–{h.expected_high:,.0f})"
         )
+    if h.asb_incidents:  # as the HTML pack and summary: incidents on their own line, never in the total
+        out += [
+            "",
+            f"Anti-social behaviour: {h.asb_incidents:,} incidents in {_esc(h.year)}, kept out of crime totals.",
+        ]
     out += ["", "## Offences by month", ""]
     svg = monthly_chart(
         data.monthly,
@@ -107,6 +115,7 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
             dd.baseline_monthly_mean,
             base,
             f"{dd.name}: {dd.noun} per month",
+            noun=dd.noun,
         )
         out += [image(svg, f"{dd.name} {dd.noun} per month", dd.name), ""]
         out += md_table(dd.years, ["year", "count", "complete"], {**heads, "count": dd.noun.capitalize()}) + [
@@ -117,8 +126,10 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
         )
         if dd.subareas is not None:
             out += ["", f"**{_esc(dd.subareas.title)}**", ""] + md_table(
-                dd.subareas.frame, dd.subareas.columns, heads
+                dd.subareas.frame, dd.subareas.columns, {**heads, **dd.subareas.headers}
             )
+    if data.places is not None:
+        out += place_section_markdown(data.places, image, md_table, _esc, heads)
     out += ["", "## Data and methods", ""]
     out += [f"- **{_esc(k)}**: {_esc(v)}" for k, v in data.options.items()]
     out += [
@@ -143,6 +154,6 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
         else ["None: every row read was counted."]
     )
     out += ["", "### Weight sources and their status", ""]
-    out += md_table(data.weights, ["measure", "status", "categories", "offences", "source"], heads)
+    out += md_table(data.weights, WEIGHT_SHOWN, {**heads, **WEIGHT_HEADS})
     out += ["", "### Caveats", ""] + [f"- {_esc(c)}" for c in data.caveats]
     return "\n".join(out) + "\n"

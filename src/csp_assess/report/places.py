@@ -180,11 +180,82 @@ def place_section_html(
 ) -> str:
     """The section as HTML, with the report's own ``figure`` and ``table_html`` helpers."""
     r = section.result
-    m = r.meta
-    level = level_name(str(m["level"]))
-    noun = str(m.get("counted_as") or "offences")  # ASB is incidents, never offences
+    level = level_name(str(r.meta["level"]))
     parts = ['<section id="places"><h2>Where crime concentrates</h2>']
     parts.append(f'<p class="lead">{escape(r.headline)}.</p>')
+    parts.append("<p>" + escape(_facts(section)) + ".</p>")
+    parts.append(figure(section.map.svg, section.map.alt, section.map.caption))
+    if section.priority_maps:
+        parts.append("<h3>By priority</h3>")
+        parts.append(
+            '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.6rem">'
+        )
+        parts.extend(figure(pm.svg, pm.alt, pm.caption) for pm in section.priority_maps)
+        parts.append("</div>")
+    rows = r.rows.head(TABLE_ROWS)
+    parts.append(
+        table_html(
+            rows, SECTION_COLUMNS, {**heads, "place": level[:1].upper() + level[1:]}, _table_title(section)
+        )
+    )
+    parts.append(table_html(r.seasonality, SEASON_COLUMNS, {**heads, **SEASON_HEADS}, SEASON_TITLE))
+    parts.append('<p class="small">' + escape(_notes(section)) + "</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def place_section_markdown(
+    section: PlaceSection,
+    image: Callable[[str, str, str], str],
+    md_table: Callable[[pd.DataFrame, list[str], dict[str, str]], list[str]],
+    esc: Callable[[str], str],
+    heads: dict[str, str],
+) -> list[str]:
+    """The same section as Markdown lines: a Markdown pack must not lose what the HTML pack shows."""
+    r = section.result
+    level = level_name(str(r.meta["level"]))
+    out = ["", "## Where crime concentrates", "", esc(r.headline) + ".", "", esc(_facts(section)) + ".", ""]
+    out += [image(section.map.svg, section.map.alt, "places"), "", esc(section.map.caption)]
+    if section.priority_maps:
+        out += ["", "### By priority"]
+        for pm in section.priority_maps:
+            out += ["", image(pm.svg, pm.alt, f"places {pm.alt}"), "", esc(pm.caption)]
+    out += ["", f"**{esc(_table_title(section))}**", ""]
+    out += md_table(
+        r.rows.head(TABLE_ROWS), SECTION_COLUMNS, {**heads, "place": level[:1].upper() + level[1:]}
+    )
+    out += ["", f"**{SEASON_TITLE}**", ""]
+    out += md_table(r.seasonality, SEASON_COLUMNS, {**heads, **SEASON_HEADS})
+    out += ["", esc(_notes(section))]
+    return out
+
+
+SEASON_COLUMNS = ["subject", "peak_months", "low_months", "years_per_month"]
+SEASON_HEADS = {
+    "subject": "Measure",
+    "peak_months": "Peak months",
+    "low_months": "Lowest months",
+    "years_per_month": "Years averaged",
+}
+SEASON_TITLE = "Month of year: when each measure peaks"
+
+
+def _table_title(section: PlaceSection) -> str:
+    m = section.result.meta
+    shown = min(TABLE_ROWS, len(section.result.rows))
+    return f"Top {shown} of {m['places']} {level_name(str(m['level']))}s"
+
+
+def _notes(section: PlaceSection) -> str:
+    notes = " ".join(n.rstrip(".") + "." for n in section.result.notes[1:])
+    return notes + " No rates are shown: the report is given no population per place."
+
+
+def _facts(section: PlaceSection) -> str:
+    """Concentration in one sentence: top 5% and 10% shares, the places holding half, persistent hotspots."""
+    m = section.result.meta
+    level = level_name(str(m["level"]))
+    noun = str(m.get("counted_as") or "offences")  # ASB is incidents, never offences
     facts = [
         f"Top 5% of {level}s ({m['top_5pct_places']}): {m['top_5pct_share']}% of {noun}",
         f"top 10% ({m['top_10pct_places']}): {m['top_10pct_share']}%",
@@ -196,33 +267,4 @@ def place_section_html(
     if m.get("persistent_hotspots") is not None:
         names = ", ".join(str(p) for p in m.get("persistent_hotspot_places") or []) or "none"
         facts.append(f"persistent hotspots (top 10% this year and last): {m['persistent_hotspots']}: {names}")
-    parts.append("<p>" + escape("; ".join(facts)) + ".</p>")
-    parts.append(figure(section.map.svg, section.map.alt, section.map.caption))
-    if section.priority_maps:
-        parts.append("<h3>By priority</h3>")
-        parts.append(
-            '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.6rem">'
-        )
-        parts.extend(figure(pm.svg, pm.alt, pm.caption) for pm in section.priority_maps)
-        parts.append("</div>")
-    rows = r.rows.head(TABLE_ROWS)
-    title = f"Top {min(TABLE_ROWS, len(rows))} of {m['places']} {level}s"
-    parts.append(table_html(rows, SECTION_COLUMNS, {**heads, "place": level[:1].upper() + level[1:]}, title))
-    season = r.seasonality
-    cols = ["subject", "peak_months", "low_months", "years_per_month"]
-    season_heads = {
-        "subject": "Measure",
-        "peak_months": "Peak months",
-        "low_months": "Lowest months",
-        "years_per_month": "Years averaged",
-    }
-    parts.append(
-        table_html(season, cols, {**heads, **season_heads}, "Month of year: when each measure peaks")
-    )
-    parts.append(
-        '<p class="small">'
-        + escape(" ".join(n.rstrip(".") + "." for n in r.notes[1:]))
-        + " No rates are shown: the report is given no population per place.</p>"
-    )
-    parts.append("</section>")
-    return "".join(parts)
+    return "; ".join(facts)

@@ -32,7 +32,7 @@ HEADS = {
     "overrides": "Overrides",
     "priority": "Priority",
     "target": "Target",
-    "target_year_count": "Target year",
+    "target_year_count": "Target year count",
     "latest_12m_count": "Latest 12 months",
     "change_pct": "Change %",
     "target_count": "Target count",

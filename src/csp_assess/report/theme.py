@@ -125,8 +125,8 @@ class ThemeData:
                 ("Counted as", self.measure),
                 ("Area", self.area),
                 ("Year", self.period.label),
-                ("Offences", h.count),
-                (f"Offences {h.previous_label}", h.previous_count),
+                (self.noun.capitalize(), h.count),  # ASB alone is incidents, not offences
+                (f"{self.noun.capitalize()} {h.previous_label}", h.previous_count),
                 ("Change on previous year", h.change),
                 ("Change on previous year %", h.change_pct),
                 ("Direction", h.direction),
@@ -148,7 +148,7 @@ class ThemeData:
         out: dict[str, Table] = {
             "Headline": Table(head, ["measure", "value"], "Headline"),
             "Priorities": self.members,
-            "Monthly": Table(monthly, ["month", "offences"], "Offences by month"),
+            "Monthly": Table(monthly, ["month", "offences"], f"{self.noun.capitalize()} by month"),
             "Year by year": self.years,
             "Season": self.season,
             "By minor category": self.breakdown,
@@ -284,6 +284,21 @@ def _season(monthly: pd.Series, period: Period, baseline: list[Period]) -> pd.Da
     return frame
 
 
+def _expected_year_var(
+    extract: Extract, measure: Measure, period: Period, last_base: pd.Period, source: str
+) -> float:
+    """The measure's year-level variance for its expected-count interval, as ``baseline`` allows for its
+    categories' (variances from the years up to the baseline's end): without it the interval is counting
+    noise alone, far too narrow, and an ordinary year reads as "outside the expected range"."""
+    if source == "none":
+        return 0.0
+    found, _ = measure_variances(
+        extract.counts, {"theme": measure_mask(extract.counts, measure)}, extract.scheme,
+        list(period.months), last_base, source,
+    )  # fmt: skip
+    return found["theme"].sigma2 if "theme" in found else 0.0
+
+
 def build_theme(
     extract: Extract,
     ropts: RankOptions,
@@ -349,7 +364,9 @@ def build_theme(
         base = baseline_total(rows, baseline) if baseline else None
         base_pct = _pct(count, base)
         test = (
-            "the group's total tested on its own against its usual year-to-year variation"
+            "no change test: the previous year is not in the data"
+            if prev is None
+            else "the group's total tested on its own against its usual year-to-year variation"
             if year_var is not None
             else "the group's total tested on its own, counting noise only"
         )
@@ -363,7 +380,9 @@ def build_theme(
         base_pct = float(row["baseline_change_pct"]) if pd.notna(row["baseline_change_pct"]) else None
         tested = int(pri["direction"].isin(["rising", "falling", UNCHANGED]).sum())
         test = (
-            f"change against usual year-to-year variation, Holm-adjusted across the {tested} priorities "
+            "no change test: the previous year is not in the data"
+            if prev is None
+            else f"change against usual year-to-year variation, Holm-adjusted across the {tested} priorities "
             "measured, as in rank"
         )
 
@@ -376,7 +395,11 @@ def build_theme(
     window = fit_window(baseline, covered)
     if window is not None:
         try:
-            exp = expected_from_trend(monthly, window[0], window[1], list(period.months))
+            exp = expected_from_trend(
+                monthly, window[0], window[1], list(period.months), year_var=_expected_year_var(
+                    extract, measure, period, window[1], ropts.variance
+                ),
+            )  # fmt: skip
             expected, low, high = exp.expected, exp.low, exp.high
         except (PeriodError, ValueError):
             pass
@@ -417,7 +440,14 @@ def build_theme(
 
     caveats = list(
         dict.fromkeys(
-            rank.warnings + trend.warnings + trend.notes + quarterly.notes + [NO_FLAGS] + STANDARD_CAVEATS
+            rank.warnings
+            + trend.warnings
+            + trend.notes
+            + quarterly.notes
+            # The quarterly view's comparison quarter may be a COVID one: name it, as quarterly does.
+            + [w for w in quarterly.warnings if "COVID" in w]
+            + [NO_FLAGS]
+            + STANDARD_CAVEATS
         )
     )
     kind = "priority" if not group else f"theme of {len(names)} priorities"

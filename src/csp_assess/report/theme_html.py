@@ -35,6 +35,12 @@ QUARTERLY_SHOWN = [
     "plan_change_pct",
     "plan_direction",
 ]
+#: How the sub-category column is judged: trend's breakdown test (yearvar.breakdown_variances), not bare Poisson.
+BREAKDOWN_NOTE = (
+    "Larger than usual: a change beyond the sub-category's usual year-to-year variation (over-dispersed "
+    "log-ratio test, Holm-adjusted across the sub-categories, at least 10 in the two years together), "
+    "as in trend."
+)
 MEMBERS_SHOWN = [
     "name",
     "class",
@@ -54,6 +60,9 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
     year = data.period.label.split(" ")[0]
     prev = (h.previous_label or "previous year").split(" ")[0]
     base = h.baseline_label or "baseline"
+    base_head = (
+        f"Baseline {h.baseline_label}" if h.baseline_label else "Baseline"
+    )  # never "Baseline baseline"
     return {
         "name": "Priority",
         "priority": "Priority",
@@ -68,10 +77,10 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
         "change": "Change",
         "change_pct": f"Change on {prev}",
         "direction": "Direction",
-        "significant": "Significant",
-        "baseline_count": f"Baseline {base}",
+        "significant": "Larger than usual",
+        "baseline_count": base_head,
         "baseline_change_pct": f"Change on {base}",
-        "baseline_mean": f"Baseline {base}",
+        "baseline_mean": base_head,
         "vs_baseline_pct": "Against baseline",
         "complete": "Complete",
         "year_ago_count": "Year earlier",
@@ -89,9 +98,31 @@ def theme_heads(data: ThemeData) -> dict[str, str]:
     }
 
 
+def years_heads(data: ThemeData) -> dict[str, str]:
+    """The year-by-year table: each row is against its own year earlier, not the assessed year's."""
+    return {
+        **theme_heads(data),
+        "count": data.noun.capitalize(),
+        "previous_count": "Year earlier",
+        "change": "Change",
+        "change_pct": "Change on a year earlier",
+    }
+
+
+def quarterly_heads(data: ThemeData) -> dict[str, str]:
+    """The quarterly table counts a quarter (``data.quarter``), not the assessed financial year."""
+    quarter = data.quarter.split(" (")[0]
+    return {
+        **theme_heads(data),
+        "count": quarter,
+        "year_ago_count": "Same quarter a year earlier",
+        "change_pct": "Change on a year earlier",
+    }
+
+
 def _cards(data: ThemeData) -> str:
     h = data.headline
-    cards = [(f"Offences, {data.period.label}", f"{h.count:,}", data.area)]
+    cards = [(f"{data.noun.capitalize()}, {data.period.label}", f"{h.count:,}", data.area)]
     if h.change is not None and h.previous_count is not None:
         pct = f" ({h.change_pct:+.1f}%)" if h.change_pct is not None else ""
         cards.append(
@@ -125,6 +156,7 @@ def theme_chart(data: ThemeData) -> str:
         data.baseline_monthly_mean,
         data.headline.baseline_label,
         f"{data.theme.name}: {data.noun} per month",
+        noun=data.noun,
     )
 
 
@@ -201,7 +233,7 @@ def render_theme_html(data: ThemeData) -> str:
         table_html(
             data.years.frame,
             ["period", "count", "previous_count", "change", "change_pct"],
-            {**heads, "count": "Offences", "previous_count": "Year earlier"},
+            years_heads(data),
             data.years.title,
         )
     )
@@ -217,9 +249,7 @@ def render_theme_html(data: ThemeData) -> str:
 
     add('<section id="categories"><h2>Sub-categories</h2>')
     add(table_html(data.breakdown.frame, data.breakdown.columns, heads, data.breakdown.title))
-    add(
-        '<p class="small">Significant: exact Poisson test, Holm-adjusted across the sub-categories, as in trend.</p>'
-    )
+    add(f'<p class="small">{escape(BREAKDOWN_NOTE)}</p>')
     add("</section>")
 
     add('<section id="places"><h2>Places</h2>')
@@ -244,7 +274,9 @@ def render_theme_html(data: ThemeData) -> str:
     )
     add(
         table_html(
-            data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+            data.quarterly.frame,
+            [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()],
+            quarterly_heads(data),
         )
     )
     add("</section>")

@@ -8,11 +8,14 @@ from csp_assess.report.images import ImageLink, inline_image
 from csp_assess.report.markdown import _esc, md_table
 from csp_assess.report.theme import ThemeData
 from csp_assess.report.theme_html import (
+    BREAKDOWN_NOTE,
     MEMBERS_SHOWN,
     QUARTERLY_SHOWN,
     chart_caption,
+    quarterly_heads,
     theme_chart,
     theme_heads,
+    years_heads,
 )
 from csp_assess.result import SOURCE_SUMMARY_COLUMNS
 
@@ -51,10 +54,11 @@ def render_theme_markdown(data: ThemeData, image: ImageLink = inline_image) -> s
     out += md_table(
         data.years.frame,
         ["period", "count", "previous_count", "change", "change_pct"],
-        {**heads, "count": "Offences", "previous_count": "Year earlier"},
+        years_heads(data),
     )
     out += ["", "## Season", ""] + md_table(data.season.frame, data.season.columns, heads)
     out += ["", "## Sub-categories", ""] + md_table(data.breakdown.frame, data.breakdown.columns, heads)
+    out += ["", _esc(BREAKDOWN_NOTE)]
     out += ["", "## Places", ""]
     if data.subareas is not None:
         out += [f"**{_esc(data.subareas.title)}**", ""]
@@ -63,7 +67,9 @@ def render_theme_markdown(data: ThemeData, image: ImageLink = inline_image) -> s
         out.append("The extract has no ward or LSOA column, so places cannot be shown.")
     out += ["", "## Quarterly view", "", _esc(data.quarter), ""]
     out += md_table(
-        data.quarterly.frame, [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()], heads
+        data.quarterly.frame,
+        [c for c in QUARTERLY_SHOWN if c in data.quarterly.shown_columns()],
+        quarterly_heads(data),
     )
     out += ["", "## Data and methods", ""] + [f"- **{_esc(k)}**: {_esc(v)}" for k, v in data.options.items()]
     out += ["", "### Files", ""] + md_table(pd.DataFrame(data.sources), SOURCE_SUMMARY_COLUMNS, heads)
