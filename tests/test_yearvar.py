@@ -296,3 +296,19 @@ def test_candidates_need_a_minimum_share_of_volume_or_harm() -> None:
     assert names == ["Big", "Harmful"]  # Tiny holds 0.5% of volume and 0.1% of harm
     names0 = [r["name"] for r in _candidates(ranked, set(), Rules(3, 0.05, 0.0), "2019/20", period, [], None)]
     assert names0 == ["Big", "Tiny", "Harmful"]
+
+
+def test_summary_words_say_one_sd_once_and_count_in_english() -> None:
+    """Every category on the generic default: one sd, not 'sd 15.0% to 15.0%'; one category without
+    history is 'category ... uses', several are 'categories ... use'."""
+    from csp_assess.analysis.yearvar import GENERIC_SOURCE, YearVariance, summary_words
+
+    default = YearVariance(0.15**2, None, 0, 0, 0.15**2, GENERIC_SOURCE)
+    words = summary_words([default, default, default], [])
+    assert "year-level sd 15.0% for all 3 categories" in words
+    assert "to 15.0%" not in words
+    data = YearVariance(0.2**2, 0.2**2, 8, 3, 0.15**2, "packaged")
+    one = summary_words([data, default], ["2017->2018", "2010->2011"])
+    assert "1 category had no history and uses the default alone" in one
+    two = summary_words([data, default, default], ["2017->2018", "2010->2011"])
+    assert "2 categories had no history and use the default alone" in two

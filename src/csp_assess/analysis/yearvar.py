@@ -238,17 +238,22 @@ def summary_words(variances: list[YearVariance], labels: list[str]) -> str:
         if with_data
         else f"taken from {table} alone (the extract has no earlier years of the same months)"
     )
-    spread = (
-        f"year-level sd {sds[0]:.1%}"
-        if len(sds) == 1
-        else f"year-level sd {sds[0]:.1%} to {sds[-1]:.1%} across the {len(variances)} categories, median "
-        f"{float(np.median(sds)):.1%}"
-    )
+    if len(sds) == 1:
+        spread = f"year-level sd {sds[0]:.1%}"
+    elif f"{sds[0]:.1%}" == f"{sds[-1]:.1%}":
+        spread = f"year-level sd {sds[0]:.1%} for all {len(variances)} categories"
+    else:
+        spread = (
+            f"year-level sd {sds[0]:.1%} to {sds[-1]:.1%} across the {len(variances)} categories, median "
+            f"{float(np.median(sds)):.1%}"
+        )
+    no_history = len(variances) - with_data
     return (
         f"Changes are tested against counting noise plus each category's usual year-to-year variation "
         f"({spread}), {src}"
         + (
-            f"; {len(variances) - with_data} categor(ies) had no history and use the default alone"
+            f"; {no_history} {'category' if no_history == 1 else 'categories'} had no history and "
+            f"{'uses' if no_history == 1 else 'use'} the default alone"
             if with_data and with_data < len(variances)
             else ""
         )
