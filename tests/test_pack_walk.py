@@ -488,3 +488,24 @@ def test_places_headline_says_one_lsoa_not_one_lsoas(cli) -> None:  # type: igno
     assert run.code == 0
     head = " ".join(run.out.split())
     assert "(1 LSOAs)" not in head and "the top 10% (1 LSOA) hold" in head
+
+
+def test_deep_dive_says_which_family_its_judgment_was_made_in(tmp_path: Path) -> None:
+    """Each deep dive's sub-category table is followed by a note naming how many sub-categories the
+    'larger than usual' judgment was adjusted over: the number of rows of that table."""
+    out = tmp_path / "pack.md"
+    assert _run("report", SAMPLE, "-o", out) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    notes = [i for i, line in enumerate(lines) if line.startswith("Larger than usual: judged")]
+    assert notes
+    for i in notes:
+        table_rows = 0
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        while j >= 0 and lines[j].startswith("|"):
+            table_rows += 1
+            j -= 1
+        body = table_rows - 2  # header and rule
+        m = re.search(r"among these (\d+) sub-categories", lines[i])
+        assert (int(m.group(1)) if m else 1) == body, lines[i]

@@ -374,6 +374,21 @@ def _deep_dives(
     return out
 
 
+def breakdown_note(dd: DeepDive) -> str:
+    """Which family a deep dive's "larger than usual" judgment was made in: it can differ from
+    ``compare``'s, which tests every category of the data together."""
+    n = len(dd.breakdown.frame)
+    family = (
+        "judged on this one sub-category alone"
+        if n == 1
+        else f"judged among these {n} sub-categories (Holm-adjusted within the group)"
+    )
+    return (
+        f"Larger than usual: {family}, so it can differ from compare, which judges every category of the "
+        "data together."
+    )
+
+
 def _snapshots(extract: Extract) -> list[str]:
     lines = []
     for s in extract.sources:

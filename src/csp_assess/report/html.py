@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from csp_assess.render.values import human
-from csp_assess.report.build import ReportData
+from csp_assess.report.build import ReportData, breakdown_note
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
 from csp_assess.report.places import place_section_html
 from csp_assess.report.section_layout import section_html
@@ -463,6 +463,7 @@ def render_html(data: ReportData) -> str:
             )
         )
         add(table_html(dd.breakdown.frame, dd.breakdown.columns, heads, dd.breakdown.title))
+        add(f'<p class="small">{escape(breakdown_note(dd))}</p>')
         if dd.subareas is not None:
             add(
                 table_html(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from csp_assess.render.values import md_text
-from csp_assess.report.build import ReportData
+from csp_assess.report.build import ReportData, breakdown_note
 from csp_assess.report.charts import deep_dive_chart, monthly_chart
 from csp_assess.report.html import (
     BASELINE_HEADS,
@@ -124,6 +124,7 @@ def render_markdown(data: ReportData, image: ImageLink = inline_image) -> str:
         out += ["", f"**{_esc(dd.breakdown.title)}**", ""] + md_table(
             dd.breakdown.frame, dd.breakdown.columns, heads
         )
+        out += ["", _esc(breakdown_note(dd))]
         if dd.subareas is not None:
             out += ["", f"**{_esc(dd.subareas.title)}**", ""] + md_table(
                 dd.subareas.frame, dd.subareas.columns, {**heads, **dd.subareas.headers}
