@@ -61,10 +61,11 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     by_scope: dict[str, list[FileLoad]] = defaultdict(list)
     for ld in loads:
         by_scope[ld.source.scope].append(ld)
-        warnings.extend(ld.warnings)
         rejects.extend(ld.rejects)
 
     chosen: list[tuple[FileLoad, list[pd.Period] | None]] = []  # each load, and the months it gives
+    taken: list[str] = []  # one line per (file, newer snapshot that replaced some of its months)
+    repeats: list[tuple[str, str]] = []  # (file, the file holding exactly the same months that won)
     for _scope, group in sorted(by_scope.items()):
         # Newest snapshot first: latest last month, then file name (deterministic on ties).
         ranked = sorted(
@@ -91,15 +92,21 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
                     if (w.last_month == ld.source.last_month)
                     else ""
                 )
-                warnings.append(
+                taken.append(
                     f"{ld.source.path}: {len(months)} month(s) {span_label(months)} taken from the newer "
                     f"snapshot {winner} instead{tie}"
                 )
+                if w.months_covered == ld.source.months_covered:
+                    repeats.append((ld.source.path, winner))
             if used == ld.source.months_covered:  # nothing superseded (the usual case): no filter
                 chosen.append((ld, None))
             elif used:
                 chosen.append((ld, used))
 
+    # A file none of whose months is used adds nothing: its own notes ("49 rows with no location
+    # counted") would count its rows twice, so only the files used speak.
+    warnings = [w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings]
+    warnings += _snapshot_notes(taken, repeats)
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]
     counts = _by_codes(chosen, drop) if chosen else None
@@ -124,6 +131,22 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
 
 
 SORT_COLUMNS = ("area", "month", "major", "minor", "subarea", "force")
+
+
+def _snapshot_notes(taken: list[str], repeats: list[tuple[str, str]], keep: int = 3) -> list[str]:
+    """Which newer snapshot replaced which months, one line a file; but many files that only repeat
+    another file given (a folder and its zip together) are one line saying so, not thirty-five."""
+    if len(repeats) <= keep:
+        return taken
+    repeated = {f"{p}: " for p, _ in repeats}
+    out = [t for t in taken if not any(t.startswith(r) for r in repeated)]
+    path, winner = repeats[0]
+    out.append(
+        f"{len(repeats)} files hold exactly the months of another file given (a folder and its zip, or the "
+        f"same download twice?): each month is counted once, from one of them (e.g. {path} gave way to "
+        f"{winner}); csp-assess validate shows which file supplied each month"
+    )
+    return out
 
 
 def _ordinals(months: Any) -> np.ndarray:

@@ -88,6 +88,9 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         ward = ""
         if i_ward is not None and i_code is not None:
             ward = f"{row[i_ward].strip()} ({row[i_code].strip()})"
+        if [c.strip() for c in row] == header:  # files pasted together: their month names are not counts
+            rejects.append(Reject(name, line, "a repeated header row (files pasted together?): not counted"))
+            continue
         key = (row[i_area].strip(), row[i_major].strip(), row[i_minor].strip(), ward)
         if _is_total(key):
             totals.append(line)

@@ -1,0 +1,108 @@
+"""Defects found walking the loaders as a tired analyst would: a header row pasted into the middle of a Met
+file, a folder and its zip given together, an Excel-resaved police.uk file, areas that differ only in case.
+Every expected figure is worked out by hand from the tiny files written here, never from a previous run."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from tests.conftest import Run
+
+import csp_assess as ca
+from csp_assess.load import load_extract
+
+MET_HEADER = "MajorText,MinorText,LookUp_BoroughName,202104,202105\n"
+STREET_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context\n"
+)
+
+
+def _street_row(crime_id: str, month: str, lsoa: str, crime_type: str) -> str:
+    code = "E01000001" if lsoa else ""
+    where = "-0.1,51.5,On or near X" if lsoa else ",,No location"
+    return f"{crime_id},{month},Test Police,Test Police,{where},{code},{lsoa},{crime_type},,\n"
+
+
+def test_a_header_row_pasted_into_a_met_file_is_rejected_not_counted(tmp_path: Path) -> None:
+    """Before: the repeated header was counted as area 'LookUp_BoroughName' with 202,104 + 202,105
+    offences. After: rejected by line; only the two data rows count."""
+    path = tmp_path / "pasted.csv"
+    path.write_text(
+        MET_HEADER
+        + "Burglary,Domestic Burglary,Camden,1,2\n"
+        + MET_HEADER  # line 3: a second copy pasted below the first
+        + "Theft,Shoplifting,Camden,3,4\n",
+        encoding="utf-8",
+    )
+    ex = load_extract([path], use_cache=False)
+    assert ex.areas == ["Camden"]
+    assert int(ex.counts["count"].sum()) == 1 + 2 + 3 + 4
+    assert (ex.rows_read, ex.rows_counted, ex.rows_rejected) == (3, 2, 1)
+    assert [(r.line, r.reason) for r in ex.rejects] == [
+        (3, "a repeated header row (files pasted together?): not counted")
+    ]
+
+
+def _street_folder(root: Path) -> Path:
+    """Four monthly files, each 2 crimes in Testham 001A, 1 crime with no location and 1 ASB incident."""
+    folder = root / "download"
+    for month in ("2021-04", "2021-05", "2021-06", "2021-07"):
+        (folder / month).mkdir(parents=True)
+        (folder / month / f"{month}-test-street.csv").write_text(
+            STREET_HEADER
+            + _street_row(f"a{month}", month, "Testham 001A", "Burglary")
+            + _street_row(f"b{month}", month, "Testham 001A", "Shoplifting")
+            + _street_row(f"c{month}", month, "", "Robbery")
+            + _street_row("", month, "Testham 001A", "Anti-social behaviour"),
+            encoding="utf-8",
+        )
+    return folder
+
+
+def _zip_of(folder: Path, path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for f in sorted(folder.rglob("*.csv")):
+            zf.write(f, f.relative_to(folder).as_posix())
+    return path
+
+
+def test_a_folder_and_its_zip_together_count_once_and_say_so_once(tmp_path: Path) -> None:
+    """Before: 4 'taken from the newer snapshot' lines, one a file, and 'No location' warned as 8 rows
+    (each file's note counted, though the folder's files supply nothing). After: one line about the
+    repeated files, and the 4 no-location rows that are in the figures."""
+    folder = _street_folder(tmp_path)
+    zipped = _zip_of(folder, tmp_path / "download.zip")
+    ex = load_extract([folder, zipped], use_cache=False)
+    assert ex.rows_read == 2 * 4 * 4
+    crimes = ex.counts[ex.counts["minor"] != "Anti-social behaviour"]
+    assert int(crimes["count"].sum()) == 4 * 3  # 3 crimes a month, once
+    assert int(crimes[crimes["area"] == "No location"]["count"].sum()) == 4
+    no_location = [w for w in ex.warnings if "no location" in w]
+    assert no_location == ["4 files: 4 rows with no location counted under area 'No location' (in total)"]
+    snapshot = [w for w in ex.warnings if "snapshot" in w or "exactly the months" in w]
+    assert len(snapshot) == 1
+    assert snapshot[0].startswith("4 files hold exactly the months of another file given")
+
+
+def test_met_snapshots_still_say_which_file_supplied_which_months(tmp_path: Path) -> None:
+    """Overlapping Met snapshots (not repeats) keep one line a file: 202104 is taken from the newer one."""
+    old = tmp_path / "old.csv"
+    old.write_text("MajorText,MinorText,LookUp_BoroughName,202103,202104\nTheft,Shoplifting,Camden,5,6\n")
+    new = tmp_path / "new.csv"
+    new.write_text("MajorText,MinorText,LookUp_BoroughName,202104,202105\nTheft,Shoplifting,Camden,7,8\n")
+    ex = load_extract([old, new], use_cache=False)
+    assert int(ex.counts["count"].sum()) == 5 + 7 + 8
+    assert [w for w in ex.warnings if "snapshot" in w] == [
+        f"{old}: 1 month(s) Apr 2021–Apr 2021 taken from the newer snapshot {new} instead"
+    ]
+
+
+def test_folder_source_line_says_wholly_superseded(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: 'months used from 0, 4 superseded in part' for a folder none of whose months was used."""
+    folder = _street_folder(tmp_path)
+    zipped = _zip_of(folder, tmp_path / "download.zip")
+    res: Run = cli("summary", folder, zipped, "--area", "Testham", "--year", "2021/22")
+    assert res.code == 0, res.err
+    assert "months used from 0, 4 wholly superseded" in " ".join(res.out.split())
