@@ -106,3 +106,49 @@ def test_folder_source_line_says_wholly_superseded(tmp_path: Path, cli) -> None:
     res: Run = cli("summary", folder, zipped, "--area", "Testham", "--year", "2021/22")
     assert res.code == 0, res.err
     assert "months used from 0, 4 wholly superseded" in " ".join(res.out.split())
+
+
+def _excel_resaved(folder: Path) -> Path:
+    """A police.uk file as Excel re-saves it: Month '2021-05' shown and saved as 'May-21', CRLF."""
+    path = folder / "2021-05-test-street.csv"
+    rows = (
+        _street_row("a", "May-21", "Testham 001A", "Burglary")
+        + _street_row("b", "May-21", "Testham 001A", "Burglary")
+        + _street_row("c", "May-21", "", "Shoplifting")
+    )
+    path.write_bytes((STREET_HEADER + rows).replace("\n", "\r\n").encode("cp1252"))
+    return path
+
+
+def test_an_excel_resaved_street_file_is_read_in_its_month(tmp_path: Path) -> None:
+    """Before: every row rejected ("unparseable Month 'May-21'") and the file contributed nothing.
+    After: 3 crimes in May 2021 (2 burglaries in Testham, 1 shoplifting with no location), with a note."""
+    path = _excel_resaved(tmp_path)
+    ex = load_extract([path], use_cache=False)
+    assert (ex.rows_read, ex.rows_counted, ex.rows_rejected) == (3, 3, 0)
+    by = ex.counts.groupby(["area", "minor"])["count"].sum().to_dict()
+    assert by == {("Testham", "Burglary"): 2, ("No location", "Shoplifting"): 1}
+    assert {str(m) for m in ex.counts["month"]} == {"2021-05"}
+    assert f"{path}: Month written as 'May-21' (the file was re-saved by Excel): read as May 2021" in ex.warnings
+
+
+def test_outcomes_of_an_excel_resaved_file(tmp_path: Path) -> None:
+    """Before: 'the data holds no complete financial year (no months)'. After: the 2 Testham burglaries."""
+    path = _excel_resaved(tmp_path)
+    res = ca.outcomes(path, area="Testham", year="2021/22")
+    assert res.to_dict()["by_category"][0]["crimes"] == 2
+
+
+def test_month_that_is_not_a_month_is_still_rejected(tmp_path: Path) -> None:
+    """Only a month abbreviation and a year are read the Excel way: 'Foo-21' and '21-May' stay rejects."""
+    path = tmp_path / "2021-05-test-street.csv"
+    path.write_text(
+        STREET_HEADER
+        + _street_row("a", "Foo-21", "Testham 001A", "Burglary")
+        + _street_row("b", "21-May", "Testham 001A", "Burglary")
+        + _street_row("c", "2021-05", "Testham 001A", "Burglary"),
+        encoding="utf-8",
+    )
+    ex = load_extract([path], use_cache=False)
+    assert (ex.rows_counted, ex.rows_rejected) == (1, 2)
+    assert [r.reason for r in ex.rejects] == ["unparseable Month 'Foo-21'", "unparseable Month '21-May'"]

@@ -102,6 +102,9 @@ COUNT_TABLE_COLUMNS = ["area", "month", "major", "minor", "count", "subarea", "f
 
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+# Excel shows police.uk's "2021-04" as "Apr-21" and saves it so: a month and a year, never a day.
+_EXCEL_MONTH = re.compile(r"^\s*([A-Za-z]{3})-(\d{2}|\d{4})\s*$")
+_MONTH_ABBR = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), 1)}
 _BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of parallel work
 _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -143,11 +146,27 @@ def _place(code: str | None, name: str | None) -> tuple[str, str]:
 def _month_ordinal(text: str) -> int | None:
     m = _MONTH.match(text)
     if not m:
-        return None
+        return _excel_month_ordinal(text)
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         return None
     return (year - 1970) * 12 + month - 1
+
+
+def _excel_month_ordinal(text: str) -> int | None:
+    """``Apr-21`` or ``Apr-2021`` (a file re-saved by Excel) -> the month's ordinal; else None."""
+    m = _EXCEL_MONTH.match(text)
+    month = _MONTH_ABBR.get(m.group(1).lower()) if m else None
+    if m is None or month is None:
+        return None
+    year = int(m.group(2)) + (2000 if len(m.group(2)) == 2 else 0)
+    return (year - 1970) * 12 + month - 1
+
+
+def excel_month_text(text: str) -> str | None:
+    """``Apr-21`` (a file re-saved by Excel) -> ``2021-04``; None for anything else."""
+    ordinal = _excel_month_ordinal(text)
+    return None if ordinal is None else _period(ordinal).strftime("%Y-%m")
 
 
 def _period(ordinal: int) -> pd.Period:
@@ -765,6 +784,12 @@ def _aggregate(
         warnings.append(f"{name}: no rows counted (the file has {n + len(bad)} data rows)")
     if encoding == "cp1252":
         warnings.append(f"{name}: not UTF-8, read as cp1252")
+    excel = next((v for v in month_values if v is not None and _EXCEL_MONTH.match(v)), None)
+    if excel is not None and _month_ordinal(excel) is not None:
+        warnings.append(
+            f"{name}: Month written as '{excel.strip()}' (the file was re-saved by Excel): read as "
+            f"{_period(_month_ordinal(excel) or 0).strftime('%b %Y')}"
+        )
 
     used = sorted(set(months_arr[m].tolist())) if rows_counted else []
     gaps = [_period(o) for o in range(used[0], used[-1] + 1) if o not in set(used)] if used else []
