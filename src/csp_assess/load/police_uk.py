@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import io
 import os
+import calendar
 import re
 import stat
 import threading
@@ -104,7 +105,7 @@ _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 # Excel shows police.uk's "2021-04" as "Apr-21" and saves it so: a month and a year, never a day.
 _EXCEL_MONTH = re.compile(r"^\s*([A-Za-z]{3})-(\d{2}|\d{4})\s*$")
-_MONTH_ABBR = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), 1)}
+_MONTH_ABBR = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of parallel work
 _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
