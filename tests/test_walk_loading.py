@@ -129,7 +129,9 @@ def test_an_excel_resaved_street_file_is_read_in_its_month(tmp_path: Path) -> No
     by = ex.counts.groupby(["area", "minor"])["count"].sum().to_dict()
     assert by == {("Testham", "Burglary"): 2, ("No location", "Shoplifting"): 1}
     assert {str(m) for m in ex.counts["month"]} == {"2021-05"}
-    assert f"{path}: Month written as 'May-21' (the file was re-saved by Excel): read as May 2021" in ex.warnings
+    assert (
+        f"{path}: Month written as 'May-21' (the file was re-saved by Excel): read as May 2021" in ex.warnings
+    )
 
 
 def test_outcomes_of_an_excel_resaved_file(tmp_path: Path) -> None:

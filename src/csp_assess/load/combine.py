@@ -105,7 +105,9 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
 
     # A file none of whose months is used adds nothing: its own notes ("49 rows with no location
     # counted") would count its rows twice, so only the files used speak.
-    warnings = [w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings]
+    warnings = [
+        w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings
+    ]
     warnings += _snapshot_notes(taken, repeats)
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]

@@ -42,9 +42,9 @@ sane compression ratio (see ``read_police_uk_zip``).
 
 from __future__ import annotations
 
+import calendar
 import io
 import os
-import calendar
 import re
 import stat
 import threading
