@@ -154,3 +154,27 @@ def test_month_that_is_not_a_month_is_still_rejected(tmp_path: Path) -> None:
     ex = load_extract([path], use_cache=False)
     assert (ex.rows_counted, ex.rows_rejected) == (1, 2)
     assert [r.reason for r in ex.rejects] == ["unparseable Month 'Foo-21'", "unparseable Month '21-May'"]
+
+
+def test_a_partner_row_pasted_twice_is_rejected_not_summed(tmp_path: Path) -> None:
+    """Before: a duplicated indicator row was summed (12 + 12 fires). After: the repeat is rejected by
+    line; rows a day apart in one month still add up (2 + 3), and read = counted + rejected."""
+    path = tmp_path / "fires.csv"
+    path.write_text(
+        "month,area,indicator,count,source\n"
+        "2021-04,Testham,Deliberate fires,12,FRS\n"  # line 2
+        "2021-04,Testham,Deliberate fires,12,FRS\n"  # line 3: pasted twice
+        "01/05/2021,Testham,Deliberate fires,2,FRS\n"
+        "02/05/2021,Testham,Deliberate fires,3,FRS\n",
+        encoding="cp1252",
+    )
+    ind = ca.load_indicators(path)
+    assert (ind.rows_read, ind.rows_counted, ind.rows_rejected) == (4, 3, 1)
+    assert [(r.line, r.reason) for r in ind.rejects] == [
+        (3, "duplicate of line 2 (same month, area, indicator and source): not counted twice")
+    ]
+    assert {str(m): int(c) for m, c in zip(ind.counts["month"], ind.counts["count"], strict=True)} == {
+        "2021-04": 12,
+        "2021-05": 5,
+    }
+    assert ind.encoding == "utf-8"  # plain ASCII reads as UTF-8 (before: the Source line showed no encoding)
