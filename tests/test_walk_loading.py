@@ -178,3 +178,22 @@ def test_a_partner_row_pasted_twice_is_rejected_not_summed(tmp_path: Path) -> No
         "2021-05": 5,
     }
     assert ind.encoding == "utf-8"  # plain ASCII reads as UTF-8 (before: the Source line showed no encoding)
+
+
+def test_areas_differing_only_in_case_are_named_in_a_warning(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: no word; --area 'Camden' silently gave 1 + 2 and left out CAMDEN's 3 + 4. After: a warning
+    names both spellings, and naming both analyses them as one (10)."""
+    path = tmp_path / "twins.csv"
+    path.write_text(
+        MET_HEADER + "Theft,Shoplifting,Camden,1,2\nTheft,Shoplifting,CAMDEN,3,4\n", encoding="utf-8"
+    )
+    ex = load_extract([path], use_cache=False)
+    assert (
+        "areas 'CAMDEN' and 'Camden' differ only in case or spacing: if they are one area, correct the file, "
+        "or name both as the area to analyse them as one"
+    ) in ex.warnings
+    both = ca.summary(ex, area=["Camden", "CAMDEN"], year="2021/22")
+    assert both.total == 1 + 2 + 3 + 4
+    res: Run = cli("summary", path, "--area", "Camden", "--year", "2021/22")
+    assert res.code == 0
+    assert "differ only in case" in " ".join((res.out + res.err).split())

@@ -109,6 +109,7 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
         w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings
     ]
     warnings += _snapshot_notes(taken, repeats)
+    warnings += _case_twins(sorted({a for ld in loads for a in ld.source.areas}))
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]
     counts = _by_codes(chosen, drop) if chosen else None
@@ -133,6 +134,20 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
 
 
 SORT_COLUMNS = ("area", "month", "major", "minor", "subarea", "force")
+
+
+def _case_twins(areas: list[str]) -> list[str]:
+    """Area names that differ only in case or spacing ('Barking and Dagenham', 'BARKING AND DAGENHAM'):
+    probably one area spelt two ways, whose figures an exact ``--area`` would split without a word."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for a in areas:
+        groups[" ".join(a.split()).casefold()].append(a)
+    return [
+        f"areas {' and '.join(repr(n) for n in names)} differ only in case or spacing: if they are one area, "
+        "correct the file, or name both as the area to analyse them as one"
+        for names in groups.values()
+        if len(names) > 1
+    ]
 
 
 def _snapshot_notes(taken: list[str], repeats: list[tuple[str, str]], keep: int = 3) -> list[str]:
