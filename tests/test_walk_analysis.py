@@ -1,0 +1,38 @@
+"""Defects found walking the analyses as a new analyst would; expected values worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import Run
+
+import csp_assess as ca
+
+
+def _met(path: Path, months: list[str], count: int = 1) -> Path:
+    path.write_text(
+        "MajorText,MinorText,LookUp_BoroughName," + ",".join(months) + "\n"
+        "Theft,Shoplifting,Camden," + ",".join([str(count)] * len(months)) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _fy(first_year: int) -> list[str]:
+    return [f"{first_year}{m:02d}" for m in range(4, 13)] + [f"{first_year + 1}{m:02d}" for m in range(1, 4)]
+
+
+def test_compare_names_the_missing_month_of_a_gap(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Two 24-month files with January 2022 in neither. Before: '2021/22 ... is not fully in the data, which
+    covers Apr 2020–Mar 2023' (the gap hidden by the span). After: the missing month named, and what to do."""
+    a = _met(tmp_path / "a.csv", [m for m in _fy(2020) + _fy(2021) if m != "202201"])
+    b = _met(tmp_path / "b.csv", _fy(2022))
+    with pytest.raises(ca.CspAssessError) as err:
+        ca.compare([a, b], area="Camden")
+    assert "1 month(s) missing (Jan 2022)" in str(err.value)
+    res: Run = cli("compare", a, b, "--area", "Camden")
+    assert res.code == 1
+    assert res.err.count("\n") == 1 and "Traceback" not in res.err
+    assert res.err.startswith("Error: 2021/22 (Apr 2021–Mar 2022) is not fully in the data")
+    assert "(Jan 2022); give the missing file, or choose years with --from and --to" in res.err
