@@ -197,3 +197,23 @@ def test_areas_differing_only_in_case_are_named_in_a_warning(tmp_path: Path, cli
     res: Run = cli("summary", path, "--area", "Camden", "--year", "2021/22")
     assert res.code == 0
     assert "differ only in case" in " ".join((res.out + res.err).split())
+
+
+def test_a_zip_cut_short_or_holding_a_met_file_says_what_to_do(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: 'corrupt or unreadable zip file: File is not a zip file' and 'zip holds no *-street.csv
+    file' with no next step. After: one line each, exit 1, saying what to do."""
+    folder = _street_folder(tmp_path)
+    whole = _zip_of(folder, tmp_path / "whole.zip").read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole[: len(whole) // 2])
+    met = tmp_path / "met.zip"
+    with zipfile.ZipFile(met, "w") as zf:
+        zf.writestr("borough.csv", MET_HEADER + "Theft,Shoplifting,Camden,1,2\n")
+    for path, says in (
+        (cut, "a download cut short looks like this; download it again"),
+        (met, "a .zip is read as a data.police.uk download: unzip any other extract and name its files"),
+    ):
+        res: Run = cli("summary", path)
+        assert res.code == 1
+        assert res.err.startswith("Error: ") and res.err.count("\n") == 1 and "Traceback" not in res.err
+        assert says in res.err and str(path) in res.err

@@ -982,16 +982,20 @@ def read_police_uk_zip(path: str | Path, workers: int = 2, subareas: bool = True
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error) as exc:
         for f in futures:
             f.cancel()
-        raise InputError(f"corrupt or unreadable zip file: {exc}", file=str(path)) from None
+        raise InputError(
+            f"corrupt or unreadable zip file: {exc}: a download cut short looks like this; download it again",
+            file=str(path),
+        ) from None
     except RuntimeError as exc:  # zipfile's word for an encrypted member it was asked to read
         raise InputError(f"cannot read zip file: {exc}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read zip file: {exc.strerror or exc}", file=str(path)) from None
+    what_to_do = "a .zip is read as a data.police.uk download: unzip any other extract and name its files"
     if skipped:
         msg = street_scan.skipped_note(str(path), skipped)
         if not loads:
-            raise InputError(f"zip holds no *-street.csv file; {msg}", file=str(path))
+            raise InputError(f"zip holds no *-street.csv file ({what_to_do}); {msg}", file=str(path))
         loads[0].warnings.append(msg)
     elif not loads:
-        raise InputError("zip holds no *-street.csv file", file=str(path))
+        raise InputError(f"zip holds no *-street.csv file ({what_to_do})", file=str(path))
     return loads
