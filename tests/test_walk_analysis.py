@@ -36,3 +36,20 @@ def test_compare_names_the_missing_month_of_a_gap(tmp_path: Path, cli) -> None: 
     assert res.err.count("\n") == 1 and "Traceback" not in res.err
     assert res.err.startswith("Error: 2021/22 (Apr 2021–Mar 2022) is not fully in the data")
     assert "(Jan 2022); give the missing file, or choose years with --from and --to" in res.err
+
+
+def test_year_or_baseline_outside_the_data_says_what_to_do(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: 'baseline 2019/20 is not in the data, which covers Dec 2019–Mar 2022' although four of its
+    months are there, with no next step. After: what is needed and the flag to change."""
+    path = _met(tmp_path / "m.csv", [m for m in _fy(2019) + _fy(2020) + _fy(2021) if m >= "201912"])
+    res: Run = cli("baseline", path, "--area", "Camden", "--year", "2021/22")
+    assert res.code == 1 and res.err.count("\n") == 1
+    assert res.err == (
+        "Error: baseline 2019/20 is not fully in the data (the same months as 2021/22 are needed), which covers "
+        "Dec 2019–Mar 2022: give files covering it, or choose another with --baseline\n"
+    )
+    res = cli("summary", path, "--area", "Camden", "--year", "2030/31")
+    assert res.code == 1
+    assert res.err.endswith(
+        "which covers Dec 2019–Mar 2022: choose another year (--year, or --to for compare)\n"
+    )

@@ -102,7 +102,10 @@ def resolve_window(
         fy = parse_year(year, start_month) if year else year_of(latest, start_month)
         present = months_present(fy, covered)
         if not present:
-            raise PeriodError(f"{fy.label} is not in the data, which covers {span_label(covered)}")
+            raise PeriodError(
+                f"{fy.label} is not in the data, which covers {span_label(covered)}: choose another with {{year}}",
+                params=["year"],
+            )
         period = Period(fy, tuple(present))
         if period.complete:
             label = f"{fy.label} (whole year)"
