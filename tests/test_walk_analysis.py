@@ -53,3 +53,11 @@ def test_year_or_baseline_outside_the_data_says_what_to_do(tmp_path: Path, cli) 
     assert res.err.endswith(
         "which covers Dec 2019–Mar 2022: choose another year (--year, or --to for compare)\n"
     )
+
+
+def test_asking_a_result_for_a_table_it_lacks_names_the_ones_it_has(tmp_path: Path) -> None:
+    """Before: a bare KeyError: 'indicators'. After: a CspAssessError listing the result's tables."""
+    s = ca.summary(_met(tmp_path / "m.csv", _fy(2020) + _fy(2021)), area="Camden", year="2021/22")
+    with pytest.raises(ca.CspAssessError, match=r"has no table 'indicators'; its tables: by_major$"):
+        s.table("indicators")
+    assert int(s.table("by_major")["count"].sum()) == 12  # 1 shoplifting a month
