@@ -61,3 +61,27 @@ def test_asking_a_result_for_a_table_it_lacks_names_the_ones_it_has(tmp_path: Pa
     with pytest.raises(ca.CspAssessError, match=r"has no table 'indicators'; its tables: by_major$"):
         s.table("indicators")
     assert int(s.table("by_major")["count"].sum()) == 12  # 1 shoplifting a month
+
+
+SS_HEADER = (
+    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
+    "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
+    "Outcome linked to object of search,Removal of more than just outer clothing\n"
+)
+
+
+def test_stop_search_file_resaved_by_excel_says_why_nothing_was_counted(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Excel drops the '+00:00' of police.uk's Date. Before: 'the stop-and-search files hold no searches'
+    (no file, no reason). After: how many rows were rejected, the first one's file, line and reason."""
+    path = tmp_path / "2019-04-city-of-london-stop-and-search.csv"
+    row = "Person search,{},False,,,,Male,18-24,,,Misuse of Drugs Act 1971 (section 23),Controlled drugs,Arrest,True,False\n"
+    path.write_text(
+        SS_HEADER + row.format("01/04/2019 02:16") + row.format("02/04/2019 10:00"), encoding="cp1252"
+    )
+    res: Run = cli("stops", path)
+    assert res.code == 1 and res.err.count("\n") == 1 and "Traceback" not in res.err
+    assert res.err == (
+        f"Error: the stop-and-search files hold no searches: all 2 rows were rejected, e.g. {path}:2: Date "
+        "'01/04/2019 02:16' is not a timestamp with a UTC offset (re-saved by Excel? use the file as downloaded "
+        "from police.uk)\n"
+    )

@@ -120,7 +120,13 @@ def build_stops(
     """Searches by month, legislation, object and outcome for one force, beside possession offences."""
     forces = sorted(stops.counts["area"].unique().tolist())
     if not forces:
-        raise SelectionError("the stop-and-search files hold no searches")
+        first = stops.rejects[0] if stops.rejects else None
+        why = (
+            f": all {stops.rows_rejected:,} rows were rejected, e.g. {first.file}:{first.line}: {first.reason}"
+            if first
+            else ""
+        )
+        raise SelectionError(f"the stop-and-search files hold no searches{why}")
     if force is None:
         if len(forces) > 1:
             raise SelectionError(
