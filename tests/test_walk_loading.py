@@ -217,3 +217,18 @@ def test_a_zip_cut_short_or_holding_a_met_file_says_what_to_do(tmp_path: Path, c
         assert res.code == 1
         assert res.err.startswith("Error: ") and res.err.count("\n") == 1 and "Traceback" not in res.err
         assert says in res.err and str(path) in res.err
+
+
+def test_outcomes_with_every_row_rejected_says_why(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: 'the data holds no complete financial year (no months)'. After: how many rows were rejected
+    and the first one's file, line and reason."""
+    path = tmp_path / "2021-05-test-street.csv"
+    path.write_text(
+        STREET_HEADER + _street_row("a", "May 2021x", "Testham 001A", "Burglary"), encoding="utf-8"
+    )
+    res: Run = cli("outcomes", path, "--area", "Testham")
+    assert res.code == 1 and res.err.count("\n") == 1
+    assert res.err == (
+        f"Error: no crimes were counted (1 of 1 rows rejected, e.g. {path}:2: Month 'May 2021x' is not YYYY-MM): "
+        "run validate on the files to see each rejected row\n"
+    )
