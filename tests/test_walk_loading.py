@@ -232,3 +232,18 @@ def test_outcomes_with_every_row_rejected_says_why(tmp_path: Path, cli) -> None:
         f"Error: no crimes were counted (1 of 1 rows rejected, e.g. {path}:2: Month 'May 2021x' is not YYYY-MM): "
         "run validate on the files to see each rejected row\n"
     )
+
+
+def test_a_pasted_header_with_other_months_or_a_bom_is_rejected_too(tmp_path: Path) -> None:
+    """The second file's header names other months, and carries the byte-order mark Excel wrote."""
+    path = tmp_path / "pasted.csv"
+    path.write_text(
+        MET_HEADER
+        + "Burglary,Domestic Burglary,Camden,1,2\n"
+        + "\ufeffMajorText,MinorText,LookUp_BoroughName,202106,202107\n"
+        + "Theft,Shoplifting,Camden,3,4\n",
+        encoding="utf-8",
+    )
+    ex = load_extract([path], use_cache=False)
+    assert ex.areas == ["Camden"] and int(ex.counts["count"].sum()) == 10
+    assert [r.line for r in ex.rejects] == [3]
