@@ -253,3 +253,15 @@ def test_city_2017_2020_stop_and_search_rows(cli) -> None:  # type: ignore[no-un
     for f in doc["files"]:
         rows = _int(table[Path(f["path"]).name][6])
         assert (f["rows_read"], f["rows_counted"], f["rows_rejected"]) == (rows, rows, 0), f["path"]
+
+
+def test_stops_shows_the_crime_files_reconciliation_too() -> None:
+    """Before: only the stop-and-search rows were reconciled. After: the 36 street files' rows too (their
+    rows as PROVENANCE lists them, summed), read = counted + rejected."""
+    table = provenance_rows()
+    folder = shared(CITY_OLD)
+    expected = sum(_int(table[p.name][6]) for p in folder.glob("*-street.csv"))
+    notes = ca.stops(folder).notes
+    line = next(n for n in notes if n.startswith("Crime files, for the possession offences: "))
+    counted, rejected = (int(x.replace(",", "")) for x in re.findall(r"([\d,]+) (?:counted|rejected)", line))
+    assert f"Read {expected:,} rows from 36 files" in line and counted + rejected == expected

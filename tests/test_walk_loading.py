@@ -247,3 +247,15 @@ def test_a_pasted_header_with_other_months_or_a_bom_is_rejected_too(tmp_path: Pa
     ex = load_extract([path], use_cache=False)
     assert ex.areas == ["Camden"] and int(ex.counts["count"].sum()) == 10
     assert [r.line for r in ex.rejects] == [3]
+
+
+def test_met_file_with_reformatted_month_headers_says_what_to_do(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A spreadsheet turned 202104 into 'Apr-21'. Before: no next step. After: what the columns must be."""
+    path = tmp_path / "met.csv"
+    path.write_text("MajorText,MinorText,LookUp_BoroughName,Apr-21,May-21\nTheft,Shoplifting,Camden,1,2\n")
+    res: Run = cli("validate", path)
+    assert res.code == 1
+    assert (
+        f"Error: column 'Apr-21' is not a month (YYYYMM) in a Met wide file: the London Datastore writes months as "
+        f"202104; use the file as downloaded, or rename the month columns that way ({path})"
+    ) in res.err
