@@ -259,3 +259,19 @@ def test_met_file_with_reformatted_month_headers_says_what_to_do(tmp_path: Path,
         f"Error: column 'Apr-21' is not a month (YYYYMM) in a Met wide file: the London Datastore writes months as "
         f"202104; use the file as downloaded, or rename the month columns that way ({path})"
     ) in res.err
+
+
+def test_a_month_missing_between_monthly_files_is_named(tmp_path: Path) -> None:
+    """Before: April, May and July files loaded with no word that June is missing (each file alone has no
+    gap). After: one warning naming June 2021."""
+    folder = _street_folder(tmp_path)
+    for f in (folder / "2021-06").iterdir():
+        f.unlink()
+    ex = load_extract([folder], use_cache=False)
+    assert sorted({str(m) for m in ex.counts["month"]}) == ["2021-04", "2021-05", "2021-07"]
+    assert (
+        "1 month(s) inside the files' span Apr 2021–Jul 2021 are in none of them (Jun 2021): a monthly file "
+        "missing? A period holding them is partial"
+    ) in ex.warnings
+    complete = load_extract([_street_folder(tmp_path / "all")], use_cache=False)
+    assert not [w for w in complete.warnings if "in none of them" in w]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from csp_assess.errors import LayoutError
 from csp_assess.model import Extract, FileLoad, Reject, frame_of
-from csp_assess.periods import span_label
+from csp_assess.periods import month_gaps, month_label, span_label
 
 SCHEME_NAMES = {
     "met-old": "Met old categories (Title Case)",
@@ -65,6 +65,7 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
 
     chosen: list[tuple[FileLoad, list[pd.Period] | None]] = []  # each load, and the months it gives
     taken: list[str] = []  # one line per (file, newer snapshot that replaced some of its months)
+    gap_notes: list[str] = []  # months no file of a scope covers, between its first and last
     repeats: list[tuple[str, str]] = []  # (file, the file holding exactly the same months that won)
     for _scope, group in sorted(by_scope.items()):
         # Newest snapshot first: latest last month, then file name (deterministic on ties).
@@ -77,6 +78,13 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
         for ld in ranked:
             for m in ld.source.months_covered:
                 owner.setdefault(m, ld)
+        holes = month_gaps(owner)
+        if len(group) > 1 and holes:  # one file's own gaps are said by its loader
+            shown = ", ".join(month_label(m) for m in holes[:6]) + (" ..." if len(holes) > 6 else "")
+            gap_notes.append(
+                f"{len(holes)} month(s) inside the files' span {span_label(list(owner))} are in none of them "
+                f"({shown}): a monthly file missing? A period holding them is partial"
+            )
         for ld in ranked:
             used = sorted(m for m in ld.source.months_covered if owner[m] is ld)
             ld.source.months_used = used
@@ -108,7 +116,7 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     warnings = [
         w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings
     ]
-    warnings += _snapshot_notes(taken, repeats)
+    warnings += _snapshot_notes(taken, repeats) + gap_notes
     warnings += _case_twins(sorted({a for ld in loads for a in ld.source.areas}))
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]
