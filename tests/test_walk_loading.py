@@ -275,3 +275,20 @@ def test_a_month_missing_between_monthly_files_is_named(tmp_path: Path) -> None:
     ) in ex.warnings
     complete = load_extract([_street_folder(tmp_path / "all")], use_cache=False)
     assert not [w for w in complete.warnings if "in none of them" in w]
+
+
+def test_cache_info_counts_cached_inputs(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Before: '2 file(s)' for one cached zip (its .json and .parquet). After: 1 cached input in 2 files.
+    A zip changed after caching is read again: its figures follow the file, never the cache."""
+    monkeypatch.setenv("CSP_ASSESS_CACHE_DIR", str(tmp_path / "cache"))
+    zipped = _zip_of(_street_folder(tmp_path), tmp_path / "download.zip")
+    assert ca.load([zipped]).rows_read == 16
+    res: Run = cli("cache", "info")
+    assert res.code == 0
+    assert "1 cached input file(s) in 2 cache file(s)" in res.out
+    with zipfile.ZipFile(zipped, "a") as zf:  # a fifth month added to the same zip
+        zf.writestr(
+            "2021-08/2021-08-test-street.csv",
+            STREET_HEADER + _street_row("z", "2021-08", "Testham 001A", "Robbery"),
+        )
+    assert ca.load([zipped]).rows_read == 17
