@@ -292,3 +292,13 @@ def test_cache_info_counts_cached_inputs(tmp_path: Path, cli, monkeypatch) -> No
             STREET_HEADER + _street_row("z", "2021-08", "Testham 001A", "Robbery"),
         )
     assert ca.load([zipped]).rows_read == 17
+
+
+def test_met_file_with_a_total_column_says_delete_it(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "met.csv"
+    path.write_text(
+        "MajorText,MinorText,LookUp_BoroughName,202104,202105,Total\nTheft,Shoplifting,Camden,1,2,3\n"
+    )
+    res: Run = cli("summary", path)
+    assert res.code == 1 and res.err.count("\n") == 1
+    assert res.err.startswith("Error: column 'Total' is a total, not a month, in a Met wide file: delete it")
