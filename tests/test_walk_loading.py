@@ -301,4 +301,6 @@ def test_met_file_with_a_total_column_says_delete_it(tmp_path: Path, cli) -> Non
     )
     res: Run = cli("summary", path)
     assert res.code == 1 and res.err.count("\n") == 1
-    assert res.err.startswith("Error: column 'Total' is a total, not a month, in a Met wide file: delete it")
+    assert res.err.startswith(
+        "Error: column 'Total' is not a month but a total, in a Met wide file: delete it"
+    )

@@ -93,7 +93,7 @@ def _check_wide_months(month_cells: list[str], name: str) -> None:
             "sum",
         ):
             raise LayoutError(
-                f"column '{c}' is a total, not a month, in a Met wide file: delete it (it would count every "
+                f"column '{c}' is not a month but a total, in a Met wide file: delete it (it would count every "
                 "offence twice), or use the file as downloaded",
                 file=name,
             )
