@@ -304,3 +304,16 @@ def test_met_file_with_a_total_column_says_delete_it(tmp_path: Path, cli) -> Non
     assert res.err.startswith(
         "Error: column 'Total' is not a month but a total, in a Met wide file: delete it"
     )
+
+
+def test_reconciliation_says_which_counted_rows_are_not_in_the_figures(tmp_path: Path) -> None:
+    """Folder and zip of 4 files of 4 rows each. Before: 'Read 32 rows from 8 files: 32 counted + 0
+    rejected' beside figures made of 16 rows. After: the 16 rows of the 4 idle files are named."""
+    folder = _street_folder(tmp_path)
+    zipped = _zip_of(folder, tmp_path / "download.zip")
+    s = ca.summary([folder, zipped], area="all", year="2021/22")
+    assert s.total + s.to_dict()["asb_incidents"] == 16
+    assert (
+        "Read 32 rows from 8 files: 32 counted + 0 rejected; 16 of the rows counted are in 4 file(s) whose "
+        "months all come from newer snapshots, so they are not in the figures"
+    ) in s.notes
