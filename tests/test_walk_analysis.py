@@ -85,3 +85,34 @@ def test_stop_search_file_resaved_by_excel_says_why_nothing_was_counted(tmp_path
         "'01/04/2019 02:16' is not a timestamp with a UTC offset (re-saved by Excel? use the file as downloaded "
         "from police.uk)\n"
     )
+
+
+def test_summary_json_has_the_asb_table_for_an_area_without_asb(tmp_path: Path) -> None:
+    """police.uk records ASB. Before: an area with none had no 'asb' key and asb_incidents null, unlike
+    its neighbours. After: the same keys, with 0 incidents; an area with ASB keeps its count (1)."""
+    header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+        "Last outcome category,Context\n"
+    )
+    path = tmp_path / "2021-04-test-street.csv"
+    path.write_text(
+        header
+        + "a,2021-04,P,P,0,51,X,E01,Testham 001A,Burglary,,\n"
+        + ",2021-04,P,P,0,51,X,E01,Testham 001A,Anti-social behaviour,,\n"
+        + "b,2021-04,P,P,0,51,X,E02,Otherham 001A,Burglary,,\n",
+        encoding="utf-8",
+    )
+    ex = ca.load([path])
+    with_asb = ca.summary(ex, area="Testham", year="2021/22").to_dict()
+    without = ca.summary(ex, area="Otherham", year="2021/22").to_dict()
+    assert set(with_asb) == set(without)
+    assert (with_asb["asb_incidents"], without["asb_incidents"]) == (1, 0)
+    assert without["asb"] == [
+        {
+            "category": "Anti-social behaviour",
+            "count": 0,
+            "previous_count": None,
+            "change": None,
+            "change_pct": None,
+        }
+    ]
