@@ -112,8 +112,17 @@ def source_record(s: SourceFile) -> dict[str, Any]:
 def reconciliation(extract: Extract) -> str:
     """The line that proves nothing was dropped: rows read = counted + rejected."""
     files = len(extract.sources)
+    # A file all of whose months a newer snapshot supplies (a folder and its zip, the same download twice)
+    # was read and counted but adds nothing: say how much, so "counted" squares with the figures.
+    idle = [s for s in extract.sources if s.months_covered and not s.months_used]
     return (
         f"Read {extract.rows_read:,} rows from {files} file{'s' if files != 1 else ''}: "
         f"{extract.rows_counted:,} counted + {extract.rows_rejected:,} rejected"
         + (" (see validate for the list)" if extract.rows_rejected else "")
+        + (
+            f"; {sum(s.rows_counted for s in idle):,} of the rows counted are in {len(idle)} file(s) whose "
+            "months all come from newer snapshots, so they are not in the figures"
+            if idle
+            else ""
+        )
     )

@@ -40,7 +40,14 @@ class AssessmentResult:
         return self.table(self.result.primary)
 
     def table(self, name: str) -> pd.DataFrame:
-        """One named table (e.g. ``"priorities"`` of a ranking), contract columns first."""
+        """One named table (e.g. ``"priorities"`` of a ranking), contract columns first. A name the result
+        does not hold is a ``SelectionError`` listing the ones it does (a table such as ``asb`` or
+        ``indicators`` exists only when the data has it)."""
+        if name not in self.result.tables:
+            from csp_assess.errors import SelectionError
+
+            have = ", ".join(self.result.tables) or "none"
+            raise SelectionError(f"this {self.command} result has no table '{name}'; its tables: {have}")
         t = self.result.tables[name]
         cols = [c for c in t.columns + t.detail_columns if c in t.frame.columns]
         return t.frame[cols].reset_index(drop=True)

@@ -247,7 +247,11 @@ def build_baseline(
     base_periods, base_label, w = resolve_baseline(baseline, period, covered, start_month)
     warnings += w
     if not base_periods:
-        raise PeriodError(f"baseline {base_label} is not in the data, which covers {span_label(covered)}")
+        raise PeriodError(
+            f"baseline {base_label} is not fully in the data (the same months as {period.label} are needed), "
+            f"which covers {span_label(covered)}: give files covering it, or choose another with {{baseline}}",
+            params=["baseline"],
+        )
     crimes = crime_only(sel.counts)
     variances: dict[object, YearVariance] | None = None
     history: list[str] = []

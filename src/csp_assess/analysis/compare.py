@@ -44,7 +44,7 @@ from csp_assess.analysis.yearvar import (
 )
 from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
-from csp_assess.periods import Period, parse_year, span_label
+from csp_assess.periods import Period, month_label, parse_year, span_label
 from csp_assess.result import Result, Table, reconciliation, source_record
 
 COMPARE_COLUMNS = [
@@ -184,9 +184,12 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         from_period = to_period.same_months_in(from_fy)
         missing = [m for m in from_period.months if m not in set(covered)]
         if missing:
+            shown = ", ".join(month_label(m) for m in missing[:6]) + (" ..." if len(missing) > 6 else "")
             raise PeriodError(
                 f"{from_fy.label} ({span_label(list(from_period.months))}) is not fully in the data, which covers "
-                f"{span_label(covered)}"
+                f"{span_label(covered)}: {len(missing)} month(s) missing ({shown}); give the missing file, "
+                "or choose years with {from_year} and {to_year}",
+                params=["from_year", "to_year"],
             )
         crimes = crime_only(sel.counts)
         a = period_counts(crimes, from_period, keys)

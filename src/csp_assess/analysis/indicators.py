@@ -113,12 +113,18 @@ def attach_indicators(
     result.meta["indicator_names"] = table["indicator"].tolist()
     result.sources.append(
         side_source(ind.path, "partner-indicators", ind.rows_read, ind.rows_counted, ind.rows_rejected,
-                    sorted(set(ind.counts["month"])))
+                    sorted(set(ind.counts["month"])), ind.encoding)
     )  # fmt: skip
 
 
 def side_source(
-    path: str, layout: str, read: int, counted: int, rejected: int, months: list[pd.Period]
+    path: str,
+    layout: str,
+    read: int,
+    counted: int,
+    rejected: int,
+    months: list[pd.Period],
+    encoding: str = "",
 ) -> dict[str, object]:
     """The provenance record of a file read beside the crime counts (indicators, outcomes), with the same
     keys as a crime file's, so every renderer shows it the same way."""
@@ -127,7 +133,7 @@ def side_source(
         layout=layout,
         scheme="partner" if layout == "partner-indicators" else "police-uk",
         level="area",
-        encoding="",
+        encoding=encoding,
         rows_read=read,
         rows_counted=counted,
         rows_rejected=rejected,

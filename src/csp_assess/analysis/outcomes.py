@@ -193,6 +193,12 @@ def build_outcomes(
 ) -> Result:
     """Outcome shares for the area's crimes in a financial year, by category, outcome, month and priority."""
     months = outcomes.months
+    if not months and outcomes.rejects:  # nothing counted: say why, not "no complete financial year"
+        first = outcomes.rejects[0]
+        raise SelectionError(
+            f"no crimes were counted ({len(outcomes.rejects):,} of {outcomes.rows_read:,} rows rejected, e.g. "
+            f"{first.file}:{first.line}: {first.reason}): run validate on the files to see each rejected row"
+        )
     period = _period(months, year, start_month)
     sel, label = _select(outcomes.counts, area)
     sel = sel[sel["month"].isin(period.months)]

@@ -170,7 +170,10 @@ def resolve_year(
         fy = parse_year(requested, start_month)
     present = months_present(fy, covered)
     if not present:
-        raise PeriodError(f"{fy.label} is not in the data, which covers {span_label(covered)}")
+        raise PeriodError(
+            f"{fy.label} is not in the data, which covers {span_label(covered)}: choose another year "
+            "(--year, or --to for compare)"
+        )
     period = Period(fy, tuple(present))
     if not period.complete:
         warnings.append(

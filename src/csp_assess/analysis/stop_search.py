@@ -16,7 +16,7 @@ from csp_assess.errors import PeriodError, SelectionError
 from csp_assess.load.stop_search import MONTH_RULE, NOT_RECORDED, StopSearchData
 from csp_assess.model import Extract
 from csp_assess.periods import month_label, months_present, parse_year, span_label
-from csp_assess.result import Result, Table, source_record
+from csp_assess.result import Result, Table, reconciliation, source_record
 
 # Possession offences by category set (compared case- and space-insensitively).
 DRUG_MAJORS = {"drugs", "drug offences"}
@@ -120,7 +120,13 @@ def build_stops(
     """Searches by month, legislation, object and outcome for one force, beside possession offences."""
     forces = sorted(stops.counts["area"].unique().tolist())
     if not forces:
-        raise SelectionError("the stop-and-search files hold no searches")
+        first = stops.rejects[0] if stops.rejects else None
+        why = (
+            f": all {stops.rows_rejected:,} rows were rejected, e.g. {first.file}:{first.line}: {first.reason}"
+            if first
+            else ""
+        )
+        raise SelectionError(f"the stop-and-search files hold no searches{why}")
     if force is None:
         if len(forces) > 1:
             raise SelectionError(
@@ -167,6 +173,7 @@ def build_stops(
         by_month["weapon_possession"] = poss["weapon_possession"].array
         columns += ["drug_offences", "weapon_possession"]
         notes.append(ACTIVITY_NOTE)
+        notes.append(f"Crime files, for the possession offences: {reconciliation(crime)}")
     total = int(sel["count"].sum())
     linked = int(sel.loc[sel["linked"] == "true", "count"].sum())
     not_recorded = int(sel.loc[sel["linked"] == NOT_RECORDED, "count"].sum())

@@ -102,7 +102,10 @@ def resolve_window(
         fy = parse_year(year, start_month) if year else year_of(latest, start_month)
         present = months_present(fy, covered)
         if not present:
-            raise PeriodError(f"{fy.label} is not in the data, which covers {span_label(covered)}")
+            raise PeriodError(
+                f"{fy.label} is not in the data, which covers {span_label(covered)}: choose another with {{year}}",
+                params=["year"],
+            )
         period = Period(fy, tuple(present))
         if period.complete:
             label = f"{fy.label} (whole year)"
@@ -277,9 +280,15 @@ def build_summary(
     }
     asb_sel = sel.counts[sel.counts["major"] == ASB_MAJOR]
     asb_meta = None
-    if len(asb_sel):
-        a_now = period_counts(asb_sel, window.period, ["major"])
-        a_prev = period_counts(asb_sel, window.previous, ["major"]) if window.previous else None
+    # An area with no ASB in an extract that records it has 0 incidents, not "not measured": the table is
+    # there whatever the area, so a script's JSON keys never depend on which area it asked for.
+    if len(asb_sel) or bool((extract.counts["major"] == ASB_MAJOR).any()):
+        a_now = period_counts(asb_sel, window.period, ["major"]).reindex([ASB_MAJOR], fill_value=0)
+        a_prev = (
+            period_counts(asb_sel, window.previous, ["major"]).reindex([ASB_MAJOR], fill_value=0)
+            if window.previous
+            else None
+        )
         asb = change_frame(a_now, a_prev)
         tables["asb"] = Table(asb, ASB_COLUMNS, "Anti-social behaviour incidents (not in crime totals)")
         asb_meta = int(asb["count"].sum())

@@ -9,7 +9,8 @@ app = typer.Typer()
 cache_app = typer.Typer(
     help="The cache of aggregated counts of large street-level files and zip downloads.\n\n"
     "Counts are cached per file (keyed on its identity and the loader version) so a second run reads "
-    "them instead of the file; --no-cache on any command bypasses it.\n\n"
+    "them instead of the file; --no-cache on the assessment commands bypasses it (validate and outcomes always "
+    "read the files afresh).\n\n"
     "Example: csp-assess cache clear",
     no_args_is_help=True,
 )
@@ -27,8 +28,9 @@ def info() -> None:
     folder = cache_dir()
     entries = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
     size = sum(p.stat().st_size for p in entries)
+    loads = sum(1 for p in entries if p.suffix == ".json")  # one entry: a .json and its .parquet
     typer.echo(f"Cache: {folder}")
-    typer.echo(f"{len(entries)} file(s), {size / 1e6:.1f} MB")
+    typer.echo(f"{loads} cached input file(s) in {len(entries)} cache file(s), {size / 1e6:.2f} MB")
 
 
 @cache_app.command()

@@ -298,7 +298,8 @@ YEAR_PARAM = _p(
         typer.Option(
             "--year",
             "-y",
-            help="Financial year, e.g. 2021/22. Default: the latest complete year in the data.",
+            help="Financial year, e.g. 2021/22. Default: the latest complete year in the data (stops: "
+            "every month in the files).",
         ),
     ],
     None,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from csp_assess.errors import LayoutError
 from csp_assess.model import Extract, FileLoad, Reject, frame_of
-from csp_assess.periods import span_label
+from csp_assess.periods import month_gaps, month_label, span_label
 
 SCHEME_NAMES = {
     "met-old": "Met old categories (Title Case)",
@@ -61,10 +61,12 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     by_scope: dict[str, list[FileLoad]] = defaultdict(list)
     for ld in loads:
         by_scope[ld.source.scope].append(ld)
-        warnings.extend(ld.warnings)
         rejects.extend(ld.rejects)
 
     chosen: list[tuple[FileLoad, list[pd.Period] | None]] = []  # each load, and the months it gives
+    taken: list[str] = []  # one line per (file, newer snapshot that replaced some of its months)
+    gap_notes: list[str] = []  # months no file of a scope covers, between its first and last
+    repeats: list[tuple[str, str]] = []  # (file, the file holding exactly the same months that won)
     for _scope, group in sorted(by_scope.items()):
         # Newest snapshot first: latest last month, then file name (deterministic on ties).
         ranked = sorted(
@@ -76,6 +78,13 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
         for ld in ranked:
             for m in ld.source.months_covered:
                 owner.setdefault(m, ld)
+        holes = month_gaps(owner)
+        if len(group) > 1 and holes:  # one file's own gaps are said by its loader
+            shown = ", ".join(month_label(m) for m in holes[:6]) + (" ..." if len(holes) > 6 else "")
+            gap_notes.append(
+                f"{len(holes)} month(s) inside the files' span {span_label(list(owner))} are in none of them "
+                f"({shown}): a monthly file missing? A period holding them is partial"
+            )
         for ld in ranked:
             used = sorted(m for m in ld.source.months_covered if owner[m] is ld)
             ld.source.months_used = used
@@ -91,15 +100,24 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
                     if (w.last_month == ld.source.last_month)
                     else ""
                 )
-                warnings.append(
+                taken.append(
                     f"{ld.source.path}: {len(months)} month(s) {span_label(months)} taken from the newer "
                     f"snapshot {winner} instead{tie}"
                 )
+                if w.months_covered == ld.source.months_covered:
+                    repeats.append((ld.source.path, winner))
             if used == ld.source.months_covered:  # nothing superseded (the usual case): no filter
                 chosen.append((ld, None))
             elif used:
                 chosen.append((ld, used))
 
+    # A file none of whose months is used adds nothing: its own notes ("49 rows with no location
+    # counted") would count its rows twice, so only the files used speak.
+    warnings = [
+        w for ld in loads if ld.source.months_used or not ld.source.months_covered for w in ld.warnings
+    ]
+    warnings += _snapshot_notes(taken, repeats) + gap_notes
+    warnings += _case_twins(sorted({a for ld in loads for a in ld.source.areas}))
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]
     counts = _by_codes(chosen, drop) if chosen else None
@@ -125,6 +143,36 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
 
 
 SORT_COLUMNS = ("area", "month", "major", "minor", "subarea", "ho_code", "force")
+
+
+def _case_twins(areas: list[str]) -> list[str]:
+    """Area names that differ only in case or spacing ('Barking and Dagenham', 'BARKING AND DAGENHAM'):
+    probably one area spelt two ways, whose figures an exact ``--area`` would split without a word."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for a in areas:
+        groups[" ".join(a.split()).casefold()].append(a)
+    return [
+        f"areas {' and '.join(repr(n) for n in names)} differ only in case or spacing: if they are one area, "
+        "correct the file, or name both as the area to analyse them as one"
+        for names in groups.values()
+        if len(names) > 1
+    ]
+
+
+def _snapshot_notes(taken: list[str], repeats: list[tuple[str, str]], keep: int = 3) -> list[str]:
+    """Which newer snapshot replaced which months, one line a file; but many files that only repeat
+    another file given (a folder and its zip together) are one line saying so, not thirty-five."""
+    if len(repeats) <= keep:
+        return taken
+    repeated = {f"{p}: " for p, _ in repeats}
+    out = [t for t in taken if not any(t.startswith(r) for r in repeated)]
+    path, winner = repeats[0]
+    out.append(
+        f"{len(repeats)} files hold exactly the months of another file given (a folder and its zip, or the "
+        f"same download twice?): each month is counted once, from one of them (e.g. {path} gave way to "
+        f"{winner}); csp-assess validate shows which file supplied each month"
+    )
+    return out
 
 
 def _ordinals(months: Any) -> np.ndarray:

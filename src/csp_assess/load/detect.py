@@ -86,8 +86,23 @@ def _check_wide_months(month_cells: list[str], name: str) -> None:
     if not month_cells:
         raise LayoutError("Met file has no month columns (expected YYYYMM after the key columns)", file=name)
     for c in month_cells:
+        if not MONTH_COLUMN.match(c.strip()) and c.strip().lower() in (
+            "total",
+            "totals",
+            "grand total",
+            "sum",
+        ):
+            raise LayoutError(
+                f"column '{c}' is not a month but a total, in a Met wide file: delete it (it would count every "
+                "offence twice), or use the file as downloaded",
+                file=name,
+            )
         if not MONTH_COLUMN.match(c.strip()):
-            raise LayoutError(f"column '{c}' is not a month (YYYYMM) in a Met wide file", file=name)
+            raise LayoutError(
+                f"column '{c}' is not a month (YYYYMM) in a Met wide file: the London Datastore writes "
+                "months as 202104; use the file as downloaded, or rename the month columns that way",
+                file=name,
+            )
 
 
 def sniff(path: Path) -> Detected:

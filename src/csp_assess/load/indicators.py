@@ -12,7 +12,9 @@ Layout (CSV, ``.xlsx`` first sheet, or Parquet), one row per month, area and ind
 * Other headers are mapped like long extracts: ``--indicator-map indicator="Measure"`` (API
   ``indicator_map={"indicator": "Measure"}``).
 
-Rows for the same month, area, subarea, indicator and source are summed. A row with an unreadable month,
+Rows for the same month, area, subarea, indicator and source are summed (daily or weekly rows make a
+month); a row repeating an earlier row's date text, area, subarea, indicator and source is rejected as a
+duplicate (a block pasted twice would otherwise double the count). A row with an unreadable month,
 a blank area or indicator, or a bad count is rejected with its line and the column at fault. Rows read =
 counted + rejected. Indicators are never added to crime totals: they are a separate table.
 """
@@ -55,6 +57,7 @@ class Indicators:
     rows_read: int
     rows_counted: int
     rejects: list[Reject] = field(default_factory=list)
+    encoding: str = ""  # as sniffed (utf-8, utf-8-sig, cp1252); "" for .xlsx and Parquet
 
     @property
     def rows_rejected(self) -> int:
@@ -106,22 +109,22 @@ def _columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str,
     return out
 
 
-def _frame(path: Path) -> tuple[pd.DataFrame, int]:
-    """The file as strings, and the file line of its first data row."""
+def _frame(path: Path) -> tuple[pd.DataFrame, int, str]:
+    """The file as strings, the file line of its first data row, and the encoding read ("" if binary)."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError("partner indicators file not found: check the path", file=str(path))
     if suffix == ".xlsx":
-        return pd.read_excel(path, dtype=str, keep_default_na=False), 2
+        return pd.read_excel(path, dtype=str, keep_default_na=False), 2, ""
     if suffix in (".parquet", ".pq"):
         frame = pd.read_parquet(path)
-        return frame.astype("string").fillna("").astype(object), 2
-    text, _ = read_text(path)
+        return frame.astype("string").fillna("").astype(object), 2, ""
+    text, encoding = read_text(path)
     try:
         frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"cannot read the indicators CSV ({str(err).strip()})", file=str(path)) from err
-    return frame, 2
+    return frame, 2, encoding
 
 
 def _parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -139,7 +142,7 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
     """Read a partner indicators file; every row is counted or rejected (file, line, column, what to do)."""
     p = Path(path)
     name = str(p)
-    frame, first_line = _frame(p)
+    frame, first_line, encoding = _frame(p)
     cols = _columns([str(c) for c in frame.columns], mapping or {}, name)
     n = len(frame)
     lines = np.arange(first_line, first_line + n)
@@ -161,6 +164,7 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
     rejects: list[Reject] = []
     ok = np.ones(n, dtype=bool)
     raw_month = frame[cols["month"]].astype(str)
+    seen: dict[tuple[str, ...], int] = {}
     for i in range(n):
         why = ""
         if pd.isna(months.iloc[i]):
@@ -171,6 +175,17 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
             why = f"column {cols['indicator']!r}: blank indicator name"
         elif count_reason.iloc[i]:
             why = f"column {cols['count']!r}: {count_reason.iloc[i]}"
+        else:
+            key = (
+                raw_month.iloc[i].strip(),
+                area.iloc[i],
+                subarea.iloc[i],
+                indicator.iloc[i],
+                source.iloc[i],
+            )
+            first = seen.setdefault(key, int(lines[i]))
+            if first != int(lines[i]):
+                why = f"duplicate of line {first} (same month, area, indicator and source): not counted twice"
         if why:
             ok[i] = False
             rejects.append(Reject(name, int(lines[i]), why))
@@ -185,7 +200,7 @@ def read_indicators(path: str | Path, mapping: dict[str, str] | None = None) -> 
         }
     )
     out = kept.groupby(INDICATOR_COLUMNS[:-1], sort=True, as_index=False).agg(count=("count", "sum"))
-    return Indicators(out, name, n, int(ok.sum()), rejects)
+    return Indicators(out, name, n, int(ok.sum()), rejects, encoding)
 
 
 def is_indicators_file(path: Path) -> bool:
@@ -210,7 +225,7 @@ def source_of_file(ind: Indicators) -> SourceFile:
         layout="partner-indicators",
         scheme="partner",
         level="area",
-        encoding="",
+        encoding=ind.encoding,
         rows_read=ind.rows_read,
         rows_counted=ind.rows_counted,
         rows_rejected=ind.rows_rejected,

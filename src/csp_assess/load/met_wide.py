@@ -88,6 +88,9 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
         ward = ""
         if i_ward is not None and i_code is not None:
             ward = f"{row[i_ward].strip()} ({row[i_code].strip()})"
+        if _is_header_row(row, header, (i_major, i_minor, i_area)):  # its month names are not counts
+            rejects.append(Reject(name, line, "a repeated header row (files pasted together?): not counted"))
+            continue
         key = (row[i_area].strip(), row[i_major].strip(), row[i_minor].strip(), ward)
         if _is_total(key):
             totals.append(line)
@@ -149,6 +152,12 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     if text and not text.endswith(("\n", "\r")):
         warnings.append(unterminated_warning(name, line))
     return FileLoad(counts=counts, source=source, rejects=rejects, warnings=warnings)
+
+
+def _is_header_row(row: list[str], header: list[str], keys: tuple[int, int, int]) -> bool:
+    """A header pasted below the first (files joined by hand): its category and area cells hold the
+    column names, whatever months it names, with or without a byte-order mark."""
+    return all(row[i].strip().lstrip("\ufeff").strip() == header[i].lstrip("\ufeff") for i in keys)
 
 
 def _layout_name(detected: Detected, scheme: str) -> str:

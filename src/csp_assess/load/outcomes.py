@@ -9,7 +9,7 @@ The rules are the counts reader's, so the crimes here are the crimes there:
 * **Area** is the LSOA name without its trailing code; a blank LSOA name is ``No location``.
 * **Crime ID.** Within one file a non-blank Crime ID seen before is rejected (``repeated Crime ID``):
   the first row is the crime. Blank IDs are never merged.
-* **Month** must be ``YYYY-MM``, else the row is rejected with its line.
+* **Month** must be ``YYYY-MM`` (or Excel's ``Apr-21``), else the row is rejected with its line.
 * **Anti-social behaviour** rows are incidents with no outcome: read and counted apart (``asb_rows``),
   never in outcome shares.
 * A crime with a blank outcome is kept under ``(not recorded)``.
@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.police_uk import area_of_lsoa
+from csp_assess.load.police_uk import area_of_lsoa, excel_month_text
 from csp_assess.model import ASB_MAJOR, Reject
 
 COLUMNS = ["Crime ID", "Month", "LSOA name", "Crime type", "Last outcome category"]
@@ -119,6 +119,8 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     ):
         line = i + 2  # the header is line 1; police.uk street files have no quoted line breaks
         month = month.strip()
+        if not _MONTH.match(month):
+            month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
         if not _MONTH.match(month):
             rejects.append(Reject(name, line, f"Month {month!r} is not YYYY-MM"))
             continue

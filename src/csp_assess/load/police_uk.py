@@ -42,6 +42,7 @@ sane compression ratio (see ``read_police_uk_zip``).
 
 from __future__ import annotations
 
+import calendar
 import io
 import os
 import re
@@ -102,6 +103,9 @@ COUNT_TABLE_COLUMNS = ["area", "month", "major", "minor", "count", "subarea", "f
 
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+# Excel shows police.uk's "2021-04" as "Apr-21" and saves it so: a month and a year, never a day.
+_EXCEL_MONTH = re.compile(r"^\s*([A-Za-z]{3})-(\d{2}|\d{4})\s*$")
+_MONTH_ABBR = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _BLOCK_SIZE_THREADED = 1 << 20  # one file on all cores: blocks are the unit of parallel work
 _BLOCK_SIZE_SINGLE = 1 << 20  # one file per thread: a small parse buffer (lower peak RSS, same speed)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -143,11 +147,27 @@ def _place(code: str | None, name: str | None) -> tuple[str, str]:
 def _month_ordinal(text: str) -> int | None:
     m = _MONTH.match(text)
     if not m:
-        return None
+        return _excel_month_ordinal(text)
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         return None
     return (year - 1970) * 12 + month - 1
+
+
+def _excel_month_ordinal(text: str) -> int | None:
+    """``Apr-21`` or ``Apr-2021`` (a file re-saved by Excel) -> the month's ordinal; else None."""
+    m = _EXCEL_MONTH.match(text)
+    month = _MONTH_ABBR.get(m.group(1).lower()) if m else None
+    if m is None or month is None:
+        return None
+    year = int(m.group(2)) + (2000 if len(m.group(2)) == 2 else 0)
+    return (year - 1970) * 12 + month - 1
+
+
+def excel_month_text(text: str) -> str | None:
+    """``Apr-21`` (a file re-saved by Excel) -> ``2021-04``; None for anything else."""
+    ordinal = _excel_month_ordinal(text)
+    return None if ordinal is None else _period(ordinal).strftime("%Y-%m")
 
 
 def _period(ordinal: int) -> pd.Period:
@@ -765,6 +785,12 @@ def _aggregate(
         warnings.append(f"{name}: no rows counted (the file has {n + len(bad)} data rows)")
     if encoding == "cp1252":
         warnings.append(f"{name}: not UTF-8, read as cp1252")
+    excel = next((v for v in month_values if v is not None and _EXCEL_MONTH.match(v)), None)
+    if excel is not None and _month_ordinal(excel) is not None:
+        warnings.append(
+            f"{name}: Month written as '{excel.strip()}' (the file was re-saved by Excel): read as "
+            f"{_period(_month_ordinal(excel) or 0).strftime('%b %Y')}"
+        )
 
     used = sorted(set(months_arr[m].tolist())) if rows_counted else []
     gaps = [_period(o) for o in range(used[0], used[-1] + 1) if o not in set(used)] if used else []
@@ -956,16 +982,20 @@ def read_police_uk_zip(path: str | Path, workers: int = 2, subareas: bool = True
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error) as exc:
         for f in futures:
             f.cancel()
-        raise InputError(f"corrupt or unreadable zip file: {exc}", file=str(path)) from None
+        raise InputError(
+            f"corrupt or unreadable zip file: {exc}: a download cut short looks like this; download it again",
+            file=str(path),
+        ) from None
     except RuntimeError as exc:  # zipfile's word for an encrypted member it was asked to read
         raise InputError(f"cannot read zip file: {exc}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read zip file: {exc.strerror or exc}", file=str(path)) from None
+    what_to_do = "a .zip is read as a data.police.uk download: unzip any other extract and name its files"
     if skipped:
         msg = street_scan.skipped_note(str(path), skipped)
         if not loads:
-            raise InputError(f"zip holds no *-street.csv file; {msg}", file=str(path))
+            raise InputError(f"zip holds no *-street.csv file ({what_to_do}); {msg}", file=str(path))
         loads[0].warnings.append(msg)
     elif not loads:
-        raise InputError("zip holds no *-street.csv file", file=str(path))
+        raise InputError(f"zip holds no *-street.csv file ({what_to_do})", file=str(path))
     return loads

@@ -152,7 +152,8 @@ def read_stop_search_text(text: str, name: str, encoding: str) -> StopSearchLoad
             why = (
                 "Date is blank"
                 if not stamp.strip()
-                else f"Date {stamp!r} is not a timestamp with a UTC offset"
+                else f"Date {stamp!r} is not a timestamp with a UTC offset (re-saved by Excel? use the file "
+                "as downloaded from police.uk)"
             )
             rejects.append(Reject(name, line, why))
             continue

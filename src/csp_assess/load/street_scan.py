@@ -21,7 +21,9 @@ except ImportError:  # pragma: no cover - depends on the build
     _csvscan = None  # type: ignore[assignment]
 
 # Bump when a change to either reader changes what a load holds: cached loads are keyed by it.
-LOADER_VERSION = "police-uk-3"  # 2: LSOA kept as ``subarea``; 3: long files keep an ``ho_code`` column
+# 2: LSOA kept as ``subarea``; 3: long files keep an ``ho_code`` column; 4: Excel's "Apr-21" months read,
+# Met pasted headers rejected
+LOADER_VERSION = "police-uk-4"
 
 # The columns a header must have to be read as this layout (early police.uk files lack "Context").
 REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]

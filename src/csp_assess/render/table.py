@@ -326,12 +326,14 @@ def group_sources(sources: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
             else ""
         )
         used = sum(1 for s in group if s.get("months_used"))
-        superseded = sum(len(s.get("superseded") or []) for s in group)
+        superseded = sum(1 for s in group if s.get("superseded") and s.get("months_used"))
+        replaced = sum(1 for s in group if s.get("superseded") and not s.get("months_used"))
         kinds = ", ".join(sorted({str(s["layout"]) for s in group} | {str(s["encoding"]) for s in group}))
         lines.append(
             f"Source: {folder}{' (' + role + ')' if role else ''}: {len(group)} files [{kinds}]{cover}; "
             f"months used from {used}"
             + (f", {superseded} superseded in part" if superseded else "")
+            + (f", {replaced} wholly superseded" if replaced else "")
             + " (each file: csp-assess validate or --format json)"
         )
     return singles, lines
