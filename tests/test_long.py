@@ -200,3 +200,53 @@ def test_empty_xlsx(tmp_path: Path) -> None:
     with pytest.raises(CspAssessError) as exc:
         load_extract([path], use_cache=False)
     assert str(exc.value).startswith("file has a header but no data rows")
+
+
+def test_excel_month_year_and_flag_columns_by_name(tmp_path: Path) -> None:
+    """A long file re-saved by Excel shows months as 'Apr-21': read as April 2021, never rejected. A
+    column already named flag_<name> is that flag without --map, and the load says so."""
+    from csp_assess.load import load_extract
+
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "month,area,minor,flag_domestic_abuse,count\n"
+        "Apr-21,Testshire,Violence with Injury,Y,20\n"
+        "Apr-21,Testshire,Violence with Injury,N,30\n"
+        "May-21,Testshire,Violence with Injury,TRUE,5\n"
+        "March 2022,Testshire,Violence with Injury,,7\n",
+        encoding="utf-8",
+    )
+    extract = load_extract([path], use_cache=False)
+    counts = extract.counts
+    assert extract.rows_rejected == 0
+    by_month = counts.groupby(counts["month"].astype(str))["count"].sum().to_dict()
+    assert by_month == {"2021-04": 50, "2021-05": 5, "2022-03": 7}
+    flagged = counts[counts["flag_domestic_abuse"]]
+    assert int(flagged["count"].sum()) == 25  # 20 (Y) + 5 (TRUE)
+    assert any("flag column(s) flag_domestic_abuse read by name" in w for w in extract.warnings)
+
+
+def test_partner_fixture_measures_its_flag_priority_without_a_map() -> None:
+    """The partner fixture's own flag_domestic_abuse column measures the 'Domestic abuse' priority with
+    no --map: the flagged counts of each year, summed here with the csv module."""
+    import csv
+
+    import csp_assess as ca
+
+    fix = Path(__file__).parent / "fixtures" / "partner"
+    want: dict[str, int] = {}
+    with (fix / "counts_with_flags.csv").open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["flag_domestic_abuse"] == "True":
+                y, m = int(r["month"][:4]), int(r["month"][5:7])
+                start = y if m >= 4 else y - 1
+                fy = f"{start}/{(start + 1) % 100:02d}"
+                want[fy] = want.get(fy, 0) + int(r["count"])
+    ex = ca.load(fix / "counts_with_flags.csv", cache=False)
+    ranked = ca.rank(ex, priorities=fix / "priorities.toml")
+    pri = ranked.table("priorities")
+    row = pri[pri["name"] == "Domestic abuse"].iloc[0]
+    year = ranked.to_dict()["year"]
+    assert row["status"] != "not measurable"
+    assert int(row["count"]) == want[year]
+    assert int(row["previous_count"]) == want[f"{int(year[:4]) - 1}/{year[2:4]}"]

@@ -77,6 +77,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str], name: str) -> di
             if alias in lower and lower[alias] not in out.values():
                 out[canon] = lower[alias]
                 break
+    for key, col in lower.items():  # a column already named flag_<name> is that flag (Y/Yes/1/TRUE/T)
+        if is_known_key(key) and key.startswith(FLAG_PREFIX) and key not in out and col not in out.values():
+            out[key] = col
     if "month" not in out:
         raise LayoutError('no month or date column: name it with --map month="<column>"', file=name)
     if "major" not in out and "minor" not in out:
@@ -91,6 +94,12 @@ def roles_of(header: list[str], mapping: dict[str, str], name: str, warnings: li
         warnings.append(
             f"{name}: counts read from column '{cols['count']}' (found by its name; "
             "--map count=... names another, and without a count column each row is one offence)"
+        )
+    by_name = sorted(k for k in cols if k.startswith(FLAG_PREFIX) and k not in mapping)
+    if by_name:
+        warnings.append(
+            f"{name}: flag column(s) {', '.join(cols[k] for k in by_name)} read by name "
+            "(Y, Yes, 1, TRUE or T flags a row)"
         )
     if "count" not in cols:
         maybe = [h for h in header if h.strip().lower() in AMBIGUOUS_COUNT]
@@ -115,7 +124,8 @@ def parse_months(values: pd.Series) -> pd.Series:
     """Month of each value as Period[M], NaT where unreadable.
 
     Accepts ``YYYY-MM``, ``YYYYMM``, ISO dates (``2022-03-31``, with or without time), UK dates
-    (``31/03/2022``; day first, never US order), ``Mar 2022`` / ``March 2022``, and real datetimes.
+    (``31/03/2022``; day first, never US order), ``Mar 2022`` / ``March 2022`` / Excel's ``Mar-22``, and
+    real datetimes.
     """
     import numpy as np
     import pandas as pd
@@ -136,11 +146,13 @@ def parse_months(values: pd.Series) -> pd.Series:
         hit = ext[0].notna() & year.isna()
         year[hit] = ext.loc[hit, yi - 1].astype(float)
         month[hit] = ext.loc[hit, mi - 1].astype(float)
-    ext = s.str.extract(r"^([A-Za-z]{3})[A-Za-z]*[ -](\d{4})$")
+    # "Mar 2022", "March 2022", and Excel's "Mar-22" (a month column re-saved by Excel: 20yy)
+    ext = s.str.extract(r"^([A-Za-z]{3})[A-Za-z]*[ -](\d{4}|\d{2})$")
     hit = ext[0].notna() & year.isna()
     if hit.any():
         mnum = ext.loc[hit, 0].str.lower().map(_MONTH_NAMES)
-        year[hit] = ext.loc[hit, 1].astype(float)
+        yy = ext.loc[hit, 1].astype(float)
+        year[hit] = yy.where(yy >= 100, yy + 2000)
         month[hit] = mnum.astype(float)
     ok = year.notna() & month.between(1, 12) & year.between(1900, 2100)
     out = pd.Series(pd.NaT, index=s.index, dtype="period[M]")
