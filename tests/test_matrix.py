@@ -94,8 +94,10 @@ def test_empty_workshop_columns_leave_the_computed_order(tmp_path: Path) -> None
     assert (m["overrides"] == "").all()
 
 
-def test_workshop_scores_change_the_order_as_hand_calculated(tmp_path: Path) -> None:
-    path = _write(tmp_path)
+def workshop_file(folder: Path) -> Path:
+    """The scoring file with a workshop's scores entered: public concern weighted 2, vulnerability 3, and
+    three issues scored (the hand calculation is in the test below)."""
+    path = _write(folder)
     text = path.read_text(encoding="utf-8")
     text = text.replace("public_concern = 1\n", "public_concern = 2\n", 1)  # [weights]
     text = text.replace("vulnerability = 1\n", "vulnerability = 3\n", 1)
@@ -103,6 +105,11 @@ def test_workshop_scores_change_the_order_as_hand_calculated(tmp_path: Path) -> 
     text = _fill(text, "Violence with Injury", public_concern=5, vulnerability=5)
     text = _fill(text, "Other Theft", public_concern=5, vulnerability=1)
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_workshop_scores_change_the_order_as_hand_calculated(tmp_path: Path) -> None:
+    path = workshop_file(tmp_path)
     # sum(weight x score) / sum(weights scored); public concern weight 2, vulnerability 3, others 1:
     #   Burglary at home      (4+5+5+5 + 2x1 + 3x2) / (4+2+3) = 27/9 = 3.00
     #   Violence with Injury  (2+5+5+3 + 2x5 + 3x5) / 9       = 40/9 = 4.44

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import FIXTURES, SAMPLE
-from tests.test_matrix import _fill, _write
+from tests.test_matrix import _fill, workshop_file
 from tests.test_plan import PLAN, PREVIOUS
 
 import csp_assess as ca
@@ -34,14 +34,7 @@ FIXTURE_PLAN = '[plan]\nstart_year = "2020/21"\n\n[[priority]]\nname = "Burglary
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("decisions")
-    path = _write(d)
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("public_concern = 1\n", "public_concern = 2\n", 1)  # [weights]
-    text = text.replace("vulnerability = 1\n", "vulnerability = 3\n", 1)
-    text = _fill(text, "Burglary at home", public_concern=1, vulnerability=2)
-    text = _fill(text, "Violence with Injury", public_concern=5, vulnerability=5)
-    text = _fill(text, "Other Theft", public_concern=5, vulnerability=1)
-    path.write_text(text, encoding="utf-8")
+    path = workshop_file(d)
     plan = d / "plan.toml"
     plan.write_text(FIXTURE_PLAN, encoding="utf-8")
     sample_plan, previous = d / "sample_plan.toml", d / "previous.toml"

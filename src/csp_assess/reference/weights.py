@@ -270,21 +270,28 @@ def _blend(
     return _Weight(value, "blended", f"{source}; {how}"), missing
 
 
+def _blended(
+    subs: list[_Subgroup], harm_index: str, volumes: list[float] | None = None, how: str = BLEND_SOURCE
+) -> tuple[_Weight, list[str], _Weight, list[str]]:
+    """(harm, subgroups missing a harm figure, cost, subgroups missing a cost) of a mix of subgroups,
+    weighted by ``volumes`` (default: national counts); see ``_blend``."""
+    cost, cost_missing = _blend([(s, _cost(s)) for s in subs], COST_SOURCE, volumes, how)
+    if harm_index == "none":
+        return _Weight(math.nan, NOT_USED, ""), [], cost, cost_missing
+    if harm_index == "cost":
+        return cost, cost_missing, cost, cost_missing
+    base = CCHI_SOURCE if harm_index == "cchi" else CSS_SOURCE
+    harm, harm_missing = _blend([(s, _harm(s, harm_index, _cost(s))) for s in subs], base, volumes, how)
+    return harm, harm_missing, cost, cost_missing
+
+
 def _police_uk_records(harm_index: str) -> list[dict[str, object]]:
     by_type: dict[str, list[_Subgroup]] = {}
     for sub in _subgroups().values():
         by_type.setdefault(sub.police_uk, []).append(sub)
     records = []
     for crime_type, subs in by_type.items():
-        costs = [(s, _cost(s)) for s in subs]
-        cost, cost_missing = _blend(costs, COST_SOURCE)
-        if harm_index == "none":
-            harm, harm_missing = _Weight(math.nan, NOT_USED, ""), []
-        elif harm_index == "cost":
-            harm, harm_missing = cost, cost_missing
-        else:
-            base = CCHI_SOURCE if harm_index == "cchi" else CSS_SOURCE
-            harm, harm_missing = _blend([(s, _harm(s, harm_index, _cost(s))) for s in subs], base)
+        harm, harm_missing, cost, cost_missing = _blended(subs, harm_index)
         parts = ", ".join(f"{s.name} ({s.count:,.0f})" for s in subs)
         notes = [
             f"volume-weighted blend of PRC subgroups by 2024/25 national count: {parts}"
@@ -539,15 +546,7 @@ def code_match(
     order = sorted(per_sub, key=lambda s: (-per_sub[s], s))
     subs = [_subgroups()[s] for s in order]
     volumes = [float(per_sub[s]) for s in order]
-    cost, cost_missing = _blend([(s, _cost(s)) for s in subs], COST_SOURCE, volumes, CODE_BLEND_SOURCE)
-    if harm_index == "none":
-        harm, harm_missing = _Weight(math.nan, NOT_USED, ""), []
-    elif harm_index == "cost":
-        harm, harm_missing = cost, cost_missing
-    else:
-        base = CCHI_SOURCE if harm_index == "cchi" else CSS_SOURCE
-        parts = [(s, _harm(s, harm_index, _cost(s))) for s in subs]
-        harm, harm_missing = _blend(parts, base, volumes, CODE_BLEND_SOURCE)
+    harm, harm_missing, cost, cost_missing = _blended(subs, harm_index, volumes, CODE_BLEND_SOURCE)
     mix = "; ".join(f"{s} {per_sub[s]:,} (codes {', '.join(sorted(codes_of[s]))})" for s in order)
     notes = [f"weights by {HO_CODE_ROUTE}, offences per PRC subgroup: {mix}"]
     left = sum(unknown.values()) + blank
