@@ -247,3 +247,14 @@ def test_a_column_named_ho_code_is_found_without_a_mapping(tmp_path: Path) -> No
     assert sorted(extract.counts["ho_code"]) == ["105A", "8N"]
     row = api.weights(extract).table("rows").iloc[0]
     assert row["weight_route"] == HO_CODE_ROUTE and row["harm_weight"] == pytest.approx((10 + 365) / 2)
+
+
+def test_weights_screen_has_no_empty_score_clause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The weights table has no score: its footer must not say 'Score = ... cost ()'."""
+    path = tmp_path / "ho.csv"
+    path.write_text("Date,Offence\n03/04/2024,Assault ABH\n", encoding="utf-8")
+    code, out, _ = run(capsys, "weights", path, "--map", "month=Date", "--map", "minor=Offence")
+    assert code == 0
+    assert "Harm: " in out
+    assert "()" not in out
+    assert "Score =" not in out

@@ -182,8 +182,12 @@ def render_table(result: Result, console: Console) -> None:
         console.print(
             _text(
                 f"Harm: {meta.get('harm_index_description', '')}. Cost: Home Office unit costs, "
-                f"{meta['cost_prices']} prices. Score = mean share (%) of volume, harm and cost "
-                f"({meta.get('score_weights', '')}).",
+                f"{meta['cost_prices']} prices."
+                + (
+                    f" Score = mean share (%) of volume, harm and cost ({meta['score_weights']})."
+                    if meta.get("score_weights")
+                    else ""
+                ),
                 style="dim",
             )
         )
