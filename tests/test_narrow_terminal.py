@@ -21,7 +21,7 @@ COLUMNS = {
     "Change": ("change", 0),
     "Change %": ("change_pct", 1),
     "Baseline": ("baseline_count", 0),
-    "vs base %": ("baseline_change_pct", 1),
+    "Vs base %": ("baseline_change_pct", 1),
     "Harm": ("harm", 0),
     "Cost": ("cost_gbp", None),
     "Score": ("score", 1),
@@ -114,9 +114,9 @@ COMPARE = {
     "To": ("to_count", 0),
     "Change": ("change", 0),
     "Change %": ("change_pct", 1),
-    "z": ("z", 1),
-    "p value": ("p_value", 3),
-    "p adjusted": ("p_adjusted", 3),
+    "Z": ("z", 1),
+    "P value": ("p_value", 3),
+    "P adjusted": ("p_adjusted", 3),
 }
 
 
@@ -127,12 +127,12 @@ def test_compare_numbers_survive_any_width(cli, monkeypatch: pytest.MonkeyPatch,
     out = cli("compare", SAMPLE).out
     assert all(len(line) <= width for line in out.splitlines())
     headers, rows = _parse(out, "From")
-    assert {"Category", "From", "To", "significant"} <= set(headers)
+    assert {"Category", "From", "To", "Significant"} <= set(headers)
     assert len(rows) == len(expected)
     for row, want in zip(rows, expected, strict=True):
         got = dict(zip(headers, row, strict=True))
         assert got["Category"] == want["category"]
-        assert got["significant"] == ("yes" if want["significant"] else "no")
+        assert got["Significant"] == ("yes" if want["significant"] else "no")
         for header, (key, _) in COMPARE.items():
             if header in got and want[key] is not None:
                 value, tolerance = _number(got[header])
@@ -149,3 +149,89 @@ def test_folded_tables_never_overrun_the_terminal(cli, monkeypatch: pytest.Monke
         table = [line for line in out.splitlines() if line[:1] in "┏┃┡│├└"]
         assert table, args
         assert all(len(line) <= width and line[-1] in "┓┃┩│┤┘" for line in table), args
+
+
+def _table_after(out: str, title: str, anchor: str) -> tuple[list[str], list[list[str]]]:
+    """The headers and rows of the table under the line starting with ``title``."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    return _parse("\n".join(lines[start:]), anchor)
+
+
+# The matrix's screen headings -> JSON keys; every one is a 1-5 score or a mean of them.
+MATRIX = {
+    "Order": "order",
+    "Volume": "volume",
+    "Harm": "harm",
+    "Cost": "cost",
+    "Trend": "trend",
+    "Rate": "rate",
+    "Concern": "public_concern",
+    "Vuln": "vulnerability",
+    "Capacity": "capacity",
+    "Risk": "reputational_risk",
+    "Total": "total",
+    "Likelihood": "likelihood",
+    "Impact": "impact",
+}
+# Worked by hand in tests/test_matrix.py (workshop_file): harm share scores; likelihood = mean of volume,
+# trend and rate scored; impact = mean of harm, cost, public concern and vulnerability scored.
+MATRIX_BY_HAND = {
+    "Burglary at home": {"harm": 5, "likelihood": (4 + 5) / 2, "impact": (5 + 5 + 1 + 2) / 4},
+    "Violence with Injury": {"harm": 5, "likelihood": (2 + 3) / 2, "impact": (5 + 5 + 5 + 5) / 4},
+    "Other Theft": {"harm": 4, "likelihood": (5 + 1) / 2, "impact": (4 + 5 + 1) / 3},
+}
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_matrix_keeps_its_harm_score_on_a_narrow_terminal(
+    cli, tmp_path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The matrix sheds overrides, kind and the scores its means summarise before the harm score, the
+    likelihood and the impact (the ranking's own drop order, where harm goes early, is not used)."""
+    from tests.test_matrix import DATA, PSET, workshop_file
+
+    scoring = workshop_file(tmp_path)
+    args = ("rank", DATA, "--priorities", PSET, "--scoring", scoring)
+    expected = json.loads(cli(*args, "--format", "json").out)["matrix"]
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = cli(*args).out
+    assert all(len(line) <= width for line in out.splitlines())
+    headers, rows = _table_after(out, "Prioritisation matrix", "Order")
+    assert {"Order", "Issue", "Total", "Likelihood", "Impact", "Harm"} <= set(headers), headers
+    assert len(rows) == len(expected) == 3
+    for row, want in zip(rows, expected, strict=True):
+        got = dict(zip(headers, row, strict=True))
+        assert got["Issue"] == want["issue"]
+        for header, cell in got.items():
+            if header not in MATRIX:
+                continue
+            key = MATRIX[header]
+            if want[key] is None:
+                assert cell == "-", (header, cell)
+                continue
+            value, tolerance = _number(cell)
+            assert abs(value - want[key]) <= tolerance + 1e-9, (header, cell, want[key])
+        hand = MATRIX_BY_HAND[want["issue"]]
+        assert int(got["Harm"]) == hand["harm"]
+        assert float(got["Likelihood"]) == pytest.approx(hand["likelihood"], abs=0.005)
+        assert float(got["Impact"]) == pytest.approx(hand["impact"], abs=0.005)
+    left_out = [h for h in MATRIX if h not in headers]
+    if width == 80:
+        assert left_out and "Columns left out to fit 80 characters" in out
+    if width >= 160:
+        assert set(MATRIX) <= set(headers) and "Kind" in headers
+
+
+def test_a_table_without_its_own_drop_order_sheds_the_usual_columns_first() -> None:
+    cells = {
+        "category": ["Burglary"],
+        "count": ["1,000"],
+        "harm": ["123,456"],
+        "cost_gbp": ["£1.2m"],
+        "change_pct": ["+5.0%"],
+    }
+    # Usual order: harm before cost and change %; the table's own order: change % first, then cost.
+    assert fit_columns(list(cells), cells, 36) == (["category", "count", "change_pct"], ["harm", "cost_gbp"])
+    shown, left_out = fit_columns(list(cells), cells, 36, ["change_pct", "cost_gbp"])
+    assert shown == ["category", "count", "harm"] and left_out == ["cost_gbp", "change_pct"]

@@ -474,8 +474,8 @@ def test_matrix_at_80_columns_keeps_the_weighted_total(
     assert run.code == 0
     matrix = run.out.split("Prioritisation matrix", 1)[1]
     head = next(line for line in matrix.splitlines() if line.startswith("┃"))
-    assert " total " in head
-    assert " rate " not in head  # "-" on every row: the first to go
+    assert " Total " in head
+    assert " Rate " not in head  # "-" on every row: the first to go
     row = next(line for line in matrix.splitlines() if "│ Gun Crime" in line)
     assert f"{by_hand:.2f}" in row
 

@@ -203,3 +203,35 @@ def test_lookup_groups_charnwood_lsoas_into_msoas(cli, leics: Path, oracle, tmp_
     assert obj["level"] == "msoa" and obj["places"] == len(want)
     assert {r["place"]: r["count"] for r in obj["rows"]} == want
     assert obj["total"] == 14_000
+
+
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_screen_shows_each_lsoa_code_once(
+    cli, leics: Path, oracle, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:  # type: ignore[no-untyped-def]
+    """On screen the place name is the LSOA name and its code is in the Code column, not in both; where the
+    Code column does not fit, the name keeps its code. JSON (and CSV) keep the label 'name (code)'."""
+    from tests.test_narrow_terminal import _parse
+
+    by_label = oracle["crimes 2021/22"]
+    run = cli("places", leics, "--area", AREA, "--year", "2021/22", "--format", "json")
+    assert run.code == 0, run.err
+    for row in json.loads(run.out)["rows"]:
+        if row["code"]:
+            assert row["place"].endswith(f" ({row['code']})")  # unchanged: the label is the key
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = cli("places", leics, "--area", AREA, "--year", "2021/22").out
+    headers, rows = _parse(out)
+    assert headers[:2] == ["#", "Place"]
+    assert rows
+    for row in rows:
+        got = dict(zip(headers, row, strict=True))
+        if "Code" in got:
+            assert "(E0" not in got["Place"], got
+            label = f"{got['Place']} ({got['Code']})"
+        else:
+            assert re.fullmatch(r"Charnwood \d{3}[A-Z] \(E0\d{7}\)", got["Place"]), got
+            label = got["Place"]
+        assert int(got["Count"].replace(",", "")) == by_label[label]
+    if width >= 80:
+        assert "Code" in headers

@@ -31,6 +31,9 @@ class Table:
     total: dict[str, Any] | None = None
     # Column headings for people where the usual one would mislead (places listed under "category").
     headers: dict[str, str] = field(default_factory=dict)
+    # The columns a narrow terminal leaves out first, in order, where the renderer's usual order (made for
+    # the ranking) would shed one this table needs; None keeps the usual order (render.table.DROP_ORDER).
+    drop_order: list[str] | None = None
 
     def shown_columns(self, detail: bool = False) -> list[str]:
         """The columns people read: the contract (and with ``detail``, the detail) columns in the frame,

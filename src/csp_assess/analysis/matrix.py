@@ -48,6 +48,25 @@ from csp_assess.reference.scoring_file import (
 from csp_assess.result import Result, Table
 
 MATRIX_COLUMNS = ["order", "issue", "kind", *DIMENSION_KEYS, "total", "likelihood", "impact", "overrides"]
+# What a narrow terminal sheds first (render.table.fit_columns): the overrides text (the warnings repeat
+# it) and the kind, then capacity and reputational risk (they count in the total only), then the scores
+# the likelihood and impact means summarise, workshop scores after computed ones; likelihood, impact and
+# the harm score go last, and the order, issue and total stay.
+MATRIX_DROP_ORDER = [
+    "overrides",
+    "kind",
+    "reputational_risk",
+    "capacity",
+    "rate",
+    "trend",
+    "volume",
+    "cost",
+    "vulnerability",
+    "public_concern",
+    "likelihood",
+    "impact",
+    "harm",
+]
 MATRIX_DETAIL = [
     "computed_total",
     "computed_order",
@@ -495,7 +514,11 @@ def add_matrix(result: Result, computed: Computed, scoring: ScoringFile | None) 
     weights = scoring.weights if scoring else dict.fromkeys(DIMENSION_KEYS, 1.0)
     source = f" ({scoring.source})" if scoring else ""
     result.tables["matrix"] = Table(
-        frame, MATRIX_COLUMNS, f"Prioritisation matrix{source}: scores 1-5, weighted total", MATRIX_DETAIL
+        frame,
+        MATRIX_COLUMNS,
+        f"Prioritisation matrix{source}: scores 1-5, weighted total",
+        MATRIX_DETAIL,
+        drop_order=MATRIX_DROP_ORDER,
     )
     result.notes.extend(matrix_notes(computed, weights))
     result.warnings.extend(computed.warnings + warnings)

@@ -87,13 +87,13 @@ DROP_ORDER = (
     "measure",
 )
 KEEP = {
-    "rank", "category", "name", "issue", "priority", "count", "change", "score", "status", "reason",
+    "rank", "category", "name", "issue", "priority", "place", "count", "change", "score", "status", "reason",
     "direction", "significant",
     "scheme",  # the layout a priority's measure row is for: without it the rows repeat one another
     "total",  # the matrix's weighted total, which sets its order
 }  # fmt: skip
 FOLDABLE = {
-    "category", "major", "name", "issue", "priority", "reason", "proxy", "measure", "class", "status",
+    "category", "major", "name", "issue", "priority", "place", "reason", "proxy", "measure", "class", "status",
     "direction", "plan_direction",
 }  # fmt: skip
 TEXT_MIN = 12  # the narrowest a folded text column gets: a word or two per line, not a letter
@@ -141,9 +141,16 @@ def render_table(result: Result, console: Console) -> None:
         people = table.people_frame()
         cells = {c: [human(v, c) for v in people[c]] for c in cols}
         n_rows = len(table.frame)  # rows after these are the Total row
-        shown, left_out = fit_columns(cols, cells, console.width)
+        heads = table.headers
+        once = _place_once(cols, cells)
+        shown, left_out = fit_columns(cols, once or cells, console.width, table.drop_order, heads)
+        if once is not None:
+            if shown is not None and "code" not in shown:  # the code column did not fit: the name keeps it
+                shown, left_out = fit_columns(cols, cells, console.width, table.drop_order, heads)
+            if shown is None or "code" in shown:
+                cells = once  # the code is in its own column (or its own line): the name need not repeat it
         if shown is None:
-            _stacked(table.title if name != "rows" else None, cols, cells, console)
+            _stacked(table.title if name != "rows" else None, cols, cells, console, heads)
             continue
         rt = RichTable(
             title=_text(table.title) if name != "rows" and table.title else None,
@@ -152,7 +159,7 @@ def render_table(result: Result, console: Console) -> None:
             header_style="bold",
             expand=False,
         )
-        widths = column_widths(shown, cells, console.width)
+        widths = column_widths(shown, cells, console.width, heads)
         for c in shown:
             numeric = table.frame[c].dtype.kind in "iuf" and c not in ("rank",)
             rt.add_column(
@@ -212,20 +219,39 @@ def render_table(result: Result, console: Console) -> None:
 
 
 def _header(column: str, own: dict[str, str] | None = None) -> str:
-    """The heading people read: the table's own (``Table.headers``), else the usual one."""
-    return (own or {}).get(column) or HEADERS.get(column, column.replace("_", " "))
+    """The heading people read: the table's own (``Table.headers``), else the usual one, else the column's
+    name in words; always starting with a capital, so no table mixes "order" with "Issue" (CSV and JSON
+    keep the column names as they are)."""
+    text = (own or {}).get(column) or HEADERS.get(column, column.replace("_", " "))
+    return text[:1].upper() + text[1:]
 
 
-def _natural(column: str, cells: list[str]) -> int:
+_CODED = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)$")
+
+
+def _place_once(cols: list[str], cells: dict[str, list[str]]) -> dict[str, list[str]] | None:
+    """The cells with each place's name shown without the code in brackets that its ``code`` column
+    already shows ("Charnwood 001A (E01025...)" -> "Charnwood 001A"); None for a table without both
+    columns. A label whose bracket is not its code (a place with no code, "(no place recorded)") stays."""
+    if "place" not in cols or "code" not in cols:
+        return None
+    names = []
+    for place, code in zip(cells["place"], cells["code"], strict=True):
+        m = _CODED.match(place)
+        names.append(m.group("name") if m and m.group("name") and m.group("code").strip() == code else place)
+    return {**cells, "place": names}
+
+
+def _natural(column: str, cells: list[str], headers: dict[str, str] | None = None) -> int:
     """The width a column needs to show its header and every cell on one line."""
-    return max([len(_header(column)), *(len(printable(v)) for v in cells)])
+    return max([len(_header(column, headers)), *(len(printable(v)) for v in cells)])
 
 
-def _min_width(column: str, cells: list[str]) -> int:
+def _min_width(column: str, cells: list[str], headers: dict[str, str] | None = None) -> int:
     """The narrowest a text column may be folded to: its longest word, at least TEXT_MIN (or its
     natural width if smaller): names break between words, not inside them."""
-    words = [len(w) for v in cells for w in printable(v).split()] + [len(_header(column))]
-    return min(_natural(column, cells), max(TEXT_MIN, *words))
+    words = [len(w) for v in cells for w in printable(v).split()] + [len(_header(column, headers))]
+    return min(_natural(column, cells, headers), max(TEXT_MIN, *words))
 
 
 def _table_width(widths: list[int]) -> int:
@@ -234,24 +260,33 @@ def _table_width(widths: list[int]) -> int:
 
 
 def fit_columns(
-    cols: list[str], cells: dict[str, list[str]], width: int
+    cols: list[str],
+    cells: dict[str, list[str]],
+    width: int,
+    drop_order: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[list[str] | None, list[str]]:
     """(columns to show, columns left out) so that no number is cut at ``width``: text columns fold, whole
-    low-priority columns go (DROP_ORDER, then any other not in KEEP, rightmost first). None to show means
-    the table cannot fit even so, and is stacked a row at a time."""
+    low-priority columns go (the table's own ``drop_order`` if it has one, else DROP_ORDER; then any other
+    not in KEEP, rightmost first). None to show means the table cannot fit even so, and is stacked a row at
+    a time."""
 
     def need(shown: list[str]) -> int:
         return _table_width(
-            [_min_width(c, cells[c]) if c in FOLDABLE else _natural(c, cells[c]) for c in shown]
+            [
+                _min_width(c, cells[c], headers) if c in FOLDABLE else _natural(c, cells[c], headers)
+                for c in shown
+            ]
         )
 
     shown = list(cols)
+    order = DROP_ORDER if drop_order is None else tuple(drop_order)
     # A column that is "-" on every row says nothing: it goes before any column with a figure in it.
     empty = [c for c in cols if c not in KEEP and cells[c] and all(v == "-" for v in cells[c])]
     droppable = (
         empty
-        + [c for c in DROP_ORDER if c in cols and c not in empty]
-        + [c for c in reversed(cols) if c not in KEEP and c not in DROP_ORDER and c not in empty]
+        + [c for c in order if c in cols and c not in empty]
+        + [c for c in reversed(cols) if c not in KEEP and c not in order and c not in empty]
     )
     left_out: list[str] = []
     while need(shown) > width and droppable:
@@ -267,14 +302,16 @@ def fit_columns(
 REASON_MAX = 70  # a reason wider than this folds even on a wide terminal: a paragraph, not a line
 
 
-def column_widths(shown: list[str], cells: dict[str, list[str]], width: int) -> dict[str, int]:
+def column_widths(
+    shown: list[str], cells: dict[str, list[str]], width: int, headers: dict[str, str] | None = None
+) -> dict[str, int]:
     """Each column's width: its natural width, text columns narrowed a character at a time (the one with
     most room above its narrowest first) until the table fits ``width``. Set here rather than left to
     rich, whose proportional shrinking can overrun the terminal by a character or two."""
-    want = {c: _natural(c, cells[c]) for c in shown}
+    want = {c: _natural(c, cells[c], headers) for c in shown}
     if "reason" in want:
-        want["reason"] = min(want["reason"], max(REASON_MAX, _min_width("reason", cells["reason"])))
-    floor = {c: _min_width(c, cells[c]) if c in FOLDABLE else want[c] for c in shown}
+        want["reason"] = min(want["reason"], max(REASON_MAX, _min_width("reason", cells["reason"], headers)))
+    floor = {c: _min_width(c, cells[c], headers) if c in FOLDABLE else want[c] for c in shown}
     excess = _table_width(list(want.values())) - width
     while excess > 0:
         room = [c for c in shown if want[c] > floor[c]]
@@ -286,14 +323,20 @@ def column_widths(shown: list[str], cells: dict[str, list[str]], width: int) -> 
     return want
 
 
-def _stacked(title: str | None, cols: list[str], cells: dict[str, list[str]], console: Console) -> None:
+def _stacked(
+    title: str | None,
+    cols: list[str],
+    cells: dict[str, list[str]],
+    console: Console,
+    headers: dict[str, str] | None = None,
+) -> None:
     """A table too wide for any fit: each row as its own block of 'Header: value' lines."""
     if title:
         console.print(_text(title, style="bold"))
     n = len(next(iter(cells.values()))) if cells else 0
     for i in range(n):
         for j, c in enumerate(cols):
-            console.print(_text(f"{'  ' if j else '- '}{_header(c)}: {cells[c][i]}"))
+            console.print(_text(f"{'  ' if j else '- '}{_header(c, headers)}: {cells[c][i]}"))
 
 
 FOLDER_MIN = 3  # this many files from one folder (or zip) are summarised in one Source line
