@@ -173,9 +173,15 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     history: list[str] = []
     if other is None:
         covered = extract.months_covered
-        to_period, w = resolve_year(opts.to_year, covered, opts.start_month, extract.months_with_rows)
+        to_period, w = resolve_year(
+            opts.to_year, covered, opts.start_month, extract.months_with_rows, param="to_year"
+        )
         warnings += w
-        from_fy = parse_year(opts.from_year, opts.start_month) if opts.from_year else to_period.fy.shift(-1)
+        from_fy = (
+            parse_year(opts.from_year, opts.start_month, "from_year")
+            if opts.from_year
+            else to_period.fy.shift(-1)
+        )
         if from_fy == to_period.fy:
             raise SelectionError(
                 "{from_year} and {to_year} are the same year; use {against} to compare two extracts",
@@ -223,7 +229,12 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         covered = sorted(set(extract.months_covered) & set(other.months_covered))
         if not covered:
             raise PeriodError("the two extracts have no month in common")
-        to_period, w = resolve_year(opts.to_year or opts.from_year, covered, opts.start_month)
+        to_period, w = resolve_year(
+            opts.to_year or opts.from_year,
+            covered,
+            opts.start_month,
+            param="to_year" if opts.to_year else "from_year",
+        )
         warnings += w
         a = period_counts(crime_only(sel.counts), to_period, keys)
         b = period_counts(crime_only(other_sel.counts), to_period, keys)

@@ -153,7 +153,7 @@ def build_quarterly(
     ago_ok = all(m in have for m in ago_months)
     if not ago_ok:
         warnings.append(f"{quarter_label(ago_fy, q)} is not fully in the data: no year-on-year change")
-    plan_fy = parse_year(plan_start, start_month) if plan_start else None
+    plan_fy = parse_year(plan_start, start_month, "plan_start") if plan_start else None
     plan_months: list[pd.Period] = []
     plan_ok = False
     if plan_fy is not None:

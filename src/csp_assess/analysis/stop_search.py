@@ -68,7 +68,7 @@ def _months(
         raise PeriodError(f"no stop-and-search rows for {force}")
     if year is None:
         return [m for m in pd.period_range(have[0], have[-1], freq="M")], span_label(have)
-    fy = parse_year(year, start_month)
+    fy = parse_year(year, start_month, "year")
     present = months_present(fy, have)
     if not present:
         raise PeriodError(

@@ -99,7 +99,7 @@ def resolve_window(
         warnings += w
         label = period.label
     elif kind == "ytd":
-        fy = parse_year(year, start_month) if year else year_of(latest, start_month)
+        fy = parse_year(year, start_month, "year") if year else year_of(latest, start_month)
         present = months_present(fy, covered)
         if not present:
             raise PeriodError(
