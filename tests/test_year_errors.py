@@ -77,3 +77,21 @@ def test_quarter_names_the_option_and_the_quarter_form(tmp_path, cli) -> None:  
         "Error: --quarter '2021-Q1': year '2021' is ambiguous for financial years: write it as 2023/24-Q2 "
         "(also 2023-24-Q2)\n"
     )
+
+
+def test_validate_notes_name_the_keyword_in_python_and_the_flag_on_the_command_line(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Before: ``ca.validate(...).notes`` told a Python user to 'use --all-rejects'."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    bad = [lines[0], lines[1]] + [
+        ",".join(["Burglary", "Domestic Burglary", "Barking and Dagenham", "x"]) for _ in range(5)
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    notes = ca.validate(path, max_rejects=2).notes
+    assert "3 more rejected row(s): call validate with max_rejects=None, or use to_dict()" in notes
+    assert not any("--" in n for n in notes)
+    assert not any("more rejected" in n for n in ca.validate(path).notes)  # all shown by default
+    bad = bad[:2] + bad[2:3] * 55
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    res = cli("validate", path)
+    assert "5 more rejected row(s): use --all-rejects or --format json" in res.out + res.err

@@ -307,8 +307,20 @@ VALIDATE_COLUMNS = [
 VALIDATE_DETAIL = ["months_used", "superseded", "gap_months", "area_names", "error"]
 
 
-def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
-    """The files and rejects tables, with the reconciliation over the usable files."""
+def more_rejects_note(more: int, cli: bool = False) -> str:
+    """The note for rejected rows left out of the table: the API keyword in Python, the flags on the
+    command line (a library result never tells a Python user about a flag)."""
+    how = (
+        "use --all-rejects or --format json"
+        if cli
+        else "call validate with max_rejects=None, or use to_dict()"
+    )
+    return f"{more:,} more rejected row(s): {how}"
+
+
+def validation_result(v: Validation, max_rejects: int | None = None, cli: bool = False) -> Result:
+    """The files and rejects tables, with the reconciliation over the usable files (``cli``: notes name
+    the command's flags, not the API's keywords)."""
     from csp_assess.result import Table, source_record
 
     files = files_frame(v)
@@ -323,9 +335,7 @@ def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
         f"{counted:,} counted + {rejected:,} rejected"
     ]
     if len(shown) < len(rejects):
-        notes.append(
-            f"{len(rejects) - len(shown):,} more rejected row(s): use --all-rejects or --format json"
-        )
+        notes.append(more_rejects_note(len(rejects) - len(shown), cli))
     if v.unusable:
         notes.append(f"{len(v.unusable)} file(s) unusable: see the errors below")
     tables = {
