@@ -31,7 +31,7 @@ from csp_assess.analysis.yearvar import (
     total_variance,
     usual_range,
 )
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.errors import PeriodError, SelectionError, option
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import (
     Period,
@@ -114,7 +114,7 @@ def resolve_window(
             if len(present) < SHORT_YTD_MONTHS:
                 warnings.append(
                     f"{fy.label} year to date is only {len(present)} month(s): early-year figures are "
-                    "unreliable; prefer --period rolling12"
+                    f"unreliable; prefer {option('period', 'rolling12')}"
                 )
     else:
         if year:

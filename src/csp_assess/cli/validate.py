@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from csp_assess import api
-from csp_assess.analysis.validate import more_rejects_note
 from csp_assess.cli.options import FilesArg, MapFileOpt, MapOpt, Output, build_mapping, command
 from csp_assess.cli.output import format_of, target
 
@@ -38,12 +37,6 @@ def validate(
     path = target(out)
     shown = None if (all_rejects or path is not None) else TABLE_REJECTS
     result = api.validate(files, mapping=build_mapping(map_, map_file), max_rejects=shown)
-    # The table's note names this command's flags (the API's names its keyword).
-    api_how, cli_how = (
-        more_rejects_note(0).split(": ", 1)[1],
-        more_rejects_note(0, cli=True).split(": ", 1)[1],
-    )
-    result.result.notes = [n.replace(api_how, cli_how) for n in result.result.notes]
     if fmt == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         if path is None:

@@ -1,6 +1,6 @@
-"""A year the user gave and the tool cannot read names the option it came from: the API keyword in Python
-(``baseline '2019' ...``), the flag on the command line (``--baseline '2019' ...``), with the accepted forms;
-one line, no traceback."""
+"""Options named as the user gives them: a year the tool cannot read names the option it came from (the API
+keyword in Python, ``baseline '2019' ...``; the flag on the command line, ``--baseline '2019' ...``) with the
+accepted forms, one line, no traceback; and result notes and warnings never tell a Python user about a flag."""
 
 from __future__ import annotations
 
@@ -95,3 +95,30 @@ def test_validate_notes_name_the_keyword_in_python_and_the_flag_on_the_command_l
     path.write_text("\n".join(bad) + "\n", encoding="utf-8")
     res = cli("validate", path)
     assert "5 more rejected row(s): use --all-rejects or --format json" in res.out + res.err
+
+
+def test_api_notes_and_warnings_name_keywords_not_flags(extract: ca.Extract) -> None:
+    results = [
+        ca.rank(extract),
+        ca.summary(extract),
+        ca.baseline(extract),
+        ca.compare(extract, against=extract),
+        ca.trend(extract, top=5),
+        ca.quarterly(extract),
+        ca.weights(scheme="met-old"),
+        ca.weights(extract),
+    ]
+    for res in results:
+        for text in list(res.notes) + list(res.warnings):
+            assert " --" not in text and not text.startswith("--"), text
+    compared = ca.compare(extract, against=extract)
+    assert compared.meta["from"].endswith("(data)") and compared.meta["to"].endswith("(against)")
+    assert any(n.startswith("top=5 lists wards or LSOAs") for n in results[4].notes)
+    assert any("user = from weights_file;" in n for n in results[6].notes)
+
+
+def test_cli_notes_name_flags(cli) -> None:  # type: ignore[no-untyped-def]
+    out = " ".join(cli("weights", "--scheme", "met-old").out.split())
+    assert "user = from --weights;" in out
+    same = cli("compare", SAMPLE, "--against", SAMPLE)
+    assert "(--against)" in same.out and "(FILES)" in same.out
