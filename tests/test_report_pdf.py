@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import SAMPLE
 
 import csp_assess as ca
+from csp_assess.cli.options import flag_of
+from csp_assess.errors import option_names
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
@@ -97,7 +99,8 @@ def test_theme_pdf_figures_are_the_htmls(theme_files: tuple[Path, Path]) -> None
 
 def test_theme_pdf_bytes_repeat(theme_files: tuple[Path, Path], tmp_path: Path) -> None:
     pdf, _ = theme_files
-    again = ca.theme_pack(SAMPLE, theme=VAWG).write(tmp_path / "again.pdf")
+    with option_names(flag_of):  # the caveats name options as the command line does
+        again = ca.theme_pack(SAMPLE, theme=VAWG).write(tmp_path / "again.pdf")
     assert again.read_bytes() == pdf.read_bytes()
 
 

@@ -50,9 +50,9 @@ def test_year_or_baseline_outside_the_data_says_what_to_do(tmp_path: Path, cli) 
     )
     res = cli("summary", path, "--area", "Camden", "--year", "2030/31")
     assert res.code == 1
-    assert res.err.endswith(
-        "which covers Dec 2019–Mar 2022: choose another year (--year, or --to for compare)\n"
-    )
+    assert res.err.endswith("which covers Dec 2019–Mar 2022: choose another with --year\n")
+    res = cli("compare", path, "--area", "Camden", "--to", "2030/31")
+    assert res.code == 1 and res.err.endswith("choose another with --to\n")
 
 
 def test_asking_a_result_for_a_table_it_lacks_names_the_ones_it_has(tmp_path: Path) -> None:

@@ -571,7 +571,7 @@ def quarterly(
     the_plan = read_plan(plan, fy_start) if plan is not None else None
     last_plan = read_plan(previous_plan, fy_start) if previous_plan is not None else None
     if the_plan is not None:
-        if plan_start is not None and parse_year(plan_start, fy_start) != the_plan.start_year:
+        if plan_start is not None and parse_year(plan_start, fy_start, "plan_start") != the_plan.start_year:
             raise SelectionError(
                 f"{{plan_start}} {plan_start} differs from the plan's start_year {the_plan.start_year.label}: "
                 "give one",

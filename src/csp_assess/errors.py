@@ -9,7 +9,9 @@ names are replaced, so braces in file names or data are left alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from csp_assess.safetext import printable
 
@@ -68,3 +70,34 @@ class SelectionError(CspAssessError):
 
 class ConfigError(CspAssessError):
     """A priorities, weights or mapping file is invalid."""
+
+
+#: How a result's notes and warnings name an option: unset in Python (the API keyword), the command line's
+#: flag while ``csp-assess`` runs (``cli.main`` sets it with ``option_names``).
+_OPTION_NAMES: ContextVar[Callable[[str], str] | None] = ContextVar("csp_assess_option_names", default=None)
+
+
+def option(param: str, value: object = None, placeholder: str = "") -> str:
+    """An option as the user gives it, for notes and warnings built where errors' ``{param}`` cannot reach:
+    ``against`` / ``period="rolling12"`` in Python, ``--against`` / ``--period rolling12`` on the command line.
+    A library result never tells a Python user about a flag. ``placeholder`` (e.g. ``FILE``) follows the
+    flag on the command line only."""
+    flag = _OPTION_NAMES.get()
+    if flag is not None:
+        return flag(param) + (f" {value}" if value is not None else f" {placeholder}" if placeholder else "")
+    return param + (f"={value!r}" if value is not None else "")
+
+
+def on_command_line() -> bool:
+    """True while the command line runs (its wording differs where an option is more than a name)."""
+    return _OPTION_NAMES.get() is not None
+
+
+@contextmanager
+def option_names(name_of: Callable[[str], str]) -> Iterator[None]:
+    """Name options by ``name_of`` (the CLI's ``flag_of``) in notes and warnings built inside the block."""
+    token = _OPTION_NAMES.set(name_of)
+    try:
+        yield
+    finally:
+        _OPTION_NAMES.reset(token)

@@ -54,35 +54,55 @@ class FinancialYear:
 _FY_RE = re.compile(r"^\s*(?:fy\s*)?(\d{4})\s*(?:[/\-]\s*(\d{2}|\d{4}))?\s*$", re.IGNORECASE)
 
 
-def parse_year(text: str, start_month: int = DEFAULT_START_MONTH) -> FinancialYear:
-    """Read ``2021/22``, ``2021-22``, ``2021/2022``, ``FY2021/22`` (or ``2021`` for calendar years)."""
+def _forms(start: int = 2021) -> str:
+    """The accepted ways of writing a financial year, for error messages."""
+    end = (start + 1) % 100
+    return f"write it as {start}/{end:02d} (also {start}-{end:02d} or FY{start}/{end:02d})"
+
+
+def parse_year(text: str, start_month: int = DEFAULT_START_MONTH, param: str | None = None) -> FinancialYear:
+    """Read ``2021/22``, ``2021-22``, ``2021/2022``, ``FY2021/22`` (or ``2021`` for calendar years).
+
+    ``param``: the option the text came from (``baseline``, ``plan_start``...): errors name it as
+    ``{param}``, the API keyword in Python and the flag on the command line (``errors``)."""
+    what = f"{{{param}}}" if param else "year"
+    params = [param] if param else []
     m = _FY_RE.match(text)
     if not m:
-        raise PeriodError(f"cannot read year '{text}': write it as 2021/22")
+        raise PeriodError(f"cannot read {what} '{text}': {_forms()}", params=params)
     start = int(m.group(1))
     if m.group(2):
         end = int(m.group(2))
         expected = start + 1 if len(m.group(2)) == 4 else (start + 1) % 100
         if end != expected:
-            raise PeriodError(f"year '{text}' does not run over two consecutive years: write it as 2021/22")
+            raise PeriodError(
+                f"{what} '{text}' does not run over two consecutive years: {_forms(start)}", params=params
+            )
     elif start_month != 1:
-        raise PeriodError(
-            f"year '{text}' is ambiguous for financial years: write it as {start}/{(start + 1) % 100:02d}"
-        )
+        raise PeriodError(f"{what} '{text}' is ambiguous for financial years: {_forms(start)}", params=params)
     return FinancialYear(start, start_month)
 
 
-def parse_year_range(text: str, start_month: int = DEFAULT_START_MONTH) -> list[FinancialYear]:
-    """Read one year (``2019/20``) or an inclusive range (``2017/18-2019/20``, also with ``..`` or ``:``)."""
+def parse_year_range(
+    text: str, start_month: int = DEFAULT_START_MONTH, param: str | None = None
+) -> list[FinancialYear]:
+    """Read one year (``2019/20``) or an inclusive range (``2017/18-2019/20``, also with ``..`` or ``:``).
+
+    ``param``: the option the text came from, named in errors (``parse_year``)."""
+    what = f"{{{param}}}" if param else "year range"
+    params = [param] if param else []
     parts = re.split(r"\s*(?:\.\.|:|\bto\b)\s*|(?<=\d{2})-(?=\s*(?:fy)?\d{4})", text.strip(), flags=re.I)
     parts = [p for p in parts if p]
     if len(parts) == 1:
-        return [parse_year(parts[0], start_month)]
+        return [parse_year(parts[0], start_month, param)]
     if len(parts) != 2:
-        raise PeriodError(f"cannot read year range '{text}': write it as 2017/18-2019/20")
-    a, b = parse_year(parts[0], start_month), parse_year(parts[1], start_month)
+        raise PeriodError(
+            f"cannot read {what} '{text}': write one year as 2019/20 or a range as 2017/18-2019/20",
+            params=params,
+        )
+    a, b = parse_year(parts[0], start_month, param), parse_year(parts[1], start_month, param)
     if b < a:
-        raise PeriodError(f"year range '{text}' runs backwards")
+        raise PeriodError(f"{what} '{text}' runs backwards", params=params)
     return [FinancialYear(y, start_month) for y in range(a.start_year, b.start_year + 1)]
 
 

@@ -66,7 +66,17 @@ def parse_quarter(text: str, start_month: int = 4, param: str | None = None) -> 
         if param:
             raise SelectionError(msg.replace("quarter '", f"{{{param}}} '", 1), params=[param])
         raise PeriodError(msg)
-    return parse_year(m.group(1), start_month), int(m.group(2))
+    try:
+        fy = parse_year(m.group(1), start_month)
+    except PeriodError as err:
+        if not param:
+            raise
+        # Name the option and the quarter's form, not the year's alone.
+        raise SelectionError(
+            f"{{{param}}} '{text}': {err.message.split(': ')[0]}: write it as 2023/24-Q2 (also 2023-24-Q2)",
+            params=[param],
+        ) from err
+    return fy, int(m.group(2))
 
 
 def _line_of(text: str, value: str) -> int | None:

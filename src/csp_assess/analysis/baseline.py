@@ -78,6 +78,48 @@ def fit_window(baseline: list[Period], covered: list[pd.Period]) -> tuple[pd.Per
     return start, last_fy.last
 
 
+def variance_end(baseline: list[Period]) -> pd.Period:
+    """The last month whose year-on-year pairs may inform the year-level variance: the baseline's last."""
+    return max(max(p.months) for p in baseline)
+
+
+def expected_range(
+    monthly: pd.Series,
+    window: tuple[pd.Period, pd.Period],
+    period: Period,
+    covered: list[pd.Period],
+    year_var: float = 0.0,
+) -> dict[str, object]:
+    """The expected range of one measure (a category, a priority, a theme) against its baseline: the count
+    had the pre-COVID trend and season continued, with its 95% prediction interval including ``year_var``
+    (the measure's year-level variance). ``monthly``: the measure's counts by month in the area (Period
+    index; covered months it lacks are 0).
+
+    Returns expected (1 dp), expected_low, expected_high, model and months_fitted, or only ``model`` saying
+    why there is no projection; empty when the window has no months. ``baseline`` and the theme pack both
+    call this, so one measure has one range."""
+    start, end = window
+    months = pd.PeriodIndex([m for m in covered if start <= m <= end], freq="M")
+    series = pd.Series(monthly, dtype="float64").groupby(level=0).sum().reindex(months).fillna(0.0)
+    series.index = months
+    if series.sum() < MIN_FIT_OFFENCES:
+        return {"model": f"not fitted (under {MIN_FIT_OFFENCES} offences)"}
+    try:
+        e = expected_from_trend(series, start, end, list(period.months), year_var=year_var)
+    except PeriodError:
+        return {}
+    except (TypeError, OverflowError, ValueError, FloatingPointError):
+        # A sparse series can make the trend diverge (its interval overflows): no projection.
+        return {"model": "not fitted (trend unstable)"}
+    return {
+        "expected": round(e.expected, 1),
+        "expected_low": int(e.low),
+        "expected_high": int(e.high),
+        "model": e.model,
+        "months_fitted": e.months_fitted,
+    }
+
+
 def expected_counts(
     counts: pd.DataFrame,
     keys: list[str],
@@ -88,9 +130,8 @@ def expected_counts(
 ) -> pd.DataFrame:
     """expected, expected_low, expected_high, model, months_fitted per category (index = keys).
 
-    With ``variances`` the interval includes each category's year-level variance."""
+    With ``variances`` the interval includes each category's year-level variance (``expected_range``)."""
     start, end = window
-    months = pd.PeriodIndex([m for m in covered if start <= m <= end], freq="M")
     sel = counts[(counts["month"] >= start) & (counts["month"] <= end)]
     monthly = sel.groupby(keys + ["month"], observed=True)["count"].sum()
     rows = []
@@ -100,33 +141,11 @@ def expected_counts(
         try:
             series = monthly.loc[key if len(key) > 1 else key[0]]
         except KeyError:
-            series = pd.Series(dtype="float64")
-        series = pd.Series(series, dtype="float64").reindex(months).fillna(0.0)
-        series.index = months
-        if series.sum() < MIN_FIT_OFFENCES:
-            rows.append(
-                dict(zip(keys, key, strict=True), model=f"not fitted (under {MIN_FIT_OFFENCES} offences)")
-            )
-            continue
-        try:
-            var = variances[key if len(key) > 1 else key[0]].sigma2 if variances is not None else 0.0
-            e = expected_from_trend(series, start, end, list(period.months), year_var=var)
-        except PeriodError:
-            continue
-        except (TypeError, OverflowError, ValueError, FloatingPointError):
-            # A sparse series can make the trend diverge (its interval overflows): no projection.
-            rows.append(dict(zip(keys, key, strict=True), model="not fitted (trend unstable)"))
-            continue
-        rows.append(
-            dict(
-                zip(keys, key, strict=True),
-                expected=round(e.expected, 1),
-                expected_low=int(e.low),
-                expected_high=int(e.high),
-                model=e.model,
-                months_fitted=e.months_fitted,
-            )
-        )
+            series = pd.Series(dtype="float64", index=pd.PeriodIndex([], freq="M"))
+        var = variances[key if len(key) > 1 else key[0]].sigma2 if variances is not None else 0.0
+        found = expected_range(series, window, period, covered, var)
+        if found:
+            rows.append({**dict(zip(keys, key, strict=True)), **found})
     # Every column, even when no category could be fitted (e.g. an area with too few offences).
     return pd.DataFrame(rows, columns=keys + EXPECTED_COLUMNS).set_index(keys)
 
@@ -256,7 +275,7 @@ def build_baseline(
     variances: dict[object, YearVariance] | None = None
     history: list[str] = []
     if variance != "none":
-        last_base = max(max(p.months) for p in base_periods)
+        last_base = variance_end(base_periods)
         variances, history = category_variances(
             crime_only(extract.counts), keys, extract.scheme, list(period.months), last_base, variance
         )

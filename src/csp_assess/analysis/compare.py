@@ -42,7 +42,7 @@ from csp_assess.analysis.yearvar import (
     summary_words,
     usual_range,
 )
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.errors import PeriodError, SelectionError, on_command_line, option
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period, month_label, parse_year, span_label
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -173,9 +173,15 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
     history: list[str] = []
     if other is None:
         covered = extract.months_covered
-        to_period, w = resolve_year(opts.to_year, covered, opts.start_month, extract.months_with_rows)
+        to_period, w = resolve_year(
+            opts.to_year, covered, opts.start_month, extract.months_with_rows, param="to_year"
+        )
         warnings += w
-        from_fy = parse_year(opts.from_year, opts.start_month) if opts.from_year else to_period.fy.shift(-1)
+        from_fy = (
+            parse_year(opts.from_year, opts.start_month, "from_year")
+            if opts.from_year
+            else to_period.fy.shift(-1)
+        )
         if from_fy == to_period.fy:
             raise SelectionError(
                 "{from_year} and {to_year} are the same year; use {against} to compare two extracts",
@@ -214,7 +220,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
             )
     else:
         other_sel = select_area(other, opts.area if opts.area is not None else sel.label)
-        warnings += [f"--against: {w}" for w in list(other.warnings) + other_sel.warnings]
+        warnings += [f"{option('against')}: {w}" for w in list(other.warnings) + other_sel.warnings]
         if other.scheme != extract.scheme:
             warnings.append(
                 f"the extracts use different category sets ({extract.scheme} and {other.scheme}): categories "
@@ -223,7 +229,12 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         covered = sorted(set(extract.months_covered) & set(other.months_covered))
         if not covered:
             raise PeriodError("the two extracts have no month in common")
-        to_period, w = resolve_year(opts.to_year or opts.from_year, covered, opts.start_month)
+        to_period, w = resolve_year(
+            opts.to_year or opts.from_year,
+            covered,
+            opts.start_month,
+            param="to_year" if opts.to_year else "from_year",
+        )
         warnings += w
         a = period_counts(crime_only(sel.counts), to_period, keys)
         b = period_counts(crime_only(other_sel.counts), to_period, keys)
@@ -233,7 +244,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
         to_label = f"{to_period.label} in {name_b}"
         mode = "revisions"
         title_what = f"data revisions to {to_period.label}"
-        notes.append(reconciliation(other) + " (--against)")
+        notes.append(reconciliation(other) + f" ({option('against')})")
         notes.append(
             "Revisions re-count the same crimes, so the test is a yardstick (is the revision larger than "
             "year-on-year noise?), not evidence of a real change in crime"
@@ -365,7 +376,7 @@ def snapshot_names(a: Extract, b: Extract) -> tuple[str, str]:
         first, second = name(a, parents), name(b, parents)
         if first != second:
             return first, second
-    return f"{first} (FILES)", f"{second} (--against)"
+    return f"{first} ({'FILES' if on_command_line() else 'data'})", f"{second} ({option('against')})"
 
 
 def _label(p: Period) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from csp_assess.analysis.rank_options import HARM_INDEX_NAMES, resolve_weights
 from csp_assess.analysis.select import crime_only
-from csp_assess.errors import ConfigError, SelectionError
+from csp_assess.errors import ConfigError, SelectionError, option
 from csp_assess.model import Extract
 from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.prices import Uprating
@@ -153,7 +153,8 @@ def weights_result(
         "Status: confirmed = published value seen in a cited source; transcribed = from a transcription; "
         "inferred = position in an unlabelled list, needs checking; unverified = remembered, not checked; "
         "blended = volume-weighted from PRC subgroups (by national counts, or by a category's own offences "
-        "per Home Office offence code); user = from --weights; unknown = no figure (never guessed).",
+        f"per Home Office offence code); user = from {option('weights_file')}; unknown = no figure (never "
+        "guessed).",
         f"Costs: {uprating.describe()}.",
         *[f"Source: {s}" for s in full_sources],
     ]

@@ -126,7 +126,7 @@ def _select(counts: pd.DataFrame, area: AreaArg) -> tuple[pd.DataFrame, str]:
 
 
 def _period(months: list[pd.Period], year: str | None, start_month: int) -> Period:
-    fy = parse_year(year, start_month) if year else latest_complete_year(months, start_month)
+    fy = parse_year(year, start_month, "year") if year else latest_complete_year(months, start_month)
     present = months_present(fy, months)
     if not present:
         raise SelectionError(

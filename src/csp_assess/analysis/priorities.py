@@ -40,6 +40,7 @@ from csp_assess.analysis.yearvar import (
     measure_variances,
     usual_range,
 )
+from csp_assess.errors import on_command_line, option
 from csp_assess.model import ASB_MAJOR
 from csp_assess.periods import Period
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet, Rules
@@ -80,8 +81,8 @@ def missing_flag(counts: pd.DataFrame, measure: Measure) -> str | None:
     """Why a flag measure cannot be counted here (its flag column is not in the extract), else None."""
     for name in (measure.flag, measure.not_flag):
         if name and f"flag_{name}" not in counts.columns:
-            return (
-                f"the flag column flag_{name} is not in this extract (map it with --map flag_{name}=COLUMN)"
+            return f"the flag column flag_{name} is not in this extract (map it with " + (
+                f"--map flag_{name}=COLUMN)" if on_command_line() else f'mapping={{"flag_{name}": COLUMN}})'
             )
     return None
 
@@ -241,7 +242,8 @@ def _prepare_indicator(
     rows = indicators[indicators["indicator"].map(_norm) == _norm(name)] if indicators is not None else None
     if rows is None or rows.empty:
         return _Prepared(
-            measure, f"the partner indicator '{name}' is not loaded (give it with --indicators FILE)"
+            measure,
+            f"the partner indicator '{name}' is not loaded (give it with {option('indicators', placeholder='FILE')})",
         )
     sources = "; ".join(sorted(rows["source"].unique()))
     sel = indicator_counts(rows, name)

@@ -25,7 +25,7 @@ from csp_assess.analysis.yearvar import (
     measure_variances,
     summary_words,
 )
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.errors import PeriodError, SelectionError, option
 from csp_assess.model import Extract
 from csp_assess.periods import FinancialYear, parse_year, span_label, trusted_coverage, year_of
 from csp_assess.reference.priorities import Measure, PrioritySet
@@ -111,7 +111,7 @@ def _partner_measure(
         else None
     )
     if rows is None or rows.empty:
-        return f"the partner indicator '{measure.indicator}' is not loaded (give it with --indicators FILE)"
+        return f"the partner indicator '{measure.indicator}' is not loaded (give it with {option('indicators', placeholder='FILE')})"
     ind = indicator_counts(rows, measure.indicator)
     have = set(ind["month"])
     if any(m not in have for span in spans for m in span):
@@ -153,7 +153,7 @@ def build_quarterly(
     ago_ok = all(m in have for m in ago_months)
     if not ago_ok:
         warnings.append(f"{quarter_label(ago_fy, q)} is not fully in the data: no year-on-year change")
-    plan_fy = parse_year(plan_start, start_month) if plan_start else None
+    plan_fy = parse_year(plan_start, start_month, "plan_start") if plan_start else None
     plan_months: list[pd.Period] = []
     plan_ok = False
     if plan_fy is not None:

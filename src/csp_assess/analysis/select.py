@@ -156,9 +156,11 @@ def resolve_year(
     covered: list[pd.Period],
     start_month: int,
     with_rows: list[pd.Period] | None = None,
+    param: str = "year",
 ) -> tuple[Period, list[str]]:
     """The year to analyse: the one asked for (partial allowed, and labelled), else the latest complete one
-    (``with_rows``: the months holding rows; a year with an empty month is not complete)."""
+    (``with_rows``: the months holding rows; a year with an empty month is not complete). ``param``: the
+    option ``requested`` came from, named in errors."""
     warnings: list[str] = []
     if with_rows is not None:
         outliers, bulk = detached_months(with_rows)
@@ -167,12 +169,12 @@ def resolve_year(
     if requested is None:
         fy = latest_complete_year(covered, start_month, with_rows)
     else:
-        fy = parse_year(requested, start_month)
+        fy = parse_year(requested, start_month, param)
     present = months_present(fy, covered)
     if not present:
         raise PeriodError(
-            f"{fy.label} is not in the data, which covers {span_label(covered)}: choose another year "
-            "(--year, or --to for compare)"
+            f"{fy.label} is not in the data, which covers {span_label(covered)}: choose another with {{{param}}}",
+            params=[param],
         )
     period = Period(fy, tuple(present))
     if not period.complete:
@@ -204,7 +206,7 @@ def resolve_baseline(
     default: str = "2019/20",
 ) -> tuple[list[Period], str, list[str]]:
     """Baseline years (one, or a range averaged), each restricted to the same months as ``period``."""
-    years = parse_year_range(requested or default, start_month)
+    years = parse_year_range(requested or default, start_month, "baseline")
     label = years[0].label if len(years) == 1 else f"{years[0].label}-{years[-1].label}"
     out: list[Period] = []
     warnings: list[str] = []

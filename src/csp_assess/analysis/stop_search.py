@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from csp_assess.analysis.select import AreaArg, select_area
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.errors import PeriodError, SelectionError, option
 from csp_assess.load.stop_search import MONTH_RULE, NOT_RECORDED, StopSearchData
 from csp_assess.model import Extract
 from csp_assess.periods import month_label, months_present, parse_year, span_label
@@ -68,7 +68,7 @@ def _months(
         raise PeriodError(f"no stop-and-search rows for {force}")
     if year is None:
         return [m for m in pd.period_range(have[0], have[-1], freq="M")], span_label(have)
-    fy = parse_year(year, start_month)
+    fy = parse_year(year, start_month, "year")
     present = months_present(fy, have)
     if not present:
         raise PeriodError(
@@ -93,7 +93,7 @@ def _possession(
         area = force if force in crime.areas else "all"
         warnings.append(
             f"stop and search is counted for the whole force ({force}); possession offences are shown for "
-            f"{'the area ' + force if area == force else 'all areas in the crime files'} (choose with --area)"
+            f"{'the area ' + force if area == force else 'all areas in the crime files'} (choose with {option('area')})"
         )
     sel = select_area(crime, area)
     warnings += sel.warnings

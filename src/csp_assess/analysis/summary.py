@@ -31,7 +31,7 @@ from csp_assess.analysis.yearvar import (
     total_variance,
     usual_range,
 )
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.errors import PeriodError, SelectionError, option
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import (
     Period,
@@ -99,7 +99,7 @@ def resolve_window(
         warnings += w
         label = period.label
     elif kind == "ytd":
-        fy = parse_year(year, start_month) if year else year_of(latest, start_month)
+        fy = parse_year(year, start_month, "year") if year else year_of(latest, start_month)
         present = months_present(fy, covered)
         if not present:
             raise PeriodError(
@@ -114,7 +114,7 @@ def resolve_window(
             if len(present) < SHORT_YTD_MONTHS:
                 warnings.append(
                     f"{fy.label} year to date is only {len(present)} month(s): early-year figures are "
-                    "unreliable; prefer --period rolling12"
+                    f"unreliable; prefer {option('period', 'rolling12')}"
                 )
     else:
         if year:

@@ -17,7 +17,7 @@ from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
-from csp_assess.errors import SelectionError
+from csp_assess.errors import SelectionError, option
 from csp_assess.model import ASB_MAJOR, Extract, level_name
 from csp_assess.periods import Period, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
@@ -153,7 +153,7 @@ def _select_rows(
 
         partner = (
             f"it is measured by the partner indicator '{measure.indicator}', not by crime: see the indicators "
-            "table of summary, rank or quarterly with --indicators"
+            f"table of summary, rank or quarterly with {option('indicators')}"
             if measure.indicator
             else missing_flag(counts, measure)
         )
@@ -226,7 +226,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
     notes = [reconciliation(extract)]
     if opts.top is not None and "subarea" not in rows.columns:
         notes.append(
-            f"--top {opts.top} lists wards or LSOAs, and this data has none (no ward or LSOA column): "
+            f"{option('top', opts.top)} lists wards or LSOAs, and this data has none (no ward or LSOA column): "
             "there are no places to list"
         )
     if opts.priority and pset is not None:

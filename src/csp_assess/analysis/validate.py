@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from csp_assess.errors import CspAssessError
+from csp_assess.errors import CspAssessError, on_command_line
 from csp_assess.model import FileLoad, Reject, SourceFile
 from csp_assess.periods import span_label
 from csp_assess.result import Result
@@ -307,6 +307,18 @@ VALIDATE_COLUMNS = [
 VALIDATE_DETAIL = ["months_used", "superseded", "gap_months", "area_names", "error"]
 
 
+def more_rejects_note(more: int, cli: bool | None = None) -> str:
+    """The note for rejected rows left out of the table: the API keyword in Python, the flags on the
+    command line (a library result never tells a Python user about a flag; ``cli`` None: whichever runs)."""
+    cli = on_command_line() if cli is None else cli
+    how = (
+        "use --all-rejects or --format json"
+        if cli
+        else "call validate with max_rejects=None, or use to_dict()"
+    )
+    return f"{more:,} more rejected row(s): {how}"
+
+
 def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
     """The files and rejects tables, with the reconciliation over the usable files."""
     from csp_assess.result import Table, source_record
@@ -323,9 +335,7 @@ def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
         f"{counted:,} counted + {rejected:,} rejected"
     ]
     if len(shown) < len(rejects):
-        notes.append(
-            f"{len(rejects) - len(shown):,} more rejected row(s): use --all-rejects or --format json"
-        )
+        notes.append(more_rejects_note(len(rejects) - len(shown)))
     if v.unusable:
         notes.append(f"{len(v.unusable)} file(s) unusable: see the errors below")
     tables = {

@@ -359,3 +359,57 @@ def breakdown_variances(
         pool = all_counts[all_counts["minor"].isin(rows["minor"].unique())]
         return category_variances(pool, ["minor"], scheme, window, last_later)[0]
     return category_variances(rows, [key], scheme, window, last_later)[0]
+
+
+def single_category(counts: pd.DataFrame, mask: pd.Series) -> tuple[list[str], str] | None:
+    """The category a measure is, when ``mask`` selects exactly one whole category of ``counts``:
+    (key columns, level) for ``category_variances``, else None (the measure spans categories or parts)."""
+    rows = counts.loc[mask]
+    if not len(rows):
+        return None
+    majors = rows["major"].unique()
+    if len(majors) == 1 and int(mask.sum()) == int((counts["major"] == majors[0]).sum()):
+        return ["major"], "major"
+    minors = rows["minor"].unique()
+    if len(minors) == 1 and int(mask.sum()) == int((counts["minor"] == minors[0]).sum()):
+        return ["minor"], "minor"
+    return None
+
+
+def measure_variance(
+    counts: pd.DataFrame,
+    mask: pd.Series,
+    scheme: str,
+    window: list[pd.Period] | tuple[pd.Period, ...],
+    last_later: pd.Period,
+    source: str = "data",
+) -> YearVariance | None:
+    """The year-level variance of one measure: its own pooled variance (``mask`` selects its rows of
+    ``counts``, every area's crime rows), as ``measure_variances`` estimates it, with two differences:
+
+    - a measure that is exactly one category is shrunk toward that category's own packaged value, as
+      ``category_variances`` does (same pooled pairs), so it gets the variance ``baseline`` gives the
+      category;
+    - a month of ``counts`` in which the measure has no offences counts as 0, not as a gap: a sparse
+      measure (a few firearms offences a month) keeps its year-on-year pairs.
+
+    None when the measure selects no rows."""
+    if source not in VARIANCE_SOURCES:
+        raise ValueError(f"variance source must be one of {', '.join(VARIANCE_SOURCES)}, not {source!r}")
+    rows = counts.loc[mask, ["area", "month", "count"]]
+    if not len(rows):
+        return None
+    one = single_category(counts, mask)
+    if one is not None:
+        keys, level = one
+        name = str(counts.loc[mask, keys[0]].iloc[0])
+        default = default_for(scheme, level, name)
+    else:
+        found, _ = measure_variances(counts, {"measure": mask}, scheme, window, last_later, "packaged")
+        default = Default(found["measure"].sigma2_default, found["measure"].default_source)
+    if source == "packaged":
+        return YearVariance(default.sigma2, None, 0, 0, default.sigma2, default.source)
+    months = sorted(counts["month"].unique())
+    wide = monthly_matrix(rows.assign(measure="measure"), "measure").reindex(columns=months, fill_value=0.0)
+    out, _ = year_variances(wide, window, last_later, {"measure": default})
+    return out["measure"]

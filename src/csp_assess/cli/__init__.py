@@ -17,7 +17,7 @@ import typer
 from csp_assess import __version__
 from csp_assess.cli import assess, cache, config, evidence, places, report, validate
 from csp_assess.cli.options import flag_of
-from csp_assess.errors import CspAssessError, InputError
+from csp_assess.errors import CspAssessError, InputError, option_names
 
 app = typer.Typer(
     name="csp-assess",
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), option_names(flag_of):  # notes name flags, not API keywords
             if not debug:  # library warnings are not for the analyst: what matters is said as a warning line
                 warnings.simplefilter("ignore")
             # Standalone mode: typer prints usage errors itself and exits 2.

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from csp_assess.errors import ConfigError
+from csp_assess.errors import ConfigError, option
 
 CLASSES = ("mandatory", "high-volume", "local")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -81,7 +81,7 @@ class PrioritySet:
         if self.origin == "working folder":
             return f"./{LOCAL_FILE} (found in the working folder)"
         if self.source == "packaged MOPAC priorities":
-            return "packaged MOPAC set (London's; give --priorities FILE or --template for another)"
+            return f"packaged MOPAC set (London's; give {option('priorities', placeholder='FILE')} or {option('template')} for another)"
         return self.source
 
 

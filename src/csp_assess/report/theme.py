@@ -6,7 +6,8 @@ The figures are the commands' own, so a pack agrees with them figure by figure:
   member's row, and the group's total tested on its own with the same ``change_test``);
 - the series, the breakdown by minor category and the top places: ``trend --priority``;
 - the quarterly view: ``quarterly``'s rows for the theme's priorities (a group's total as its own row);
-- the expected count: ``stats.expected_from_trend`` over the baseline's fit window, as in ``baseline``.
+- the expected count: ``baseline.expected_range``, the function ``baseline`` uses for its rows, with the
+  measure's year-level variance (``yearvar.measure_variance``).
 
 Pure: an Extract in, a ``ThemeData`` out; no printing and no files.
 """
@@ -20,22 +21,23 @@ from typing import Any
 import pandas as pd
 
 from csp_assess import __version__
-from csp_assess.analysis.baseline import fit_window
+from csp_assess.analysis.baseline import expected_range, fit_window, variance_end
 from csp_assess.analysis.priorities import UNCHANGED, measure_mask
 from csp_assess.analysis.quarterly import QUARTERLY_COLUMNS, build_quarterly
 from csp_assess.analysis.rank import RankOptions, build_rank
 from csp_assess.analysis.select import (
     baseline_total,
     comparison_period,
+    crime_only,
     period_total,
     resolve_baseline,
     resolve_year,
     select_area,
 )
-from csp_assess.analysis.stats import change_test, expected_from_trend
+from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.trend import TrendOptions, build_trend
-from csp_assess.analysis.yearvar import measure_variances
-from csp_assess.errors import PeriodError, SelectionError
+from csp_assess.analysis.yearvar import measure_variance, measure_variances
+from csp_assess.errors import SelectionError
 from csp_assess.model import Extract, record_noun
 from csp_assess.periods import Period, month_label, span_label
 from csp_assess.reference.priorities import Measure, PriorityDef, PrioritySet
@@ -287,16 +289,17 @@ def _season(monthly: pd.Series, period: Period, baseline: list[Period]) -> pd.Da
 def _expected_year_var(
     extract: Extract, measure: Measure, period: Period, last_base: pd.Period, source: str
 ) -> float:
-    """The measure's year-level variance for its expected-count interval, as ``baseline`` allows for its
-    categories' (variances from the years up to the baseline's end): without it the interval is counting
-    noise alone, far too narrow, and an ordinary year reads as "outside the expected range"."""
+    """The measure's year-level variance for its expected-count interval (``yearvar.measure_variance``:
+    its own pooled variance; for a measure that is one category, that category's, as ``baseline`` uses),
+    from the years up to the baseline's end: without it the interval is counting noise alone, far too
+    narrow, and an ordinary year reads as "outside the expected range"."""
     if source == "none":
         return 0.0
-    found, _ = measure_variances(
-        extract.counts, {"theme": measure_mask(extract.counts, measure)}, extract.scheme,
-        list(period.months), last_base, source,
-    )  # fmt: skip
-    return found["theme"].sigma2 if "theme" in found else 0.0
+    crimes = crime_only(extract.counts)
+    found = measure_variance(
+        crimes, measure_mask(crimes, measure), extract.scheme, list(period.months), last_base, source
+    )
+    return found.sigma2 if found is not None else 0.0
 
 
 def build_theme(
@@ -394,15 +397,12 @@ def build_theme(
     expected = low = high = None
     window = fit_window(baseline, covered)
     if window is not None:
-        try:
-            exp = expected_from_trend(
-                monthly, window[0], window[1], list(period.months), year_var=_expected_year_var(
-                    extract, measure, period, window[1], ropts.variance
-                ),
-            )  # fmt: skip
-            expected, low, high = exp.expected, exp.low, exp.high
-        except (PeriodError, ValueError):
-            pass
+        # The same function and variance as ``baseline``'s rows: one measure, one expected range.
+        range_var = _expected_year_var(extract, measure, period, variance_end(baseline), ropts.variance)
+        projected = expected_range(monthly, window, period, covered, range_var)
+        if "expected" in projected:
+            expected = float(projected["expected"])  # type: ignore[arg-type]
+            low, high = float(projected["expected_low"]), float(projected["expected_high"])  # type: ignore[arg-type]
     headline = ThemeHeadline(
         count=count,
         previous_label=previous.label if previous else None,
