@@ -312,3 +312,27 @@ def test_summary_words_say_one_sd_once_and_count_in_english() -> None:
     assert "1 category had no history and uses the default alone" in one
     two = summary_words([data, default, default], ["2017->2018", "2010->2011"])
     assert "2 categories had no history and use the default alone" in two
+
+
+def test_a_sparse_measure_alone_keeps_its_year_pairs() -> None:
+    """measure_variances with one sparse measure (firearms offences: months with none): every month of
+    the extract is a column, so the zero months are 0 and its year pairs are kept; the figure equals
+    measure_variance's, which pads months the same way (two routes to one pooled estimate)."""
+    import pandas as pd
+
+    import csp_assess as ca
+    from csp_assess.analysis.yearvar import measure_variance, measure_variances
+
+    ex = ca.load("data/sample_offences.csv", cache=False)
+    counts = ex.counts
+    firearms = counts["minor"].isin(["Possession of Firearms Offences", "Other Firearm Offences"])
+    months = sorted(counts["month"].unique())
+    assert set(months) - set(counts.loc[firearms & (counts["count"] > 0), "month"])  # months with none
+    window = [p for p in months if pd.Period("2021-04", "M") <= p <= pd.Period("2022-03", "M")]
+    last = pd.Period("2021-03", "M")
+    many, _ = measure_variances(counts, {"firearms": firearms}, ex.scheme, window, last)
+    one = measure_variance(counts, firearms, ex.scheme, window, last)
+    assert one is not None
+    assert many["firearms"].pairs > 0
+    assert many["firearms"].pairs == one.pairs
+    assert many["firearms"].sigma2 == pytest.approx(one.sigma2)

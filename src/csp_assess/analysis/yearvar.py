@@ -338,7 +338,11 @@ def measure_variances(
         return {
             str(k): YearVariance(d.sigma2, None, 0, 0, d.sigma2, d.source) for k, d in defaults.items()
         }, []
-    out, labels = year_variances(monthly_matrix(pd.concat(frames), "measure"), window, last_later, defaults)
+    # every month of the extract is a column: a month in which no measure has an offence is 0, not a gap
+    # (a gap would drop the year pair of a sparse measure, such as gun crime, tested on its own)
+    months = sorted(counts["month"].unique())
+    wide = monthly_matrix(pd.concat(frames), "measure").reindex(columns=months, fill_value=0.0)
+    out, labels = year_variances(wide, window, last_later, defaults)
     return {str(k): v for k, v in out.items()}, labels
 
 
