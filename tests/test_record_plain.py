@@ -289,3 +289,25 @@ def test_file_truncated_under_the_scanner_is_an_error_not_sigbus(tmp_path: Path)
     # and the process carries on: the next read of a whole file works
     path = _write(tmp_path, _lines(100), name="again.csv")
     assert load_extract([path], mapping=MAPPING, use_cache=False).rows_counted == 100
+
+
+def test_many_distinct_unpadded_date_times_are_all_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """Unpadded date-times ('1/5/2021 10:07') are keyed whole, so the month memo fills up across pieces;
+    when it is cleared, every text of the batch in hand is read again (none is lost)."""
+    from csp_assess.load import record_values
+
+    monkeypatch.setattr(record_values, "MEMO_TEXTS", 500)
+    rows = [HEADER] + [
+        f"{i},{i % 28 + 1}/{i % 12 + 1}/2021 {i % 24}:{i % 60:02d},Barnet,W,Theft,Shoplifting,N,1\n"
+        for i in range(3000)
+    ]
+    fast, slow, _ = _both(
+        _write(tmp_path, rows), monkeypatch, {"month": "Committed Date", "minor": "Offence"}
+    )
+    assert fast == slow
+    months = Counter()
+    for row in fast["counts"]:
+        months[row[1]] += int(row[-1])
+    assert months == Counter(f"2021-{i % 12 + 1:02d}" for i in range(3000))

@@ -29,6 +29,7 @@ FAST_DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
 )
 DATE_HINT = "(use 31/03/2022, 2022-03-31 or 2022-03)"
+MEMO_TEXTS = 100_000  # distinct date texts remembered across a file's batches
 
 
 def as_dictionary(arr: pa.Array) -> pa.DictionaryArray:
@@ -96,8 +97,7 @@ class MonthParser:
 
     def __init__(self) -> None:
         self.order = list(FAST_DATE_FORMATS)
-        self._memo: dict[bytes, int] = {}
-        self._text_memo: dict[str, int] = {}
+        self._memo: dict[str, int] = {}
 
     def codes(self, arr: pa.Array) -> np.ndarray:
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
@@ -137,28 +137,25 @@ class MonthParser:
         return codes
 
     def _distinct_codes(self, values: pa.Array) -> np.ndarray:
-        """Month codes of distinct date texts (bytes), each parsed once per file."""
-        keys = values.to_pylist()
-        unknown = [k for k in keys if k not in self._memo]
-        if unknown:
-            if len(self._memo) > 100_000:
-                self._memo.clear()
-            texts = pa.array([k.decode("utf-8", "replace") for k in unknown], pa.string())
-            self._memo.update(zip(unknown, self._row_codes(texts).tolist(), strict=True))
-        return np.array([self._memo[k] for k in keys], dtype=np.int64)
+        """Month codes of distinct date texts (bytes, as the fixed-width split gives them)."""
+        return self._text_codes([k.decode("utf-8", "replace") for k in values.to_pylist()])
 
     def _distinct_text_codes(self, arr: pa.DictionaryArray) -> np.ndarray:
-        """Month codes of a dictionary column (Parquet, Excel, the C scanner's pieces): each distinct text
-        read once per file, by the same rules as a text column."""
-        values = dict_strings(arr)
-        unknown = list(dict.fromkeys(v for v in values if v not in self._text_memo))
-        if unknown:
-            if len(self._text_memo) > 100_000:
-                self._text_memo.clear()
-            codes = self._row_codes(pa.array(unknown, pa.string())).tolist()
-            self._text_memo.update(zip(unknown, codes, strict=True))
-        lut = np.array([self._text_memo[v] for v in values] + [-1], dtype=np.int64)  # last slot: null
+        """Month codes of a dictionary column (Parquet, Excel, the C scanner's pieces), by the same rules
+        as a text column."""
+        lut = np.append(self._text_codes(dict_strings(arr)), -1)  # last slot: null
         return lut[indices_of(arr)]
+
+    def _text_codes(self, texts: list[str]) -> np.ndarray:
+        """Month codes of date texts, each distinct text parsed once per file (remembered across batches)."""
+        unknown = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if len(self._memo) + len(unknown) > MEMO_TEXTS:  # bounded: start again with this batch's texts
+            self._memo.clear()
+            unknown = list(dict.fromkeys(texts))
+        if unknown:
+            codes = self._row_codes(pa.array(unknown, pa.string())).tolist()
+            self._memo.update(zip(unknown, codes, strict=True))
+        return np.array([self._memo[t] for t in texts], dtype=np.int64)
 
     def _row_codes(self, arr: pa.Array) -> np.ndarray:
         """Month codes value by value: Arrow's strptime over the known formats, then the general parser
