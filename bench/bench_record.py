@@ -19,8 +19,6 @@ benchmark fails if they differ. Needs ``pip install duckdb`` (benchmark only, no
 from __future__ import annotations
 
 import argparse
-import compileall
-import importlib.util
 import json
 import os
 import re
@@ -30,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from installed import compile_package
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "bench" / "make_record_extract.py"
@@ -116,22 +116,6 @@ def fy_label(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     start = year if mon >= 4 else year - 1
     return f"{start}/{(start + 1) % 100:02d}"
-
-
-def compile_package() -> str:
-    """Byte-compile the csp_assess sources the way ``pip install .`` (the README's install) does.
-
-    An editable install under ``PYTHONDONTWRITEBYTECODE=1`` (as on the development machines) would
-    otherwise compile about 100 modules from source on every run, 0.2-0.3 s that no installed copy pays,
-    while DuckDB's modules come byte-compiled from its wheel.
-    """
-    spec = importlib.util.find_spec("csp_assess")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("csp_assess is not installed in this Python: pip install . first")
-    folder = list(spec.submodule_search_locations)[0]
-    if not compileall.compile_dir(folder, quiet=1):
-        raise SystemExit(f"could not byte-compile {folder}")
-    return folder
 
 
 def run_once(cmd: list[str]) -> tuple[float, float, float, str]:

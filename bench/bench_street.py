@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from installed import compile_package
+
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "bench" / "make_street_extract.py"
 PY = sys.executable
@@ -127,6 +129,7 @@ def main() -> None:
     cache_dir = ROOT / "bench" / "out" / "cache"
     env = dict(os.environ, CSP_ASSESS_CACHE_DIR=str(cache_dir), NO_COLOR="1")
     exe = str(Path(PY).with_name("csp-assess"))
+    print(f"timing the csp_assess installed at {compile_package()} (byte-compiled, as pip installs it)")
     real_cli = cli_works()
     if real_cli:
         rank = [exe, "rank", str(directory), "--area", AREA, "--format", "csv"]

@@ -466,7 +466,7 @@ def test_xlsx_calamine_and_openpyxl_agree_cell_by_cell(
         [None, None, None, None, None],  # blank: skipped, but its row number is kept
         ["2021-06-30", "Camden", None, 1, "Y"],  # blank offence: rejected
         [None, "Camden", "Theft", 1, "Y"],  # no date: rejected
-        ["31/06/2021", "Camden", "Theft", "1,200", "yes"],
+        ["30/06/2021", "Camden", "Theft", "1,200", "yes"],
         [44300, "Camden", "Theft", 1, "N"],  # a date typed as a plain number: not a date
         ["2021-07", 7, 8.0, 3, 1],  # numbers as names
     ]

@@ -190,13 +190,21 @@ def test_bad_dates_quote_the_whole_cell(tmp_path: Path, monkeypatch: pytest.Monk
     ]
 
 
-def test_impossible_day_stays_in_the_month_its_text_names(
+def test_impossible_days_are_rejected_by_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
 ) -> None:
-    """Arrow's strptime rolls 31/02/2021 over to 3 March; the reader keeps it in February, as the text
-    (and the general parser) says, by either path."""
-    rows = [HEADER] + [f"{i},31/02/2021 10:00,Barnet,W,Theft,Shoplifting,N,1\n" for i in range(3)]
+    """Arrow's strptime rolls 31/02/2021 over to 3 March, and the general parser once read it as February:
+    a day its month lacks is a corrupt cell, rejected with its line by either path; 29/02 of a leap year
+    is a date."""
+    rows = [HEADER]
     rows += [f"{i},{i % 28 + 1:02d}/03/2021 10:00,Barnet,W,Theft,Shoplifting,N,1\n" for i in range(5)]
+    rows += [
+        "a,31/02/2021 10:00,Barnet,W,Theft,Shoplifting,N,1\n",  # line 7
+        "b,29/02/2020 10:00,Barnet,W,Theft,Shoplifting,N,1\n",
+        "c,2021-04-31,Barnet,W,Theft,Shoplifting,N,1\n",  # line 9
+        "d,00/05/2021,Barnet,W,Theft,Shoplifting,N,1\n",  # line 10
+        "e,29/02/2021,Barnet,W,Theft,Shoplifting,N,1\n",  # line 11
+    ]
     fast, slow, _ = _both(
         _write(tmp_path, rows), monkeypatch, {"month": "Committed Date", "minor": "Offence"}
     )
@@ -204,7 +212,14 @@ def test_impossible_day_stays_in_the_month_its_text_names(
     months = Counter()
     for row in fast["counts"]:
         months[row[1]] += int(row[-1])
-    assert months == {"2021-02": 3, "2021-03": 5}
+    assert months == {"2020-02": 1, "2021-03": 5}
+    fix = "correct or remove the row"
+    assert fast["rejects"] == [
+        (7, f"no such date '31/02/2021 10:00' (February 2021 has 28 days): {fix}"),
+        (9, f"no such date '2021-04-31' (April 2021 has 30 days): {fix}"),
+        (10, f"no such date '00/05/2021' (May 2021 has 31 days): {fix}"),
+        (11, f"no such date '29/02/2021' (February 2021 has 28 days): {fix}"),
+    ]
 
 
 def test_bom_no_final_line_break_and_windows_bytes(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.record_tally import Roles
+from csp_assess.load.record_values import ISO_DATE, UK_DATE
 from csp_assess.load.textio import decode_bytes, read_head, read_text
 
 if TYPE_CHECKING:  # pandas is imported where used: the record scan-ahead reads this module without it
@@ -125,7 +126,8 @@ def parse_months(values: pd.Series) -> pd.Series:
 
     Accepts ``YYYY-MM``, ``YYYYMM``, ISO dates (``2022-03-31``, with or without time), UK dates
     (``31/03/2022``; day first, never US order), ``Mar 2022`` / ``March 2022`` / Excel's ``Mar-22``, and
-    real datetimes.
+    real datetimes. A date whose day its month does not have (``31/02/2022``, ``00/03/2022``) is
+    unreadable: a corrupt cell, not an offence in the month it names.
     """
     import numpy as np
     import pandas as pd
@@ -135,17 +137,20 @@ def parse_months(values: pd.Series) -> pd.Series:
     s = values.astype("string").str.strip()
     year = pd.Series(np.nan, index=s.index)
     month = pd.Series(np.nan, index=s.index)
-    patterns = [
-        (r"^(\d{4})-(\d{1,2})$", 1, 2),
-        (r"^(\d{4})(\d{2})$", 1, 2),
-        (r"^(\d{4})[-/](\d{1,2})[-/]\d{1,2}(?:[ T].*)?$", 1, 2),
-        (r"^\d{1,2}[/.-](\d{1,2})[/.-](\d{4})(?:[ T].*)?$", 2, 1),
+    day = pd.Series(np.nan, index=s.index)
+    patterns = [  # (pattern, group of the year, of the month, of the day or 0)
+        (r"^(\d{4})-(\d{1,2})$", 1, 2, 0),
+        (r"^(\d{4})(\d{2})$", 1, 2, 0),
+        (ISO_DATE, 1, 2, 3),
+        (UK_DATE, 3, 2, 1),
     ]
-    for pat, yi, mi in patterns:
+    for pat, yi, mi, di in patterns:
         ext = s.str.extract(pat)
         hit = ext[0].notna() & year.isna()
         year[hit] = ext.loc[hit, yi - 1].astype(float)
         month[hit] = ext.loc[hit, mi - 1].astype(float)
+        if di:
+            day[hit] = ext.loc[hit, di - 1].astype(float)
     # "Mar 2022", "March 2022", and Excel's "Mar-22" (a month column re-saved by Excel: 20yy)
     ext = s.str.extract(r"^([A-Za-z]{3})[A-Za-z]*[ -](\d{4}|\d{2})$")
     hit = ext[0].notna() & year.isna()
@@ -155,6 +160,7 @@ def parse_months(values: pd.Series) -> pd.Series:
         year[hit] = yy.where(yy >= 100, yy + 2000)
         month[hit] = mnum.astype(float)
     ok = year.notna() & month.between(1, 12) & year.between(1900, 2100)
+    ok &= day.isna() | day.between(1, _days_in_month(year, month))
     out = pd.Series(pd.NaT, index=s.index, dtype="period[M]")
     if ok.any():
         stamps = pd.to_datetime(
@@ -162,6 +168,20 @@ def parse_months(values: pd.Series) -> pd.Series:
         )
         out[ok] = stamps.dt.to_period("M")
     return out
+
+
+def _days_in_month(year: pd.Series, month: pd.Series) -> pd.Series:
+    """Days in each (year, month); NaN where either is missing or the month is not 1-12."""
+    import numpy as np
+
+    m = month.where(month.between(1, 12))
+    y = year.fillna(2001)  # a common year where unknown: the result is NaN there anyway (m is NaN)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    days = m.map(lambda v: np.nan if v != v else _DAYS[int(v) - 1])
+    return days + ((m == 2) & leap).astype(float)
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLoad:

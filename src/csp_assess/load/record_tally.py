@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csp_assess.load.record_values import (
-    DATE_HINT,
     TRUTHY,
     MonthParser,
     as_dictionary,
     count_reason,
     count_text_of,
+    date_reason,
     dict_strings,
     indices_of,
     parse_count_numbers,
@@ -235,7 +235,7 @@ class Tally:
             if bad_month[i]:
                 v = month_raw[i].as_py()
                 text = "" if v is None else str(v).strip()
-                reason = f"cannot read date '{text[:40]}' {DATE_HINT}"
+                reason = date_reason(text)
             elif creason is not None and creason[i]:
                 assert count_raw is not None
                 reason = count_reason(int(creason[i]), count_text_of(count_raw, i))

@@ -29,6 +29,28 @@ FAST_DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
 )
 DATE_HINT = "(use 31/03/2022, 2022-03-31 or 2022-03)"
+# The dated layouts of the general parser (``long.parse_months``), any time of day after the date.
+ISO_DATE = r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?$"  # year, month, day
+UK_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T].*)?$"  # day, month, year (never month first)
+
+
+def date_reason(text: str) -> str:
+    """Why a date cell was rejected, for its line: a day its month does not have, or an unread layout."""
+    import calendar
+    import re
+
+    for pattern, (yi, mi, di) in ((ISO_DATE, (1, 2, 3)), (UK_DATE, (3, 2, 1))):
+        m = re.match(pattern, text)
+        if m:
+            year, month, day = int(m.group(yi)), int(m.group(mi)), int(m.group(di))
+            if 1 <= month <= 12 and 1900 <= year <= 2100:
+                days = calendar.monthrange(year, month)[1]
+                if not 1 <= day <= days:
+                    name = calendar.month_name[month]
+                    return f"no such date '{text[:40]}' ({name} {year} has {days} days): correct or remove the row"
+    return f"cannot read date '{text[:40]}' {DATE_HINT}"
+
+
 MEMO_TEXTS = 100_000  # distinct date texts remembered across a file's batches
 
 
