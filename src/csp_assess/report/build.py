@@ -3,7 +3,7 @@
 - headline and the table by major category: ``summary`` (``analysis.summary.build_summary``);
 - the ranked table and the priorities: ``rank`` (``analysis.rank.build_rank``), unchanged;
 - the pre-COVID table: ``baseline`` (``analysis.baseline.build_baseline``); all crime's expected count uses
-  its fit window (``baseline.fit_window``) and ``stats.expected_from_trend``;
+  its fit window and range (``baseline.fit_window``, ``baseline.expected_range``);
 - deep dives: ``trend`` (``analysis.trend.build_trend``) for each measurable priority and candidate;
 - with a scoring file, the prioritisation matrix: ``rank --scoring`` (``report.sections.report_matrix``);
 - with a plan file, progress against it and the decision log: ``quarterly --plan`` (``report_plan``).
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csp_assess import __version__
-from csp_assess.analysis.baseline import build_baseline, fit_window
+from csp_assess.analysis.baseline import build_baseline, expected_range, fit_window
 from csp_assess.analysis.priorities import measure_mask
 from csp_assess.analysis.rank import RankOptions, build_rank
 from csp_assess.analysis.select import (
@@ -33,7 +33,6 @@ from csp_assess.analysis.select import (
     resolve_year,
     select_area,
 )
-from csp_assess.analysis.stats import expected_from_trend
 from csp_assess.analysis.summary import build_summary
 from csp_assess.analysis.trend import TrendOptions, build_trend
 from csp_assess.analysis.yearvar import total_variance
@@ -267,8 +266,8 @@ def _expected(
     period: Period,
     extract: Extract | None = None,
 ) -> tuple[float | None, float | None, float | None, str | None]:
-    """All crime's expected count for the year, fitted over the same window as the baseline command, with
-    an interval that includes all crime's year-level variance (estimated from ``extract``'s earlier years)."""
+    """All crime's expected count for the year: ``baseline.expected_range`` over the baseline command's fit
+    window, its interval including all crime's year-level variance (from ``extract``'s earlier years)."""
     window = fit_window(baseline, covered)
     if window is None or monthly.empty:
         return None, None, None, None
@@ -276,13 +275,15 @@ def _expected(
     if extract is not None:
         var, _ = total_variance(crime_only(extract.counts), extract.scheme, list(period.months), window[1])
         year_var = var.sigma2
-    try:
-        exp = expected_from_trend(
-            monthly.dropna(), window[0], window[1], list(period.months), year_var=year_var
-        )
-    except PeriodError:
-        return None, None, None, None
-    return exp.expected, exp.low, exp.high, exp.model
+    found = expected_range(monthly, window, period, covered, year_var)  # the range `baseline` gives
+    if "expected" not in found:  # too few offences, or a trend that would not fit: no projection
+        return None, None, None, str(found["model"]) if "model" in found else None
+    return (
+        float(found["expected"]),  # type: ignore[arg-type]
+        float(found["expected_low"]),  # type: ignore[arg-type]
+        float(found["expected_high"]),  # type: ignore[arg-type]
+        str(found["model"]),
+    )
 
 
 def _years(sel: pd.DataFrame, period: Period, covered: list[pd.Period]) -> pd.DataFrame:
