@@ -183,6 +183,13 @@ def test_an_unknown_key_and_bad_weight_name_their_lines(tmp_path: Path) -> None:
         ca.rank(DATA, priorities=PSET, scoring=bad)
     assert "[weights]: key 'capacity' must be a number of 0 or more" in str(err.value)
     assert err.value.line == text.splitlines().index("capacity = -1") + 1
+    misspelt = _write(tmp_path, "misspelt_weight.toml")
+    text = misspelt.read_text(encoding="utf-8").replace("capacity = 1\n", "capacty = 1\n", 1)
+    misspelt.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        ca.rank(DATA, priorities=PSET, scoring=misspelt)
+    assert "[weights]: unknown key 'capacty' (allowed: " in str(err.value)
+    assert err.value.line == text.splitlines().index("capacty = 1") + 1
 
 
 def test_population_scores_the_rate(tmp_path: Path) -> None:

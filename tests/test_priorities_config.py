@@ -324,3 +324,12 @@ def test_unknown_top_level_table_line() -> None:
 def test_holm_helper_matches_hand_computation() -> None:
     # sanity for the rule text: Holm on (0.01, 0.02, 0.04) -> (0.03, 0.04, 0.04)
     assert list(holm([0.01, 0.02, 0.04])) == pytest.approx([0.03, 0.04, 0.04])
+
+
+def test_misspelt_priority_key_names_its_line_and_the_allowed_keys() -> None:
+    text = '[[priority]]\nname = "a"\nclas = "local"\n[priority.measure.met-old]\nminors = ["Arson"]\n'
+    with pytest.raises(Exception) as exc:
+        parse_priorities(text, "f.toml")
+    assert str(exc.value) == (
+        "[[priority]]: unknown key 'clas' (allowed: class, measure, name, set_by) (f.toml:3)"
+    )

@@ -31,7 +31,7 @@ from typing import Any
 
 from csp_assess.errors import ConfigError, PeriodError
 from csp_assess.periods import FinancialYear, parse_year
-from csp_assess.reference.tomlfile import block_lines, first_line, key_line, toml_loads
+from csp_assess.reference.tomlfile import block_lines, first_line, key_line, reject_unknown_keys, toml_loads
 
 PLAN_KEYS = ("name", "start_year", "template", "priorities")
 PRIORITY_KEYS = ("name", "target", "target_year", "aim", "reason")
@@ -84,13 +84,7 @@ def parse_plan(text: str, source: str, start_month: int = 4, base: Path | None =
     head = data.get("plan")
     if not isinstance(head, dict):
         raise ConfigError("no [plan] table: give at least start_year", file=source, line=head_line)
-    for key in head:
-        if key not in PLAN_KEYS:
-            raise ConfigError(
-                f"[plan]: unknown key '{key}' (allowed: {', '.join(PLAN_KEYS)})",
-                file=source,
-                line=key_line(text, head_line, key),
-            )
+    reject_unknown_keys(head, PLAN_KEYS, "[plan]", source, lambda key: key_line(text, head_line, key))
     if "start_year" not in head:
         raise ConfigError(
             "[plan]: key 'start_year' is missing (e.g. start_year = \"2022/23\")", file=source, line=head_line
@@ -136,13 +130,7 @@ def parse_plan(text: str, source: str, start_month: int = 4, base: Path | None =
 def _priority(item: Any, text: str, source: str, line: int | None, start: FinancialYear) -> PlanPriority:
     if not isinstance(item, dict):
         raise ConfigError("[[priority]] must be a table", file=source, line=line)
-    for key in item:
-        if key not in PRIORITY_KEYS:
-            raise ConfigError(
-                f"[[priority]]: unknown key '{key}' (allowed: {', '.join(PRIORITY_KEYS)})",
-                file=source,
-                line=key_line(text, line, key),
-            )
+    reject_unknown_keys(item, PRIORITY_KEYS, "[[priority]]", source, lambda key: key_line(text, line, key))
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(

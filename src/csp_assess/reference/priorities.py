@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from csp_assess.errors import ConfigError, option
+from csp_assess.reference.tomlfile import reject_unknown_keys
 
 CLASSES = ("mandatory", "high-volume", "local")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -182,14 +183,7 @@ def _parse_one(item: Any, source: str, lines: _Lines) -> PriorityDef:
     line = lines.start
     if not isinstance(item, dict):
         raise ConfigError("[[priority]] must be a table", file=source, line=line)
-    allowed = {"name", "class", "set_by", "measure"}
-    extra = sorted(set(item) - allowed)
-    if extra:
-        raise ConfigError(
-            f"unknown key '{extra[0]}' in [[priority]] (allowed: {', '.join(sorted(allowed))})",
-            file=source,
-            line=lines.key(extra[0]),
-        )
+    reject_unknown_keys(item, ("class", "measure", "name", "set_by"), "[[priority]]", source, lines.key)
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError("[[priority]] needs a 'name' string", file=source, line=lines.key("name"))
@@ -228,14 +222,8 @@ def _parse_measure(m: Any, where: str, source: str, lines: _Lines, scheme: str) 
 
     if not isinstance(m, dict):
         raise ConfigError(f"{where} must be a table", file=source, line=at(""))
-    allowed = {"majors", "minors", "proxy", "not_measurable", "flag", "not_flag", "indicator"}
-    extra = sorted(set(m) - allowed)
-    if extra:
-        raise ConfigError(
-            f"{where}: unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})",
-            file=source,
-            line=at(extra[0]),
-        )
+    allowed = ("flag", "indicator", "majors", "minors", "not_flag", "not_measurable", "proxy")
+    reject_unknown_keys(m, allowed, where, source, at)
     lists = {}
     for key in ("majors", "minors"):
         val = m.get(key, [])
@@ -291,13 +279,7 @@ def _parse_rules(raw: Any, text: str, source: str) -> Rules:
                 return i
         return line
 
-    extra = sorted(set(raw) - {"candidate_top_n", "alpha", "candidate_min_share_pct"})
-    if extra:
-        raise ConfigError(
-            f"[rules]: unknown key '{extra[0]}' (allowed: candidate_top_n, alpha, candidate_min_share_pct)",
-            file=source,
-            line=at(extra[0]),
-        )
+    reject_unknown_keys(raw, ("candidate_top_n", "alpha", "candidate_min_share_pct"), "[rules]", source, at)
     top_n = raw.get("candidate_top_n", Rules.candidate_top_n)
     alpha = raw.get("alpha", Rules.alpha)
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 0:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from csp_assess.errors import ConfigError
-from csp_assess.reference.tomlfile import block_lines, first_line, key_line, toml_loads
+from csp_assess.reference.tomlfile import block_lines, first_line, key_line, reject_unknown_keys, toml_loads
 
 # The 1-5 scales, stated once: the file's comments, the methods notes and the scoring all read these.
 SHARE_BANDS = (1.0, 2.5, 5.0, 10.0)  # % of the year's crimes / harm / cost: 1 below 1%, ..., 5 at 10% or more
@@ -114,13 +114,7 @@ def parse_scoring(text: str, source: str) -> ScoringFile:
     mline = first_line(block_lines(text, r"\[matrix\]"))
     if not isinstance(matrix, dict):
         raise ConfigError("[matrix] must be a table", file=source, line=mline)
-    for key in matrix:
-        if key not in MATRIX_KEYS:
-            raise ConfigError(
-                f"[matrix]: unknown key '{key}' (allowed: {', '.join(MATRIX_KEYS)})",
-                file=source,
-                line=key_line(text, mline, key),
-            )
+    reject_unknown_keys(matrix, MATRIX_KEYS, "[matrix]", source, lambda key: key_line(text, mline, key))
     pop = matrix.get("population")
     if pop is not None and (isinstance(pop, bool) or not isinstance(pop, int | float) or pop <= 0):
         raise ConfigError(
@@ -151,12 +145,9 @@ def _parse_weights(raw: Any, text: str, source: str) -> dict[str, float]:
     if not isinstance(raw, dict):
         raise ConfigError("[weights] must be a table", file=source, line=line)
     weights = dict.fromkeys(DIMENSION_KEYS, 1.0)
+    reject_unknown_keys(raw, DIMENSION_KEYS, "[weights]", source, lambda key: key_line(text, line, key))
     for key, value in raw.items():
         at = key_line(text, line, key)
-        if key not in DIMENSION_KEYS:
-            raise ConfigError(
-                f"[weights]: unknown key '{key}' (one of {', '.join(DIMENSION_KEYS)})", file=source, line=at
-            )
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -173,14 +164,8 @@ def _parse_weights(raw: Any, text: str, source: str) -> dict[str, float]:
 def _parse_issue(item: Any, text: str, source: str, line: int | None) -> IssueScores:
     if not isinstance(item, dict):
         raise ConfigError("[[issue]] must be a table", file=source, line=line)
-    allowed = set(ISSUE_TEXT_KEYS) | set(DIMENSION_KEYS)
-    for key in item:
-        if key not in allowed:
-            raise ConfigError(
-                f"[[issue]]: unknown key '{key}' (allowed: {', '.join(ISSUE_TEXT_KEYS + DIMENSION_KEYS)})",
-                file=source,
-                line=key_line(text, line, key),
-            )
+    allowed = ISSUE_TEXT_KEYS + DIMENSION_KEYS
+    reject_unknown_keys(item, allowed, "[[issue]]", source, lambda key: key_line(text, line, key))
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError("[[issue]] needs a 'name' string", file=source, line=key_line(text, line, "name"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from csp_assess.errors import ConfigError
@@ -47,3 +48,20 @@ def toml_loads(text: str, source: str) -> dict[str, Any]:
 def first_line(lines: list[int]) -> int | None:
     """The first of the header lines found, if any."""
     return lines[0] if lines else None
+
+
+def reject_unknown_keys(
+    table: dict[str, Any],
+    allowed: Iterable[str],
+    where: str,
+    source: str,
+    line_of: Callable[[str], int | None],
+) -> None:
+    """ConfigError at the first key (in the file's order) that ``allowed`` lacks, naming its line and
+    every allowed key: a misspelt key silently ignored would leave a setting at its default."""
+    names = list(allowed)
+    for key in table:
+        if key not in names:
+            raise ConfigError(
+                f"{where}: unknown key '{key}' (allowed: {', '.join(names)})", file=source, line=line_of(key)
+            )
