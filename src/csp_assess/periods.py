@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Integral
 
 import pandas as pd
 
@@ -25,6 +26,11 @@ class FinancialYear:
 
     start_year: int
     start_month: int = DEFAULT_START_MONTH
+
+    def __post_init__(self) -> None:
+        # A month outside 1-12 made pandas roll the start over (13 -> January of the next year), so
+        # ``fy_start=13`` in Python gave calendar-year figures under a financial-year label.
+        check_start_month(self.start_month)
 
     @property
     def label(self) -> str:
@@ -51,6 +57,21 @@ class FinancialYear:
         return self.label
 
 
+def check_start_month(start_month: object) -> int:
+    """``start_month`` as a month number 1-12, or a ``PeriodError`` naming ``fy_start``."""
+    if (
+        isinstance(start_month, Integral)
+        and not isinstance(start_month, bool)
+        and 1 <= int(start_month) <= 12
+    ):
+        return int(start_month)
+    raise PeriodError(
+        "{fy_start} is the month the financial year starts in, a number from 1 to 12 (4 = April), "
+        f"not {start_month!r}",
+        params=["fy_start"],
+    )
+
+
 _FY_RE = re.compile(r"^\s*(?:fy\s*)?(\d{4})\s*(?:[/\-]\s*(\d{2}|\d{4}))?\s*$", re.IGNORECASE)
 
 
@@ -60,13 +81,19 @@ def _forms(start: int = 2021) -> str:
     return f"write it as {start}/{end:02d} (also {start}-{end:02d} or FY{start}/{end:02d})"
 
 
-def parse_year(text: str, start_month: int = DEFAULT_START_MONTH, param: str | None = None) -> FinancialYear:
+def parse_year(
+    text: str | int, start_month: int = DEFAULT_START_MONTH, param: str | None = None
+) -> FinancialYear:
     """Read ``2021/22``, ``2021-22``, ``2021/2022``, ``FY2021/22`` (or ``2021`` for calendar years).
 
     ``param``: the option the text came from (``baseline``, ``plan_start``...): errors name it as
     ``{param}``, the API keyword in Python and the flag on the command line (``errors``)."""
     what = f"{{{param}}}" if param else "year"
     params = [param] if param else []
+    if isinstance(text, Integral) and not isinstance(text, bool):
+        text = str(text)  # year=2021 from Python: read as the text "2021" (a calendar year, or ambiguous)
+    if not isinstance(text, str):
+        raise PeriodError(f"cannot read {what} {text!r}: {_forms()}", params=params)
     m = _FY_RE.match(text)
     if not m:
         raise PeriodError(f"cannot read {what} '{text}': {_forms()}", params=params)
@@ -108,6 +135,7 @@ def parse_year_range(
 
 def year_of(month: pd.Period, start_month: int = DEFAULT_START_MONTH) -> FinancialYear:
     """The financial year a month falls in."""
+    start_month = check_start_month(start_month)
     year = month.year if month.month >= start_month else month.year - 1
     return FinancialYear(year, start_month)
 

@@ -1,0 +1,74 @@
+"""An analyst's scripted annual run: the library used from a script and the CLI driven from the shell.
+
+Each test pins a defect found by walking the product as a script would, with figures computed here
+independently of the code under test (the csv module on the raw file)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from tests.conftest import SAMPLE
+
+import csp_assess as ca
+
+AREA = "Barking and Dagenham"
+
+
+def sample_months() -> dict[str, int]:
+    """Offences per YYYYMM in the sample, with the csv module: every category, the one borough."""
+    with SAMPLE.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    head = rows[0]
+    months: dict[str, int] = {}
+    for row in rows[1:]:
+        if row[2] != AREA:
+            continue
+        for col, cell in zip(head[3:], row[3:], strict=True):
+            months[col] = months.get(col, 0) + int(cell)
+    return months
+
+
+@pytest.fixture(scope="module")
+def extract() -> ca.Extract:
+    return ca.load([SAMPLE], cache=False)
+
+
+# fy_start out of range: before, ``fy_start=13`` gave calendar-year figures labelled as a financial
+# year (pandas rolled month 13 over into January), and ``fy_start="4"`` raised a bare TypeError.
+
+
+@pytest.mark.parametrize("bad", [13, 0, -1, True, 4.0, "4"])
+def test_fy_start_outside_1_to_12_is_a_typed_error_naming_the_keyword(
+    extract: ca.Extract, bad: object
+) -> None:
+    for call in (ca.summary, ca.rank, ca.compare, ca.trend):
+        with pytest.raises(ca.PeriodError) as err:
+            call(extract, fy_start=bad)  # type: ignore[operator]
+        assert err.value.params == ("fy_start",)
+        assert str(err.value).startswith(
+            "fy_start is the month the financial year starts in, a number from 1 to 12"
+        )
+
+
+def test_fy_start_1_is_the_calendar_year_computed_independently(extract: ca.Extract) -> None:
+    months = sample_months()
+    cal_2021 = sum(v for k, v in months.items() if k.startswith("2021"))
+    cal_2020 = sum(v for k, v in months.items() if k.startswith("2020"))
+    got = ca.summary(extract, year=2021, fy_start=1)  # a year given as an int, as a script may
+    assert (got.total, got.previous_total) == (cal_2021, cal_2020)
+    assert got.meta["year"] == "2021"
+
+
+def test_a_year_given_as_a_number_is_read_or_refused_with_a_typed_error(extract: ca.Extract) -> None:
+    with pytest.raises(ca.PeriodError) as err:
+        ca.summary(extract, year=2021)  # type: ignore[arg-type]
+    assert err.value.params == ("year",) and "ambiguous for financial years" in str(err.value)
+    with pytest.raises(ca.PeriodError) as err:
+        ca.summary(extract, year=2021.5)  # type: ignore[arg-type]
+    assert str(err.value).startswith("cannot read year 2021.5")
+
+
+def test_fy_start_out_of_range_on_the_command_line_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("summary", SAMPLE, "--fy-start", "13")
+    assert res.code == 2 and "Traceback" not in res.err and res.out == ""
