@@ -6,13 +6,18 @@ independently of the code under test (the csv module on the raw file)."""
 from __future__ import annotations
 
 import csv
+import json
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, SHARED_DATA
 
 import csp_assess as ca
 
 AREA = "Barking and Dagenham"
+CITY = SHARED_DATA / "police_uk_city_of_london_2017_2020"
 
 
 def sample_months() -> dict[str, int]:
@@ -72,3 +77,28 @@ def test_a_year_given_as_a_number_is_read_or_refused_with_a_typed_error(extract:
 def test_fy_start_out_of_range_on_the_command_line_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
     res = cli("summary", SAMPLE, "--fy-start", "13")
     assert res.code == 2 and "Traceback" not in res.err and res.out == ""
+
+
+# stops --year on a partial year: before, 2020/21 of the City files (which end Nov 2020) listed Dec 2020 to
+# Mar 2021 as months of 0 searches and its JSON said last_month 2021-03.
+
+
+@pytest.mark.skipif(not CITY.is_dir(), reason="../shared/data is not present")
+def test_stops_partial_year_is_the_months_the_files_hold(cli) -> None:  # type: ignore[no-untyped-def]
+    files = sorted(CITY.glob("*-stop-and-search.csv"))
+    london = ZoneInfo("Europe/London")
+    by_month: Counter[str] = Counter()
+    for f in files:
+        with f.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                local = datetime.fromisoformat(row["Date"]).astimezone(london)
+                by_month[f"{local.year:04d}-{local.month:02d}"] += 1
+    want = {m: n for m, n in by_month.items() if "2020-04" <= m <= "2021-03"}
+    assert sorted(want) == [f"2020-{m:02d}" for m in range(4, 12)]  # the files end in November 2020
+    res = cli("stops", *files, "--year", "2020/21", "--format", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert (doc["first_month"], doc["last_month"]) == ("2020-04", "2020-11")
+    assert {r["month"]: r["searches"] for r in doc["by_month"]} == want
+    assert doc["searches"] == sum(want.values())
+    assert doc["period"] == "2020/21 (partial: Apr 2020–Nov 2020, 8 of 12 months)"
