@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -102,3 +104,45 @@ def test_stops_partial_year_is_the_months_the_files_hold(cli) -> None:  # type: 
     assert {r["month"]: r["searches"] for r in doc["by_month"]} == want
     assert doc["searches"] == sum(want.values())
     assert doc["period"] == "2020/21 (partial: Apr 2020–Nov 2020, 8 of 12 months)"
+
+
+# ca.outcomes given the Extract a script already loaded: before, TypeError ("'Extract' object is not
+# iterable"); every other analysis takes one.
+
+LEICS = SHARED_DATA / "police_uk_leicestershire"
+COURT = {  # outcomes after a charge or summons, written out here apart from the code
+    "Awaiting court outcome",
+    "Court result unavailable",
+    "Suspect charged as part of another case",
+    "Offender sent to prison",
+    "Offender fined",
+    "Defendant found not guilty",
+}
+
+
+@pytest.mark.skipif(not LEICS.is_dir(), reason="../shared/data is not present")
+def test_outcomes_takes_a_loaded_extract_and_reads_its_files(tmp_path: Path) -> None:
+    files = sorted(LEICS.glob("police_uk_2021-0[4-6]-*.csv"))
+    crimes = 0
+    charged = 0
+    for f in files:
+        with f.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["LSOA name"].startswith("Melton ") and row["Crime type"] != "Anti-social behaviour":
+                    crimes += 1
+                    charged += row["Last outcome category"] in COURT
+    bundle = tmp_path / "leics.zip"  # a zip's members are read from the zip, once
+    with zipfile.ZipFile(bundle, "w") as zf:
+        for f in files:
+            zf.write(f, f.name)
+    for data in (ca.load(files, cache=False), ca.load(bundle, cache=False)):
+        got = ca.outcomes(data, area="Melton", year="2021/22")
+        assert (got.meta["crimes"], got.meta["rows_read"]) == (crimes, sum(s.rows_read for s in data.sources))
+        assert int(got.rows["charged_summonsed_n"].sum()) == charged
+        assert len(got.to_dict()["sources"]) == len(files)
+
+
+def test_outcomes_of_an_extract_without_police_uk_files_is_a_typed_error(extract: ca.Extract) -> None:
+    with pytest.raises(ca.InputError) as err:
+        ca.outcomes(extract, area=AREA)
+    assert "police.uk street-level files" in str(err.value) and "met-borough-old" in str(err.value)

@@ -862,8 +862,32 @@ def stops(
     return StopsResult(build_stops(stop_data, extract, as_areas(area, area_name), force, year, fy_start))
 
 
+def _outcome_files(data: Data) -> list[PathLike]:
+    """The files to read outcomes from: the paths given, or the police.uk files an ``Extract`` was loaded
+    from (its counts carry no outcome, so they are read again; a zip member's source is its zip)."""
+    from csp_assess.errors import InputError
+
+    if not isinstance(data, Extract):
+        return _paths(data)
+    files: list[PathLike] = []
+    for s in data.sources:
+        path = (
+            s.path.split("!", 1)[0]
+            if "!" in s.path and s.path.split("!", 1)[0].lower().endswith(".zip")
+            else s.path
+        )
+        if s.layout.startswith("police-uk") and path not in files:
+            files.append(path)
+    if not files:
+        layouts = ", ".join(sorted({s.layout for s in data.sources}))
+        raise InputError(
+            f"outcomes need police.uk street-level files; this extract was loaded from {layouts} files"
+        )
+    return files
+
+
 def outcomes(
-    paths: PathLike | Sequence[PathLike],
+    paths: Data,
     *,
     area: AreaArg = None,
     area_name: str | None = None,
@@ -873,12 +897,13 @@ def outcomes(
 ) -> OutcomesResult:
     """Shares of an area's crimes by police.uk last outcome (charged or summonsed, no suspect identified,
     under investigation, ...) per category, month and priority. Read by a projection reader (pyarrow, five
-    columns) from the street files; recent months' outcomes are not final, and every output says so."""
+    columns) from the street files (``paths``, or the files a loaded ``Extract`` came from); recent months'
+    outcomes are not final, and every output says so."""
     from csp_assess.analysis.outcomes import build_outcomes
     from csp_assess.load.outcomes import read_outcomes
     from csp_assess.results import OutcomesResult
 
-    _, files = _split_stop_search(_paths(paths))  # stop-and-search files among them carry no outcomes
+    _, files = _split_stop_search(_outcome_files(paths))  # stop-and-search files carry no outcomes
     data = read_outcomes(files)
     return OutcomesResult(
         build_outcomes(data, as_areas(area, area_name), year, fy_start, _priorities(priorities))
