@@ -146,3 +146,43 @@ def test_outcomes_of_an_extract_without_police_uk_files_is_a_typed_error(extract
     with pytest.raises(ca.InputError) as err:
         ca.outcomes(extract, area=AREA)
     assert "police.uk street-level files" in str(err.value) and "met-borough-old" in str(err.value)
+
+
+# Exit codes from the shell: before, a year the tool cannot read (--year 2021/23, an ambiguous --year 2021)
+# and options given apart that go together exited 1 like a data error, while --level bogus exited 2.
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["summary", "--year", "2021/23"], 2),
+        (["summary", "--year", "2021"], 2),
+        (["summary", "--year", "banana"], 2),
+        (["rank", "--baseline", "2019/20-2017/18"], 2),
+        (["compare", "--from", "2021/22", "--to", "2021/22"], 2),
+        (["trend", "--category", "Arson", "--priority", "Arson"], 2),
+        (["rank", "--level", "bogus"], 2),
+        (["summary", "--year", "2005/06"], 1),  # well written, not in the data: a data error
+        (["summary", "--area", "Nowhere"], 1),
+        (["summary", "--year", "2021/22"], 0),
+    ],
+)
+def test_exit_codes_tell_usage_from_data_errors(cli, args: list[str], code: int) -> None:  # type: ignore[no-untyped-def]
+    res = cli(args[0], SAMPLE, *args[1:])
+    assert res.code == code, res.err
+    assert "Traceback" not in res.err
+    if code:
+        assert res.out == "" and res.err.count("\n") >= 1
+
+
+def test_usage_errors_are_typed_for_python(extract: ca.Extract) -> None:
+    with pytest.raises(ca.PeriodFormatError) as err:
+        ca.summary(extract, year="2021/23")
+    assert isinstance(err.value, ca.PeriodError) and isinstance(err.value, ca.UsageError)
+    assert err.value.exit_code == 2
+    with pytest.raises(ca.OptionError) as opt:
+        ca.compare(extract, from_year="2021/22", to_year="2021/22")
+    assert isinstance(opt.value, ca.SelectionError) and opt.value.exit_code == 2
+    with pytest.raises(ca.PeriodError) as data:
+        ca.summary(extract, year="2005/06")
+    assert not isinstance(data.value, ca.UsageError) and data.value.exit_code == 1

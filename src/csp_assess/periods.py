@@ -14,7 +14,7 @@ from numbers import Integral
 
 import pandas as pd
 
-from csp_assess.errors import PeriodError
+from csp_assess.errors import PeriodError, PeriodFormatError
 
 DEFAULT_START_MONTH = 4
 _MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -65,7 +65,7 @@ def check_start_month(start_month: object) -> int:
         and 1 <= int(start_month) <= 12
     ):
         return int(start_month)
-    raise PeriodError(
+    raise PeriodFormatError(
         "{fy_start} is the month the financial year starts in, a number from 1 to 12 (4 = April), "
         f"not {start_month!r}",
         params=["fy_start"],
@@ -93,20 +93,22 @@ def parse_year(
     if isinstance(text, Integral) and not isinstance(text, bool):
         text = str(text)  # year=2021 from Python: read as the text "2021" (a calendar year, or ambiguous)
     if not isinstance(text, str):
-        raise PeriodError(f"cannot read {what} {text!r}: {_forms()}", params=params)
+        raise PeriodFormatError(f"cannot read {what} {text!r}: {_forms()}", params=params)
     m = _FY_RE.match(text)
     if not m:
-        raise PeriodError(f"cannot read {what} '{text}': {_forms()}", params=params)
+        raise PeriodFormatError(f"cannot read {what} '{text}': {_forms()}", params=params)
     start = int(m.group(1))
     if m.group(2):
         end = int(m.group(2))
         expected = start + 1 if len(m.group(2)) == 4 else (start + 1) % 100
         if end != expected:
-            raise PeriodError(
+            raise PeriodFormatError(
                 f"{what} '{text}' does not run over two consecutive years: {_forms(start)}", params=params
             )
     elif start_month != 1:
-        raise PeriodError(f"{what} '{text}' is ambiguous for financial years: {_forms(start)}", params=params)
+        raise PeriodFormatError(
+            f"{what} '{text}' is ambiguous for financial years: {_forms(start)}", params=params
+        )
     return FinancialYear(start, start_month)
 
 
@@ -123,13 +125,13 @@ def parse_year_range(
     if len(parts) == 1:
         return [parse_year(parts[0], start_month, param)]
     if len(parts) != 2:
-        raise PeriodError(
+        raise PeriodFormatError(
             f"cannot read {what} '{text}': write one year as 2019/20 or a range as 2017/18-2019/20",
             params=params,
         )
     a, b = parse_year(parts[0], start_month, param), parse_year(parts[1], start_month, param)
     if b < a:
-        raise PeriodError(f"{what} '{text}' runs backwards", params=params)
+        raise PeriodFormatError(f"{what} '{text}' runs backwards", params=params)
     return [FinancialYear(y, start_month) for y in range(a.start_year, b.start_year + 1)]
 
 

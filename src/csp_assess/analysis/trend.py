@@ -17,7 +17,7 @@ from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
-from csp_assess.errors import SelectionError, option
+from csp_assess.errors import OptionError, SelectionError, option
 from csp_assess.model import ASB_MAJOR, Extract, level_name
 from csp_assess.periods import Period, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
@@ -167,7 +167,7 @@ def _select_rows(
 
 def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None = None) -> Result:
     if opts.category and opts.priority:
-        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+        raise OptionError("give {category} or {priority}, not both", params=["category", "priority"])
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
     warnings += sel.warnings
