@@ -186,3 +186,29 @@ def test_usage_errors_are_typed_for_python(extract: ca.Extract) -> None:
     with pytest.raises(ca.PeriodError) as data:
         ca.summary(extract, year="2005/06")
     assert not isinstance(data.value, ca.UsageError) and data.value.exit_code == 1
+
+
+# summary --population with a file for some areas only: before, all_areas_rate_per_1000 was the rate of the
+# areas that had a population (Leicester, Charnwood, Melton: 104.01), under an "all areas" name.
+
+
+@pytest.mark.skipif(not LEICS.is_dir(), reason="../shared/data is not present")
+def test_all_areas_rate_is_only_given_over_all_ranked_areas(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    fy = {f"2021-{m:02d}" for m in range(4, 13)} | {f"2022-{m:02d}" for m in range(1, 4)}
+    crimes: Counter[str] = Counter()
+    for f in sorted(LEICS.glob("*.csv")):
+        with f.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["Month"] in fy and row["Crime type"] != "Anti-social behaviour" and row["LSOA name"]:
+                    crimes[row["LSOA name"].rsplit(" ", 1)[0]] += 1
+    pops = {"Leicester": 368_000, "Charnwood": 183_000, "Melton": 51_000}
+    pop = tmp_path / "pop.csv"
+    pop.write_text("area,population\n" + "".join(f"{a},{n}\n" for a, n in pops.items()), encoding="utf-8")
+    res = cli("summary", LEICS, "--area", "Charnwood", "--year", "2021/22", "--population", pop, "-f", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert doc["all_areas_rate_per_1000"] is None
+    want = round(sum(crimes[a] for a in pops) / sum(pops.values()) * 1000, 2)
+    assert doc["rated_areas_rate_per_1000"] == want == 104.01
+    assert sorted(doc["rated_areas"]) == sorted(pops)
+    assert any("so no all-areas rate" in w for w in doc["warnings"])
