@@ -299,7 +299,7 @@ YEAR_PARAM = _p(
             "--year",
             "-y",
             help="Financial year, e.g. 2021/22. Default: the latest complete year in the data (stops: "
-            "every month in the files).",
+            "every month in the files; trend, when no year is complete: the year with most months).",
         ),
     ],
     None,
