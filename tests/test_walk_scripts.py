@@ -249,3 +249,44 @@ def test_trend_runs_without_a_complete_year(cli) -> None:  # type: ignore[no-unt
     one = cli("trend", files[0], "--area", "City of London", "-f", "json")  # a single monthly file
     assert one.code == 0 and json.loads(one.out)["rows"][0]["count"] == per_month["2021-05"]
     assert cli("trend", *files, "--area", "City of London", "--year", "2019/20").code == 1  # asked: not there
+
+
+# JSON of summary, compare, trend, baseline, quarterly and places said rows read = counted + rejected only
+# file by file; rank's JSON said it at the top. Now every one does, so a script can check it in one place.
+
+
+def _read_and_repeated(files: list[Path]) -> tuple[int, int]:
+    """Data rows, and rows repeating an earlier Crime ID (counted once, as documented), with csv."""
+    read = repeated = 0
+    seen: set[str] = set()
+    for f in files:
+        with f.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                read += 1
+                if row["Crime ID"]:
+                    repeated += row["Crime ID"] in seen
+                    seen.add(row["Crime ID"])
+    return read, repeated
+
+
+@pytest.mark.skipif(not CITY.is_dir(), reason="../shared/data is not present")
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("summary", ["--year", "2019/20"]),
+        ("compare", ["--from", "2018/19", "--to", "2019/20"]),
+        ("baseline", ["--year", "2019/20", "--baseline", "2018/19"]),
+        ("trend", []),
+        ("quarterly", []),
+        ("places", ["--year", "2019/20"]),
+        ("rank", ["--year", "2019/20"]),
+    ],
+)
+def test_json_says_rows_read_counted_and_rejected(cli, command: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    files = sorted(CITY.glob("*-street.csv"))
+    read, repeated = _read_and_repeated(files)
+    res = cli(command, *files, "--area", "City of London", *args, "-f", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert (doc["rows_read"], doc["rows_counted"], doc["rows_rejected"]) == (read, read - repeated, repeated)
+    assert repeated > 0
