@@ -290,3 +290,36 @@ def test_json_says_rows_read_counted_and_rejected(cli, command: str, args: list[
     doc = json.loads(res.out)
     assert (doc["rows_read"], doc["rows_counted"], doc["rows_rejected"]) == (read, read - repeated, repeated)
     assert repeated > 0
+
+
+# An empty file name from a script (an unset "$FILES"): before, Path("") is the current folder, so every
+# data file under it was read and analysed; ca.load([]) raised a bare IndexError.
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", ""],
+        ["rank", " "],
+        ["validate", ""],
+        ["compare", str(SAMPLE), "--against", ""],
+        ["weights", ""],
+    ],
+)
+def test_an_empty_file_name_is_a_usage_error(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "other.csv").write_bytes(SAMPLE.read_bytes())  # a data file the current folder holds
+    monkeypatch.chdir(tmp_path)
+    res = cli(*args)
+    assert res.code == 2 and res.out == ""
+    assert "an empty file name (an unset shell variable?)" in res.err and "Traceback" not in res.err
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"), [([], "no files given"), ("", "an empty file name"), ([None], "not a file name")]
+)
+def test_load_refuses_no_or_empty_file_names(arg: object, message: str) -> None:
+    with pytest.raises(ca.InputError) as err:
+        ca.load(arg)  # type: ignore[arg-type]
+    assert message in str(err.value)

@@ -824,7 +824,8 @@ def load_stops(paths: PathLike | Sequence[PathLike]) -> StopSearchData:
     from csp_assess.errors import InputError
     from csp_assess.load.stop_search import combine_stop_search, read_stop_search
 
-    files, _ = _split_stop_search(_paths(paths))
+    given = _paths(paths)
+    files = _split_stop_search(given)[0] if given else []  # stops() passes [] when its paths hold none
     if not files:
         raise InputError("no police.uk stop-and-search files among the files given (*-stop-and-search.csv)")
     return combine_stop_search([ld for f in files for ld in read_stop_search(f)])
