@@ -323,3 +323,28 @@ def test_load_refuses_no_or_empty_file_names(arg: object, message: str) -> None:
     with pytest.raises(ca.InputError) as err:
         ca.load(arg)  # type: ignore[arg-type]
     assert message in str(err.value)
+
+
+# rank's methods note: before, "estimated from the extract's earlier years pooled over its 32 areas" on
+# Leicestershire (Dec 2019 - Oct 2022), which has no earlier year of 2021/22's months at all.
+
+
+@pytest.mark.skipif(not LEICS.is_dir(), reason="../shared/data is not present")
+def test_rank_says_when_there_was_no_history_to_estimate_variation_from() -> None:
+    got = ca.rank(ca.load(LEICS), area="Charnwood", year="2021/22")
+    # Pairs need 2019/20 and 2020/21 of the same months: the files start in Dec 2019, so there are none.
+    assert got.meta["history_pairs"] == []
+    assert "estimated from the extract's earlier years" not in got.meta["variance_method"]
+    assert got.meta["variance_method"].endswith(
+        "no earlier year-on-year pairs of the same months to estimate it from"
+    )
+    sd = got.result.tables["priorities"].frame["year_sd"].dropna()
+    assert len(sd) and (sd == 0.15).all()  # every measured priority took the generic default
+
+
+def test_rank_names_the_pairs_it_estimated_from(extract: ca.Extract) -> None:
+    got = ca.rank(extract, year="2021/22")
+    # 2021/22's months, a year apart, back to the sample's first April (2010), COVID years left out.
+    want = [f"{y}-04->{y + 1}-04" for y in range(2017, 2009, -1)]
+    assert got.meta["history_pairs"] == want
+    assert "(8 year-on-year pair(s) of the same months)" in got.meta["variance_method"]
