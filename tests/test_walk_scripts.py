@@ -162,6 +162,7 @@ def test_outcomes_of_an_extract_without_police_uk_files_is_a_typed_error(extract
         (["compare", "--from", "2021/22", "--to", "2021/22"], 2),
         (["trend", "--category", "Arson", "--priority", "Arson"], 2),
         (["rank", "--level", "bogus"], 2),
+        (["summary", "--period", "rolling12", "--year", "2021/22"], 2),
         (["summary", "--year", "2005/06"], 1),  # well written, not in the data: a data error
         (["summary", "--area", "Nowhere"], 1),
         (["summary", "--year", "2021/22"], 0),
