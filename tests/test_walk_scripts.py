@@ -349,3 +349,18 @@ def test_rank_names_the_pairs_it_estimated_from(extract: ca.Extract) -> None:
     want = [f"{y}-04->{y + 1}-04" for y in range(2017, 2009, -1)]
     assert got.meta["history_pairs"] == want
     assert "(8 year-on-year pair(s) of the same months)" in got.meta["variance_method"]
+
+
+@pytest.mark.skipif(not CITY.is_dir(), reason="../shared/data is not present")
+def test_validate_json_says_rows_read_counted_and_rejected(cli) -> None:  # type: ignore[no-untyped-def]
+    street = sorted(CITY.glob("*-street.csv"))
+    searches = sorted(CITY.glob("*-stop-and-search.csv"))
+    read, repeated = _read_and_repeated(street)
+    for f in searches:
+        with f.open(newline="", encoding="utf-8") as fh:
+            read += sum(1 for _ in csv.DictReader(fh))
+    res = cli("validate", CITY, "-f", "json")
+    assert res.code == 0, res.err
+    doc = json.loads(res.out)
+    assert (doc["rows_read"], doc["rows_counted"], doc["rows_rejected"]) == (read, read - repeated, repeated)
+    assert read == 31_605 and repeated == 252
