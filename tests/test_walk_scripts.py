@@ -364,3 +364,26 @@ def test_validate_json_says_rows_read_counted_and_rejected(cli) -> None:  # type
     doc = json.loads(res.out)
     assert (doc["rows_read"], doc["rows_counted"], doc["rows_rejected"]) == (read, read - repeated, repeated)
     assert read == 31_605 and repeated == 252
+
+
+# An area typed short: before, 'oadby' was answered "did you mean 'Blaby'?" and 'north' "did you mean
+# 'Wandsworth'?" (closest spelling of the whole name).
+
+
+def test_an_area_typed_short_suggests_the_names_it_starts(tmp_path: Path) -> None:
+    areas = ["Blaby", "Oadby and Wigston", "North Kesteven", "North West Leicestershire", "Wandsworth"]
+    lines = ["month,area,major,minor,count"] + [
+        f"2021-0{m},{a},Burglary,Burglary,3" for a in areas for m in (4, 5)
+    ]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ex = ca.load(path, cache=False)
+    for typed, hint in [
+        ("oadby", "did you mean 'Oadby and Wigston'?"),
+        ("north", "did you mean one of 'North Kesteven', 'North West Leicestershire'?"),
+        ("north west", "did you mean 'North West Leicestershire'?"),
+        ("Blabby", "did you mean 'Blaby'?"),  # a misspelling still gets the closest name
+    ]:
+        with pytest.raises(ca.SelectionError) as err:
+            ca.trend(ex, area=typed)
+        assert str(err.value) == f"area '{typed}' is not in the data: {hint}"
