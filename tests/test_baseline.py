@@ -85,7 +85,7 @@ def test_partial_year_uses_same_months(cli) -> None:  # type: ignore[no-untyped-
 
 def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("baseline", SAMPLE, "--baseline", "2001/02").code == 1
-    assert cli("baseline", SAMPLE, "--baseline", "2019").code == 1
+    assert cli("baseline", SAMPLE, "--baseline", "2019").code == 2  # ambiguous: usage
     assert cli("baseline", SAMPLE, "--level", "tiny").code == 2
 
 

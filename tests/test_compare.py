@@ -146,7 +146,7 @@ def test_published_worked_example_z() -> None:
 
 
 def test_errors(cli) -> None:  # type: ignore[no-untyped-def]
-    assert cli("compare", SAMPLE, "--from", "2021/22", "--to", "2021/22").code == 1
+    assert cli("compare", SAMPLE, "--from", "2021/22", "--to", "2021/22").code == 2  # same year: usage
     assert cli("compare", SAMPLE, "--from", "2005/06", "--to", "2021/22").code == 1
     assert cli("compare", SAMPLE, "--method", "t").code == 2
 

@@ -320,7 +320,7 @@ def test_an_issue_added_by_hand_and_a_file_for_another_year(tmp_path: Path, cli)
 
 def test_population_without_scoring_is_an_error(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli("rank", DATA, "--population", "100000")
-    assert run.code == 1
+    assert run.code == 2
     assert run.err.strip() == "Error: --population scores the matrix's rate: give it with --scoring"
 
 

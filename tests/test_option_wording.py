@@ -63,7 +63,7 @@ def test_api_names_the_keyword_for_other_year_faults(extract: ca.Extract) -> Non
 )
 def test_cli_names_the_flag(cli, args: list[str], flag: str) -> None:  # type: ignore[no-untyped-def]
     res = cli(args[0], SAMPLE, *args[1:])
-    assert res.code == 1
+    assert res.code == 2  # a year the tool cannot read is a usage error
     assert res.err == f"Error: {flag} {AMBIGUOUS}\n"
     assert "Traceback" not in res.err
 
@@ -72,7 +72,7 @@ def test_quarter_names_the_option_and_the_quarter_form(tmp_path, cli) -> None:  
     plan = tmp_path / "plan.toml"
     plan.write_text('[[rotation]]\nquarter = "2021/22-Q1"\ntheme = "Sexual Offences"\n', encoding="utf-8")
     res = cli("report", SAMPLE, "--rotation", plan, "--quarter", "2021-Q1", "-o", tmp_path / "t.md")
-    assert res.code == 1
+    assert res.code == 2
     assert res.err == (
         "Error: --quarter '2021-Q1': year '2021' is ambiguous for financial years: write it as 2023/24-Q2 "
         "(also 2023-24-Q2)\n"

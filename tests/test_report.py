@@ -221,7 +221,7 @@ def test_excel_has_one_sheet_per_table_with_frozen_headers_and_formats(outputs: 
 
 
 def test_format_from_extension_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run("report", SAMPLE, "-o", tmp_path / "x.docx") == 1
+    assert _run("report", SAMPLE, "-o", tmp_path / "x.docx") == 2
     err = capsys.readouterr().err
     assert err.startswith(
         "Error: cannot tell the report format from 'x.docx': name it .html, .md, .xlsx or .pdf"

@@ -173,7 +173,7 @@ def test_report_cli_options_and_errors(files: dict[str, Path], cli, tmp_path: Pa
     assert run.err.rstrip().endswith(f"({bad}:{line})")
     assert not (tmp_path / "x.html").exists()
     run = cli("report", DATA, "--previous-plan", files["plan"], "-o", tmp_path / "y.html")
-    assert (run.code, run.err.strip()) == (1, "Error: --previous-plan needs --plan")
+    assert (run.code, run.err.strip()) == (2, "Error: --previous-plan needs --plan")
     run = cli(
         "report",
         DATA,
@@ -184,7 +184,7 @@ def test_report_cli_options_and_errors(files: dict[str, Path], cli, tmp_path: Pa
         "-o",
         tmp_path / "z.html",
     )
-    assert run.code == 1
+    assert run.code == 2
     assert run.err.strip() == "Error: --scoring is for the evidence pack, not a theme pack: leave out --theme"
 
 

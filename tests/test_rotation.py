@@ -98,12 +98,12 @@ def test_unknown_quarter_names_the_plans_quarters(cli, plan: Path, tmp_path: Pat
 )
 def test_rotation_options_go_together(cli, tmp_path: Path, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     r = cli("report", SAMPLE, *args, "-o", tmp_path / "x.html")
-    assert r.code == 1 and message in r.err
+    assert r.code == 2 and message in r.err
 
 
 def test_bad_quarter_text_names_the_option(cli, plan: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = cli("report", SAMPLE, "--rotation", plan, "--quarter", "Q2", "-o", tmp_path / "x.html")
-    assert r.code == 1
+    assert r.code == 2
     assert r.err.strip() == "Error: cannot read --quarter 'Q2': write it as 2023/24-Q2"
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 import csp_assess as ca
@@ -132,7 +133,11 @@ def test_months_without_their_file_are_marked_incomplete() -> None:
     rows = result.rows.set_index("month")
     assert bool(rows.loc["2019-06", "complete"]) is True
     assert bool(rows.loc["2019-07", "complete"]) is False  # only June's spill-over: no July file
-    assert int(rows.loc["2019-08", "searches"]) == 0 and not bool(rows.loc["2019-08", "complete"])
+    # No file and no row: unknown, not 0 searches (before: 0, beside possession offences shown as unknown).
+    assert pd.isna(rows.loc["2019-08", "searches"]) and not bool(rows.loc["2019-08", "complete"])
+    assert pd.isna(rows.loc["2019-08", "outcome_linked"]) and pd.isna(
+        rows.loc["2019-08", "outcome_linked_pct"]
+    )
     assert bool(rows.loc["2019-12", "complete"]) is True
     assert any("incomplete" in w for w in result.warnings)
 

@@ -24,7 +24,7 @@ def test_list_templates(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_template_and_priorities_together_is_an_error(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli("rank", SAMPLE, "--template", TEMPLATE, "--priorities", "x.toml")
-    assert run.code == 1
+    assert run.code == 2
     assert run.err.strip() == "Error: give --priorities or --template, not both"
     bad = cli("quarterly", SAMPLE, "--template", "londn")
     assert bad.err.strip() == "Error: unknown --template 'londn' (one of mopac, police-crime-plan)"

@@ -118,3 +118,8 @@ from csp_assess.api import load_indicators, load_stops, outcomes, stops  # noqa:
 from csp_assess.results import OutcomesResult, StopsResult  # noqa: E402
 
 __all__ += ["OutcomesResult", "StopsResult", "load_indicators", "load_stops", "outcomes", "stops"]
+
+# Usage errors (exit 2 on the command line): a value the tool cannot read, options given apart that go together.
+from csp_assess.errors import OptionError, PeriodFormatError, UsageError  # noqa: E402
+
+__all__ += ["OptionError", "PeriodFormatError", "UsageError"]

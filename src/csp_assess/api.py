@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from csp_assess.analysis.scoring import ScoreWeights
 from csp_assess.analysis.select import AreaArg, as_areas
-from csp_assess.errors import SelectionError
+from csp_assess.errors import OptionError, SelectionError
 from csp_assess.model import Extract
 from csp_assess.periods import parse_year
 from csp_assess.reference.prices import Uprating, resolve_uprating
@@ -108,7 +108,7 @@ def _choice(value: str | StrEnum, enum: type[E], param: str) -> str:
     text = value.value if isinstance(value, StrEnum) else str(value)
     if text not in {m.value for m in enum}:
         allowed = ", ".join(m.value for m in enum)
-        raise SelectionError(f"{{{param}}} must be one of {allowed}, not '{text}'", params=[param])
+        raise OptionError(f"{{{param}}} must be one of {allowed}, not '{text}'", params=[param])
     return text
 
 
@@ -152,9 +152,7 @@ def _priorities(priorities: PrioritySet | PathLike | None, template: str | None 
     """The priority set given, else the packaged ``template``, else ./csp-assess.toml or the MOPAC set."""
     if template is not None:
         if priorities is not None:
-            raise SelectionError(
-                "give {priorities} or {template}, not both", params=["priorities", "template"]
-            )
+            raise OptionError("give {priorities} or {template}, not both", params=["priorities", "template"])
         from csp_assess.reference.templates import load_template
 
         return load_template(template)
@@ -166,11 +164,9 @@ def _score_weights(w_volume: float, w_harm: float, w_cost: float) -> ScoreWeight
 
     for name, value in (("w_volume", w_volume), ("w_harm", w_harm), ("w_cost", w_cost)):
         if not math.isfinite(value) or value < 0:
-            raise SelectionError(
-                f"{{{name}}} must be a finite number of 0 or more, not {value}", params=[name]
-            )
+            raise OptionError(f"{{{name}}} must be a finite number of 0 or more, not {value}", params=[name])
     if w_volume + w_harm + w_cost <= 0:
-        raise SelectionError(
+        raise OptionError(
             "at least one of {w_volume}, {w_harm}, {w_cost} must be above 0",
             params=["w_volume", "w_harm", "w_cost"],
         )
@@ -266,7 +262,7 @@ def rank(
         extract,
     )  # fmt: skip
     if population is not None and scoring is None:
-        raise SelectionError(
+        raise OptionError(
             "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
         )
     ind = load_indicators(indicators, indicator_map=indicator_map) if indicators is not None else None
@@ -373,7 +369,7 @@ def _rank_options(
     from csp_assess.reference.weights import load_weight_overrides
 
     if top_n is not None and top_n < 0:
-        raise SelectionError(f"{{top_n}} must be 0 or more, not {top_n}", params=["top_n"])
+        raise OptionError(f"{{top_n}} must be 0 or more, not {top_n}", params=["top_n"])
     weights = _score_weights(w_volume, w_harm, w_cost)
     pset = _priorities(priorities, template)
     overrides = None
@@ -446,7 +442,7 @@ def compare(
     from csp_assess.analysis.compare import CompareOptions, build_compare
 
     if not 0 < alpha < 1:
-        raise SelectionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
+        raise OptionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
     opts = CompareOptions(
         area=as_areas(area, area_name),
         from_year=from_year,
@@ -483,7 +479,7 @@ def trend(
     from csp_assess.analysis.trend import TrendOptions, build_trend
 
     if category and priority:
-        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+        raise OptionError("give {category} or {priority}, not both", params=["category", "priority"])
     pset = _priorities(priorities, template) if priority else None
     opts = TrendOptions(
         area=as_areas(area, area_name),
@@ -524,7 +520,7 @@ def places(
     from csp_assess.load.place_files import read_place_lookup, read_place_population
 
     if category and priority:
-        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+        raise OptionError("give {category} or {priority}, not both", params=["category", "priority"])
     opts = PlacesOptions(
         area=as_areas(area, area_name),
         year=year,
@@ -565,9 +561,9 @@ def quarterly(
     from csp_assess.reference.plan import read_plan
 
     if not 0 < alpha < 1:
-        raise SelectionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
+        raise OptionError(f"{{alpha}} must be between 0 and 1, not {alpha}", params=["alpha"])
     if previous_plan is not None and plan is None:
-        raise SelectionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
+        raise OptionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
     the_plan = read_plan(plan, fy_start) if plan is not None else None
     last_plan = read_plan(previous_plan, fy_start) if previous_plan is not None else None
     if the_plan is not None:
@@ -741,7 +737,7 @@ def report(
     if theme is not None or rotation is not None or quarter is not None:
         given = [n for n, v in (("scoring", scoring), ("plan", plan), ("previous_plan", previous_plan)) if v]
         if given:
-            raise SelectionError(
+            raise OptionError(
                 f"{{{given[0]}}} is for the evidence pack, not a theme pack: leave out {{theme}}",
                 params=[given[0], "theme"],
             )
@@ -755,11 +751,11 @@ def report(
     if output is not None:
         report_format(Path(output), format)  # an unknown format fails before the work
     if population is not None and scoring is None:
-        raise SelectionError(
+        raise OptionError(
             "{population} scores the matrix's rate: give it with {scoring}", params=["population", "scoring"]
         )
     if previous_plan is not None and plan is None:
-        raise SelectionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
+        raise OptionError("{previous_plan} needs {plan}", params=["previous_plan", "plan"])
     from csp_assess.reference.plan import read_plan
     from csp_assess.reference.scoring_file import read_scoring
 
@@ -828,7 +824,8 @@ def load_stops(paths: PathLike | Sequence[PathLike]) -> StopSearchData:
     from csp_assess.errors import InputError
     from csp_assess.load.stop_search import combine_stop_search, read_stop_search
 
-    files, _ = _split_stop_search(_paths(paths))
+    given = _paths(paths)
+    files = _split_stop_search(given)[0] if given else []  # stops() passes [] when its paths hold none
     if not files:
         raise InputError("no police.uk stop-and-search files among the files given (*-stop-and-search.csv)")
     return combine_stop_search([ld for f in files for ld in read_stop_search(f)])
@@ -862,8 +859,32 @@ def stops(
     return StopsResult(build_stops(stop_data, extract, as_areas(area, area_name), force, year, fy_start))
 
 
+def _outcome_files(data: Data) -> list[PathLike]:
+    """The files to read outcomes from: the paths given, or the police.uk files an ``Extract`` was loaded
+    from (its counts carry no outcome, so they are read again; a zip member's source is its zip)."""
+    from csp_assess.errors import InputError
+
+    if not isinstance(data, Extract):
+        return _paths(data)
+    files: list[PathLike] = []
+    for s in data.sources:
+        path = (
+            s.path.split("!", 1)[0]
+            if "!" in s.path and s.path.split("!", 1)[0].lower().endswith(".zip")
+            else s.path
+        )
+        if s.layout.startswith("police-uk") and path not in files:
+            files.append(path)
+    if not files:
+        layouts = ", ".join(sorted({s.layout for s in data.sources}))
+        raise InputError(
+            f"outcomes need police.uk street-level files; this extract was loaded from {layouts} files"
+        )
+    return files
+
+
 def outcomes(
-    paths: PathLike | Sequence[PathLike],
+    paths: Data,
     *,
     area: AreaArg = None,
     area_name: str | None = None,
@@ -873,12 +894,13 @@ def outcomes(
 ) -> OutcomesResult:
     """Shares of an area's crimes by police.uk last outcome (charged or summonsed, no suspect identified,
     under investigation, ...) per category, month and priority. Read by a projection reader (pyarrow, five
-    columns) from the street files; recent months' outcomes are not final, and every output says so."""
+    columns) from the street files (``paths``, or the files a loaded ``Extract`` came from); recent months'
+    outcomes are not final, and every output says so."""
     from csp_assess.analysis.outcomes import build_outcomes
     from csp_assess.load.outcomes import read_outcomes
     from csp_assess.results import OutcomesResult
 
-    _, files = _split_stop_search(_paths(paths))  # stop-and-search files among them carry no outcomes
+    _, files = _split_stop_search(_outcome_files(paths))  # stop-and-search files carry no outcomes
     data = read_outcomes(files)
     return OutcomesResult(
         build_outcomes(data, as_areas(area, area_name), year, fy_start, _priorities(priorities))
@@ -992,16 +1014,16 @@ def theme_pack(
     lead = rotation_quarter = None
     if rotation is not None or quarter is not None:
         if rotation is None or quarter is None:
-            raise SelectionError("{rotation} and {quarter} go together", params=["rotation", "quarter"])
+            raise OptionError("{rotation} and {quarter} go together", params=["rotation", "quarter"])
         if theme is not None:
-            raise SelectionError(
+            raise OptionError(
                 "give {theme} or {rotation} with {quarter}, not both", params=["theme", "rotation", "quarter"]
             )
         plan = read_rotation(rotation, fy_start)
         entry = plan.entry(quarter, fy_start)
         theme, lead, rotation_quarter, groups = entry.theme, entry.lead, entry.quarter, plan.groups
     if theme is None:
-        raise SelectionError("a theme pack needs {theme}, or {rotation} with {quarter}", params=["theme"])
+        raise OptionError("a theme pack needs {theme}, or {rotation} with {quarter}", params=["theme"])
     extract = _extract(data)
     ropts, pset = _rank_options(
         area, area_name, year, baseline, level, harm, priorities, template, w_volume, w_harm, w_cost,

@@ -72,6 +72,23 @@ class ConfigError(CspAssessError):
     """A priorities, weights or mapping file is invalid."""
 
 
+class UsageError(CspAssessError):
+    """An option's value is written in a form the tool cannot read, or options that go together were given
+    apart: a usage error, exit 2 as the command line's own (``--level bogus``), whatever the data holds."""
+
+    exit_code = 2
+
+
+class PeriodFormatError(PeriodError, UsageError):
+    """A year, year range or financial-year start that cannot be read (``--year 2021/23``, ``--year 2019``
+    for financial years, ``fy_start=13``): a ``PeriodError`` that is a usage error (exit 2)."""
+
+
+class OptionError(SelectionError, UsageError):
+    """Options that cannot be given together (or one without its partner), or a value outside the allowed
+    choices: a ``SelectionError`` that is a usage error (exit 2)."""
+
+
 #: How a result's notes and warnings name an option: unset in Python (the API keyword), the command line's
 #: flag while ``csp-assess`` runs (``cli.main`` sets it with ``option_names``).
 _OPTION_NAMES: ContextVar[Callable[[str], str] | None] = ContextVar("csp_assess_option_names", default=None)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Integral
 
 import pandas as pd
 
-from csp_assess.errors import PeriodError
+from csp_assess.errors import PeriodError, PeriodFormatError
 
 DEFAULT_START_MONTH = 4
 _MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -25,6 +26,11 @@ class FinancialYear:
 
     start_year: int
     start_month: int = DEFAULT_START_MONTH
+
+    def __post_init__(self) -> None:
+        # A month outside 1-12 made pandas roll the start over (13 -> January of the next year), so
+        # ``fy_start=13`` in Python gave calendar-year figures under a financial-year label.
+        check_start_month(self.start_month)
 
     @property
     def label(self) -> str:
@@ -51,6 +57,21 @@ class FinancialYear:
         return self.label
 
 
+def check_start_month(start_month: object) -> int:
+    """``start_month`` as a month number 1-12, or a ``PeriodError`` naming ``fy_start``."""
+    if (
+        isinstance(start_month, Integral)
+        and not isinstance(start_month, bool)
+        and 1 <= int(start_month) <= 12
+    ):
+        return int(start_month)
+    raise PeriodFormatError(
+        "{fy_start} is the month the financial year starts in, a number from 1 to 12 (4 = April), "
+        f"not {start_month!r}",
+        params=["fy_start"],
+    )
+
+
 _FY_RE = re.compile(r"^\s*(?:fy\s*)?(\d{4})\s*(?:[/\-]\s*(\d{2}|\d{4}))?\s*$", re.IGNORECASE)
 
 
@@ -60,26 +81,34 @@ def _forms(start: int = 2021) -> str:
     return f"write it as {start}/{end:02d} (also {start}-{end:02d} or FY{start}/{end:02d})"
 
 
-def parse_year(text: str, start_month: int = DEFAULT_START_MONTH, param: str | None = None) -> FinancialYear:
+def parse_year(
+    text: str | int, start_month: int = DEFAULT_START_MONTH, param: str | None = None
+) -> FinancialYear:
     """Read ``2021/22``, ``2021-22``, ``2021/2022``, ``FY2021/22`` (or ``2021`` for calendar years).
 
     ``param``: the option the text came from (``baseline``, ``plan_start``...): errors name it as
     ``{param}``, the API keyword in Python and the flag on the command line (``errors``)."""
     what = f"{{{param}}}" if param else "year"
     params = [param] if param else []
+    if isinstance(text, Integral) and not isinstance(text, bool):
+        text = str(text)  # year=2021 from Python: read as the text "2021" (a calendar year, or ambiguous)
+    if not isinstance(text, str):
+        raise PeriodFormatError(f"cannot read {what} {text!r}: {_forms()}", params=params)
     m = _FY_RE.match(text)
     if not m:
-        raise PeriodError(f"cannot read {what} '{text}': {_forms()}", params=params)
+        raise PeriodFormatError(f"cannot read {what} '{text}': {_forms()}", params=params)
     start = int(m.group(1))
     if m.group(2):
         end = int(m.group(2))
         expected = start + 1 if len(m.group(2)) == 4 else (start + 1) % 100
         if end != expected:
-            raise PeriodError(
+            raise PeriodFormatError(
                 f"{what} '{text}' does not run over two consecutive years: {_forms(start)}", params=params
             )
     elif start_month != 1:
-        raise PeriodError(f"{what} '{text}' is ambiguous for financial years: {_forms(start)}", params=params)
+        raise PeriodFormatError(
+            f"{what} '{text}' is ambiguous for financial years: {_forms(start)}", params=params
+        )
     return FinancialYear(start, start_month)
 
 
@@ -96,18 +125,19 @@ def parse_year_range(
     if len(parts) == 1:
         return [parse_year(parts[0], start_month, param)]
     if len(parts) != 2:
-        raise PeriodError(
+        raise PeriodFormatError(
             f"cannot read {what} '{text}': write one year as 2019/20 or a range as 2017/18-2019/20",
             params=params,
         )
     a, b = parse_year(parts[0], start_month, param), parse_year(parts[1], start_month, param)
     if b < a:
-        raise PeriodError(f"{what} '{text}' runs backwards", params=params)
+        raise PeriodFormatError(f"{what} '{text}' runs backwards", params=params)
     return [FinancialYear(y, start_month) for y in range(a.start_year, b.start_year + 1)]
 
 
 def year_of(month: pd.Period, start_month: int = DEFAULT_START_MONTH) -> FinancialYear:
     """The financial year a month falls in."""
+    start_month = check_start_month(start_month)
     year = month.year if month.month >= start_month else month.year - 1
     return FinancialYear(year, start_month)
 

@@ -22,7 +22,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from csp_assess.errors import ConfigError, PeriodError, SelectionError
+from csp_assess.errors import ConfigError, OptionError, PeriodError, PeriodFormatError, SelectionError
 from csp_assess.periods import FinancialYear, parse_year
 from csp_assess.reference.themes import ThemeGroup, parse_groups
 
@@ -64,15 +64,15 @@ def parse_quarter(text: str, start_month: int = 4, param: str | None = None) -> 
     if not m:
         msg = f"cannot read quarter '{text}': write it as 2023/24-Q2"
         if param:
-            raise SelectionError(msg.replace("quarter '", f"{{{param}}} '", 1), params=[param])
-        raise PeriodError(msg)
+            raise OptionError(msg.replace("quarter '", f"{{{param}}} '", 1), params=[param])
+        raise PeriodFormatError(msg)
     try:
         fy = parse_year(m.group(1), start_month)
     except PeriodError as err:
         if not param:
             raise
         # Name the option and the quarter's form, not the year's alone.
-        raise SelectionError(
+        raise OptionError(
             f"{{{param}}} '{text}': {err.message.split(': ')[0]}: write it as 2023/24-Q2 (also 2023-24-Q2)",
             params=[param],
         ) from err

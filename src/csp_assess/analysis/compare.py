@@ -42,7 +42,7 @@ from csp_assess.analysis.yearvar import (
     summary_words,
     usual_range,
 )
-from csp_assess.errors import PeriodError, SelectionError, on_command_line, option
+from csp_assess.errors import OptionError, PeriodError, SelectionError, on_command_line, option
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import Period, month_label, parse_year, span_label
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -183,7 +183,7 @@ def build_compare(extract: Extract, opts: CompareOptions, other: Extract | None 
             else to_period.fy.shift(-1)
         )
         if from_fy == to_period.fy:
-            raise SelectionError(
+            raise OptionError(
                 "{from_year} and {to_year} are the same year; use {against} to compare two extracts",
                 params=["from_year", "to_year", "against"],
             )

@@ -32,7 +32,7 @@ from csp_assess.analysis.stats import change_test
 from csp_assess.analysis.trend import TrendOptions
 from csp_assess.analysis.trend import _select_rows as select_subject
 from csp_assess.analysis.yearvar import YearVariance, breakdown_variances, default_for
-from csp_assess.errors import ConfigError, SelectionError
+from csp_assess.errors import ConfigError, OptionError, SelectionError
 from csp_assess.load.place_files import PlaceLookup, PlacePopulation
 from csp_assess.model import ASB_MAJOR, Extract, level_name, record_noun
 from csp_assess.periods import Period
@@ -170,7 +170,7 @@ def build_places(
 ) -> tuple[Result, PlaceSelection]:
     """The places table, concentration and seasonality (a ``Result``), and what a map of it must draw."""
     if opts.category and opts.priority:
-        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+        raise OptionError("give {category} or {priority}, not both", params=["category", "priority"])
     if opts.top is not None and opts.top < 1:
         raise SelectionError(f"{{top}} must be 1 or more, not {opts.top}", params=["top"])
     sel = select_area(extract, opts.area)

@@ -21,9 +21,10 @@ from csp_assess.analysis.select import (
     select_area,
 )
 from csp_assess.analysis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_table
-from csp_assess.analysis.yearvar import VARIANCE_SOURCES
+from csp_assess.analysis.yearvar import VARIANCE_SOURCES, history_pairs, monthly_matrix
 from csp_assess.errors import SelectionError
 from csp_assess.model import ASB_MAJOR, Extract
+from csp_assess.periods import Period
 from csp_assess.reference.ho_codes import code_mix
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -35,6 +36,20 @@ def _indicator_rows(indicators: Any, label: str, parts: tuple[str, ...]) -> pd.D
     from csp_assess.analysis.indicators import select_indicators
 
     return select_indicators(indicators, label, parts)[0]
+
+
+def _history(extract: Extract, period: Period, previous: Period | None) -> list[str]:
+    """The earlier year-on-year pairs of the year's months the change tests estimate year-level variance
+    from (as the priorities' tests pair them); none without a previous year. Before, the methods note said
+    the variance was "estimated from the extract's earlier years" on data that had none (Leicestershire,
+    Dec 2019 - Oct 2022), where every measure took the packaged default."""
+    if previous is None:
+        return []
+    crimes = crime_only(extract.counts)
+    if not len(crimes):
+        return []
+    _, labels = history_pairs(monthly_matrix(crimes, "major"), list(period.months), max(previous.months))
+    return labels
 
 
 def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result:
@@ -90,13 +105,24 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
     )
     asb = sel.counts[sel.counts["major"] == ASB_MAJOR]
     notes = [reconciliation(extract), pset_note]
+    history = _history(extract, period, previous) if opts.variance == "data" else []
     variance_method = (
-        "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
+        "Change tests allow for counting noise only (variance none): real year-to-year variation is larger"
+        if opts.variance == "none"
+        else "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
         "year-to-year variation, estimated from the extract's earlier years"
         + (f" pooled over its {len(extract.areas)} areas" if len(extract.areas) > 1 else "")
-        + " and shrunk toward the packaged table, or a generic sd of 15% for categories it lacks (year_sd per row; the default alone when there is no history)"
-        if opts.variance != "none"
-        else "Change tests allow for counting noise only (variance none): real year-to-year variation is larger"
+        + f" ({len(history)} year-on-year pair(s) of the same months)"
+        + " and shrunk toward the packaged table, or a generic sd of 15% for categories it lacks (year_sd per row)"
+        if history
+        else "Rising, falling and 'above the baseline by more than usual variation' allow for each measure's usual "
+        "year-to-year variation, taken from the packaged table, or a generic sd of 15% for categories it lacks "
+        "(year_sd per row)"
+        + (
+            ": the extract has no earlier year-on-year pairs of the same months to estimate it from"
+            if opts.variance == "data"
+            else ""
+        )
     )
     notes.append(variance_method)
     activity = ranked.loc[ranked["indicator"] == "police activity", "category"].tolist()
@@ -125,6 +151,7 @@ def build_rank(extract: Extract, opts: RankOptions, pset: PrioritySet) -> Result
         "candidate_min_share_pct": pset.rules.candidate_min_share_pct,
         "variance_source": opts.variance,
         "variance_method": variance_method,
+        "history_pairs": history,
         "total": total,
         "previous_total": int(prev_total) if prev_total is not None else None,
         "priorities_source": pset.source,

@@ -163,7 +163,18 @@ def borough_context(
     if isinstance(pops, dict) and frame["rate_per_1000"].notna().any():
         known = frame[frame["rate_per_1000"].notna()]
         pop_sum = sum(pops[_norm(a)] for a in known["area"])
-        meta["all_areas_rate_per_1000"] = per_thousand(int(known["count"].sum()), pop_sum)
+        rate = per_thousand(int(known["count"].sum()), pop_sum)
+        # Only a rate over every ranked area is the all-areas rate: before, with populations for 3 of 9
+        # Leicestershire districts, all_areas_rate_per_1000 was the rate of those 3 alone.
+        missing = frame["ranked"] & frame["rate_per_1000"].isna()
+        meta["all_areas_rate_per_1000"] = None if missing.any() else rate
+        meta["rated_areas_rate_per_1000"] = rate
+        meta["rated_areas"] = known["area"].tolist()
+        if missing.any():  # said on the "no population for ..." warning
+            warnings[-1] += (
+                f"; so no all-areas rate (the {len(known)} area(s) with a population: {rate} offences per "
+                "1,000 together)"
+            )
         meta["rate_rank_among_boroughs"] = None if pd.isna(row["rate_rank"]) else int(row["rate_rank"])
     notes = []
     rank_text = (

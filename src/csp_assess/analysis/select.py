@@ -110,10 +110,25 @@ def select_area(extract: Extract, area: AreaArg) -> AreaSelection:
         force = _match_area(area, sorted(counts["force"].unique()), kind="force")
         if force is not None:
             return AreaSelection(counts[counts["force"] == force], force, warnings)
+    raise SelectionError(f"area '{area}' is not in the data{_area_hint(area, areas)}")
+
+
+def _area_hint(area: str, areas: list[str]) -> str:
+    """The names meant: those with a word starting with what was typed ('oadby' -> 'Oadby and Wigston'),
+    else the closest spelling, else the list. Before, spelling alone answered 'oadby' with 'Blaby' and
+    'north' with 'Wandsworth'."""
+    want = _norm(area)
+    words = [a for a in areas if want and f" {want}" in f" {_norm(a)}"]
+    if len(words) == 1:
+        return f": did you mean '{words[0]}'?"
+    if words:
+        shown = ", ".join(f"'{a}'" for a in words[:8]) + (
+            f" and {len(words) - 8} more" if len(words) > 8 else ""
+        )
+        return f": did you mean one of {shown}?"
     by_norm = {_norm(a): a for a in areas}
-    close = difflib.get_close_matches(_norm(area), list(by_norm), n=1, cutoff=0.6)
-    hint = f": did you mean '{by_norm[close[0]]}'?" if close else f"; areas are: {', '.join(areas[:40])}"
-    raise SelectionError(f"area '{area}' is not in the data{hint}")
+    close = difflib.get_close_matches(want, list(by_norm), n=1, cutoff=0.6)
+    return f": did you mean '{by_norm[close[0]]}'?" if close else f"; areas are: {', '.join(areas[:40])}"
 
 
 def _match_area(wanted: str, names: list[str], kind: str = "area") -> str | None:

@@ -80,7 +80,10 @@ def _months(
         if len(present) == 12
         else f"{fy.label} (partial: {span_label(present)}, {len(present)} of 12 months)"
     )
-    return list(fy.months), label
+    # A partial year is the months the files hold, as everywhere else: the months outside them are not
+    # months of no searches (before, Dec 2020-Mar 2021 of a 2020/21 ending in Nov 2020 were rows of 0
+    # searches and the JSON said last_month 2021-03).
+    return [m for m in fy.months if present[0] <= m <= present[-1]], label
 
 
 def _possession(
@@ -144,15 +147,25 @@ def build_stops(
     by_month_n = sel.groupby("month")["count"].sum()
     linked_n = sel[sel["linked"] == "true"].groupby("month")["count"].sum()
     complete = [m in file_months for m in months]
+    # A month with no file and no row at all is unknown, not 0 searches (as the possession columns
+    # beside it are); a loaded file with no search in it is 0.
+    known = [m in file_months or m in by_month_n.index for m in months]
     by_month = pd.DataFrame(
         {
             "month": [str(m) for m in months],
-            "searches": [int(by_month_n.get(m, 0)) for m in months],
-            "outcome_linked": [int(linked_n.get(m, 0)) for m in months],
+            "searches": pd.array(
+                [int(by_month_n.get(m, 0)) if k else None for m, k in zip(months, known, strict=True)],
+                dtype="Int64",
+            ),
+            "outcome_linked": pd.array(
+                [int(linked_n.get(m, 0)) if k else None for m, k in zip(months, known, strict=True)],
+                dtype="Int64",
+            ),
         }
     )
     by_month["outcome_linked_pct"] = [
-        _pct(a, b) for a, b in zip(by_month["outcome_linked"], by_month["searches"], strict=True)
+        _pct(int(a), int(b)) if k else None
+        for a, b, k in zip(by_month["outcome_linked"], by_month["searches"], known, strict=True)
     ]
     by_month["complete"] = complete
     warnings: list[str] = []

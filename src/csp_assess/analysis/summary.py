@@ -31,7 +31,7 @@ from csp_assess.analysis.yearvar import (
     total_variance,
     usual_range,
 )
-from csp_assess.errors import PeriodError, SelectionError, option
+from csp_assess.errors import OptionError, PeriodError, option
 from csp_assess.model import ASB_MAJOR, Extract
 from csp_assess.periods import (
     Period,
@@ -83,7 +83,7 @@ def resolve_window(
 ) -> tuple[Window, list[str]]:
     """The period asked for and its comparison period (the same months one year earlier)."""
     if kind not in PERIOD_KINDS:
-        raise SelectionError(
+        raise OptionError(
             f"{{period}} must be one of {', '.join(PERIOD_KINDS)}, not '{kind}'", params=["period"]
         )
     if not covered:
@@ -118,7 +118,7 @@ def resolve_window(
                 )
     else:
         if year:
-            raise SelectionError(
+            raise OptionError(
                 "{year} does not apply to {period} rolling12 (it ends with the latest month)",
                 params=["year", "period"],
             )

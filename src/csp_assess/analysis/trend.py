@@ -17,9 +17,9 @@ from csp_assess.analysis.priorities import measure_mask, priorities_in_use
 from csp_assess.analysis.select import AreaArg, crime_only, resolve_year, select_area
 from csp_assess.analysis.summary import change_frame
 from csp_assess.analysis.yearvar import breakdown_variances
-from csp_assess.errors import SelectionError, option
+from csp_assess.errors import OptionError, PeriodError, SelectionError, option
 from csp_assess.model import ASB_MAJOR, Extract, level_name
-from csp_assess.periods import Period, span_label, year_of
+from csp_assess.periods import Period, detached_months, months_present, span_label, year_of
 from csp_assess.reference.priorities import PrioritySet
 from csp_assess.render.sparkline import sparkline
 from csp_assess.result import Result, Table, reconciliation, source_record
@@ -165,9 +165,31 @@ def _select_rows(
     return crime_only(counts), "All crime", "all offences (anti-social behaviour excluded)", []
 
 
+def _breakdown_year(extract: Extract, opts: TrendOptions) -> tuple[Period, list[str]]:
+    """The year of the minor-category and place breakdowns: the one asked for, else the latest complete
+    one, else (the series needs no whole year: 13 monthly files from May to May hold none) the year with
+    most months, partial and labelled. Before, a trend of data with no complete year was an error."""
+    try:
+        return resolve_year(opts.year, extract.months_covered, opts.start_month, extract.months_with_rows)
+    except PeriodError:
+        if opts.year is not None or not extract.months_with_rows:
+            raise
+    _, bulk = detached_months(extract.months_with_rows)
+    years = {year_of(m, opts.start_month) for m in bulk}
+    fullest = max(years, key=lambda fy: (len(months_present(fy, bulk)), fy.start_year))
+    period, w = resolve_year(
+        fullest.label, extract.months_covered, opts.start_month, extract.months_with_rows
+    )
+    return period, [
+        f"the data holds no complete financial year: the breakdowns are for {period.label}, the year with "
+        f"most months (give another with {option('year')})",
+        *w,
+    ]
+
+
 def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None = None) -> Result:
     if opts.category and opts.priority:
-        raise SelectionError("give {category} or {priority}, not both", params=["category", "priority"])
+        raise OptionError("give {category} or {priority}, not both", params=["category", "priority"])
     warnings = list(extract.warnings)
     sel = select_area(extract, opts.area)
     warnings += sel.warnings
@@ -177,7 +199,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
     series = series_table(rows, covered, opts.by, opts.start_month)
     complete = series[series["complete"]]
     spark = sparkline(complete["count"].tolist())
-    period, w = resolve_year(opts.year, covered, opts.start_month, extract.months_with_rows)
+    period, w = _breakdown_year(extract, opts)
     warnings += w
     prev: Period | None = period.same_months_in(period.fy.shift(-1))
     if prev is not None and any(m not in set(covered) for m in prev.months):

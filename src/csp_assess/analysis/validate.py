@@ -280,9 +280,26 @@ def rejects_frame(v: Validation) -> pd.DataFrame:
     )
 
 
+def _totals(v: Validation) -> tuple[int, int, int, int]:
+    """(usable files, rows read, counted, rejected) over the files that could be read."""
+    usable = [f.source for f in v.files if f.source is not None]
+    return (
+        len(usable),
+        sum(s.rows_read for s in usable),
+        sum(s.rows_counted for s in usable),
+        sum(s.rows_rejected for s in usable),
+    )
+
+
 def validation_document(v: Validation) -> dict[str, Any]:
-    """The ``validate --format json`` document: every file, every rejected row, warnings, unusable files."""
+    """The ``validate --format json`` document: rows read = counted + rejected over the usable files (as
+    the terminal's "Read ..." line; before, a script had to add up the files), every file, every rejected
+    row, warnings, unusable files."""
+    _, read, counted, rejected = _totals(v)
     return {
+        "rows_read": read,
+        "rows_counted": counted,
+        "rows_rejected": rejected,
         "files": [f.record() for f in v.files],
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in v.rejects],
         "warnings": v.warnings,
@@ -327,11 +344,9 @@ def validation_result(v: Validation, max_rejects: int | None = None) -> Result:
     rejects = rejects_frame(v)
     shown = rejects if max_rejects is None else rejects.head(max_rejects)
     usable = [f.source for f in v.files if f.source is not None]
-    read = sum(s.rows_read for s in usable)
-    counted = sum(s.rows_counted for s in usable)
-    rejected = sum(s.rows_rejected for s in usable)
+    n_usable, read, counted, rejected = _totals(v)
     notes = [
-        f"Read {read:,} rows from {len(usable)} usable file{'s' if len(usable) != 1 else ''}: "
+        f"Read {read:,} rows from {n_usable} usable file{'s' if n_usable != 1 else ''}: "
         f"{counted:,} counted + {rejected:,} rejected"
     ]
     if len(shown) < len(rejects):

@@ -29,6 +29,7 @@ from csp_assess.cli.options import (
     Weighting,
     Where,
     command,
+    file_arg,
 )
 from csp_assess.cli.output import emit, write_matrix_chart
 
@@ -160,6 +161,8 @@ def compare(
             "--against",
             help="Compare FILES with another extract of the same period (repeatable): shows what data "
             "revisions changed.",
+            parser=file_arg,
+            metavar="<path>",
         ),
     ] = None,
     level: LevelOpt = Level.minor,

@@ -27,6 +27,7 @@ from csp_assess.cli.options import (
     WeightsFileOpt,
     build_mapping,
     command,
+    file_arg,
 )
 from csp_assess.cli.output import emit
 from csp_assess.errors import ConfigError
@@ -46,7 +47,9 @@ def priorities(
     weighting: Weighting,
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Extract files (needed with --write-scoring).", show_default=False),
+        typer.Argument(
+            help="Extract files (needed with --write-scoring).", show_default=False, parser=file_arg
+        ),
     ] = None,
     write_default_to: Annotated[
         Path | None,
@@ -142,7 +145,9 @@ def weights(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Extract files to detect the category scheme from (or give --scheme).", show_default=False
+            help="Extract files to detect the category scheme from (or give --scheme).",
+            show_default=False,
+            parser=file_arg,
         ),
     ] = None,
     scheme: SchemeOpt = None,

@@ -20,9 +20,27 @@ import typer
 
 from csp_assess.api import HarmIndex, Level, Variance
 
+
+def file_arg(text: str | Path) -> Path:
+    """A file or folder named on the command line. An empty name is refused (a usage error): ``Path("")``
+    is the current folder, so an unset shell variable (``csp-assess rank "$FILES"``) read every data file
+    under it."""
+    if isinstance(text, Path):
+        return text
+    if not text.strip():
+        raise typer.BadParameter(
+            "an empty file name (an unset shell variable?): name the extract files or folders"
+        )
+    return Path(text)
+
+
 FilesArg = Annotated[
     list[Path],
-    typer.Argument(help="Extract files, folders of monthly files, or .zip downloads.", show_default=False),
+    typer.Argument(
+        help="Extract files, folders of monthly files, or .zip downloads.",
+        show_default=False,
+        parser=file_arg,
+    ),
 ]
 PrioritiesOpt = Annotated[
     Path | None,
@@ -299,7 +317,7 @@ YEAR_PARAM = _p(
             "--year",
             "-y",
             help="Financial year, e.g. 2021/22. Default: the latest complete year in the data (stops: "
-            "every month in the files).",
+            "every month in the files; trend, when no year is complete: the year with most months).",
         ),
     ],
     None,

@@ -27,8 +27,20 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
     A folder that cannot be listed (a month sub-folder without read permission) is an error naming it,
     never skipped; so is anything that is not a regular file (a FIFO, ``<(cat file)``, a device): those
     would block or could be read only once."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    if not paths:
+        raise InputError("no files given: name the extract files or folders to read")
     out: list[Path] = []
     for p in paths:
+        if not isinstance(p, str | Path):
+            raise InputError(f"not a file name: {p!r}; give file or folder paths (str or pathlib.Path)")
+        if not str(p).strip():
+            # Path("") is the current folder: an unset shell variable ("$FILES") would silently read every
+            # data file under it.
+            raise InputError(
+                "an empty file name (an unset shell variable?): name the extract files or folders"
+            )
         path = Path(p)
         try:
             st = path.stat()

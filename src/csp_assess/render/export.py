@@ -16,9 +16,22 @@ def to_json_obj(result: Result) -> dict[str, Any]:
     obj: dict[str, Any] = {k: plain(v) for k, v in result.meta.items()}
     for name, table in result.tables.items():
         obj[name] = records(table.frame, table.columns + table.detail_columns)
+    obj.update(_reconciled(result))
     obj["sources"] = result.sources
     obj["warnings"] = result.warnings
     return obj
+
+
+def _reconciled(result: Result) -> dict[str, int]:
+    """rows read = counted + rejected over the files, as the terminal's "Read ..." line says: a script
+    reading summary, compare, trend... JSON had only the per-file figures (rank, stops and outcomes give
+    their own, which stand)."""
+    keys = ("rows_read", "rows_counted", "rows_rejected")
+    if any(k in result.meta for k in keys) or not result.sources:
+        return {}
+    if not all(isinstance(s.get(k), int) for s in result.sources for k in keys):
+        return {}
+    return {k: sum(int(s[k]) for s in result.sources) for k in keys}
 
 
 def to_json(result: Result) -> str:

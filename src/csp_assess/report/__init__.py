@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csp_assess.errors import InputError
+from csp_assess.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from csp_assess.report.build import ReportData
@@ -25,11 +25,11 @@ def report_format(output: Path, fmt: str | None) -> str:
     """The format asked for, or the one the output file's extension implies."""
     if fmt is not None:
         if fmt not in REPORT_FORMATS:
-            raise InputError(f"report format must be one of {', '.join(REPORT_FORMATS)}, not '{fmt}'")
+            raise UsageError(f"report format must be one of {', '.join(REPORT_FORMATS)}, not '{fmt}'")
         return fmt
     found = FORMAT_BY_SUFFIX.get(output.suffix.lower())
     if found is None:
-        raise InputError(
+        raise UsageError(
             f"cannot tell the report format from '{output.name}': name it .html, .md, .xlsx or .pdf, or give --format",
             file=str(output),
         )
