@@ -194,3 +194,28 @@ def test_device_output_is_written_in_place(cli) -> None:  # type: ignore[no-unty
     res: Run = cli("rank", SAMPLE, "--format", "csv", "-o", "/dev/null")
     assert res.code == 0
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.parametrize("second", ["out.json", "link.json"])
+def test_two_outputs_naming_one_file_is_a_usage_error(cli, tmp_path: Path, second: str) -> None:  # type: ignore[no-untyped-def]
+    """``rank --matrix-chart out.json -o out.json`` wrote the JSON and then replaced it with the chart's
+    SVG (exit 0, the JSON lost). Now refused before anything is read or written."""
+    scoring = tmp_path / "workshop.toml"
+    assert cli("priorities", SAMPLE, "--write-scoring", scoring).code == 0
+    (tmp_path / "link.json").symlink_to(tmp_path / "out.json")
+    res: Run = cli(
+        "rank", SAMPLE, "--scoring", scoring, "-o", tmp_path / "out.json", "--matrix-chart", tmp_path / second
+    )
+    assert res.code == 2
+    assert res.err.strip().splitlines()[-1] == (
+        f"Error: Invalid value: --output and --matrix-chart name the same file {tmp_path / second}: one would "
+        "overwrite the other; give each its own file"
+    )
+    assert not (tmp_path / "out.json").exists()
+    # /dev/null takes any number of outputs
+    assert (
+        cli(
+            "rank", SAMPLE, "--scoring", scoring, "-f", "json", "-o", os.devnull, "--matrix-chart", os.devnull
+        ).code
+        == 0
+    )
