@@ -20,6 +20,7 @@ from csp_assess.analysis.select import crime_only, period_counts
 from csp_assess.errors import ConfigError
 from csp_assess.model import Extract
 from csp_assess.periods import Period
+from csp_assess.smallfile import read_small_text
 
 PSEUDO_AREAS = frozenset(
     {
@@ -48,10 +49,7 @@ def per_thousand(count: int | float, population: int) -> float | None:
 
 def read_populations(path: Path) -> dict[str, int]:
     """{normalised area: population} from a CSV with ``area`` and ``population`` columns."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise ConfigError(f"cannot read population file ({err.strerror})", file=str(path)) from err
+    text = read_small_text(path, "population")
     reader = csv.DictReader(text.splitlines())
     fields = {(_norm(f) if f else ""): f for f in (reader.fieldnames or [])}
     if "area" not in fields or "population" not in fields:

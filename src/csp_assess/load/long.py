@@ -235,7 +235,7 @@ def mapping_from_file(path: str | Path) -> dict[str, str]:
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
+        except (tomllib.TOMLDecodeError, RecursionError) as err:  # RecursionError: nested thousands deep
             raise ConfigError(f"mapping file is not valid TOML ({err})", file=name) from err
         table = data.get("map", data)
         if not isinstance(table, dict):

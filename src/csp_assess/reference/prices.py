@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csp_assess.errors import ConfigError
+from csp_assess.smallfile import read_small_text
 
 BASE_YEAR = "2015/16"
 _YEAR = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
@@ -67,12 +68,7 @@ def load_price_index(path: str | Path) -> tuple[dict[str, float], str]:
     Returns ``({'2015/16': 100.0, ...}, source)``. Errors name the file and line.
     """
     p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError as err:
-        raise ConfigError("price index file not found", file=str(p)) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read price index file ({err})", file=str(p)) from err
+    text = read_small_text(p, "price index")
     source = ""
     lines: list[tuple[int, str]] = []
     for n, line in enumerate(text.splitlines(), start=1):

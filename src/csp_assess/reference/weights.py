@@ -31,6 +31,7 @@ import pandas as pd
 
 from csp_assess.errors import ConfigError
 from csp_assess.reference.ho_codes import HO_CODE, ho_code_table, lookup
+from csp_assess.smallfile import read_small_bytes
 
 HARM_INDEXES = ("cchi", "css", "cost", "none")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -581,10 +582,7 @@ _KNOWN_COLUMNS = {"major", *_KEY_COLUMNS, *_VALUE_COLUMNS, "source"}
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read weights file: {err.strerror or err}", file=str(path)) from err
+    data = read_small_bytes(path, "weights")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
