@@ -241,14 +241,16 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
 
     name = str(path)
     try:
-        header = list(pq.read_schema(path).names)
+        schema = pq.read_schema(path)
     except (pa.ArrowException, OSError, ValueError):
         raise InputError(
             "cannot read the Parquet file (not Parquet, or damaged): check it is a whole .parquet file",
             file=name,
         ) from None
+    header = list(schema.names)
     check_header(header, name)
     roles = resolve(header)  # type: ignore[operator]
+    _refuse_nested(schema, roles.columns(), name)
     tally = Tally(roles, name)
     # Text key columns come as dictionaries (Parquet stores them so): the tally then decides each distinct
     # name once, without building a string per row. The month stays plain: its date-times are nearly all
@@ -277,6 +279,18 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
         for i, reason in zip(result.reject_rows.tolist(), result.reject_reasons, strict=True)
     ]
     return _file_load(name, "long-parquet", "parquet", roles, result, rejects, 0, warnings)
+
+
+def _refuse_nested(schema: pa.Schema, columns: Sequence[str], name: str) -> None:
+    """A mapped column holding lists, structs or maps (one value per row is needed): named, before pyarrow
+    is asked for it (asking for a nested column's dictionary raised a bare KeyError)."""
+    for col in columns:
+        if pa.types.is_nested(schema.field(col).type):
+            raise InputError(
+                f"column '{col}' holds a list or record in each row, not one text, number or date: map "
+                "another column or flatten it when exporting",
+                file=name,
+            )
 
 
 # ----------------------------------------------------------------------------------------------- Excel
