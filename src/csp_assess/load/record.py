@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def read_record_csv(
 ) -> FileLoad:
     """Count a long CSV whose header has been read and resolved into ``roles``."""
     name = str(path)
+    check_roles_unambiguous(header, roles, name)
     encoding = _bom_encoding(path)
     try:
         result, ragged = scan_csv(path, header, delimiter, roles, "utf8")
@@ -250,6 +252,7 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
     header = list(schema.names)
     check_header(header, name)
     roles = resolve(header)  # type: ignore[operator]
+    check_roles_unambiguous(header, roles, name)
     _refuse_nested(schema, roles.columns(), name)
     tally = Tally(roles, name)
     # Text key columns come as dictionaries (Parquet stores them so): the tally then decides each distinct
@@ -318,6 +321,7 @@ def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: st
         header = ["" if c is None else str(c).strip() for c in first]
         check_header(header, name)
         roles = resolve(header)  # type: ignore[operator]
+        check_roles_unambiguous(header, roles, name)
         cols = roles.columns()
         index = [header.index(c) for c in cols]
         tally = Tally(roles, name)
@@ -522,6 +526,26 @@ def _code_warning(name: str, columns: dict[str, object]) -> str | None:
 
 
 def check_header(header: list[str], name: str) -> None:
-    dupes = sorted({c for c in header if c and header.count(c) > 1})
+    """Refuse a header naming a column twice (counted in one pass: a million-column header took minutes)."""
+    seen = Counter(c for c in header if c)
+    dupes = sorted(c for c, n in seen.items() if n > 1)
     if dupes:
         raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
+
+
+def check_roles_unambiguous(header: list[str], roles: Roles, name: str) -> None:
+    """Columns are found whatever their case and spacing, so 'Major' beside 'MAJOR' left one of them read
+    and the other ignored, without a word: refused when such a column is one the count uses."""
+    by_key: dict[str, list[str]] = {}
+    for c in header:
+        by_key.setdefault(c.strip().lower(), []).append(c)
+    for col in roles.columns():
+        same = by_key.get(col.strip().lower(), [])
+        if len(same) > 1:
+            shown = " and ".join(f"'{c}'" for c in same[:3])
+            raise LayoutError(
+                f"columns {shown} differ only in case or spaces, and columns are matched whatever their "
+                "case: rename one of them",
+                file=name,
+                line=1,
+            )
