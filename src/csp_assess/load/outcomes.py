@@ -20,7 +20,6 @@ Rows read = crimes counted + ASB rows + rows rejected, per file.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.police_uk import area_of_lsoa, excel_month_text
+from csp_assess.load.zipmember import member_bytes, open_zip
 from csp_assess.model import ASB_MAJOR, Reject
 
 COLUMNS = ["Crime ID", "Month", "LSOA name", "Crime type", "Last outcome category"]
@@ -147,16 +147,14 @@ def read_outcomes(paths: list[Path]) -> Outcomes:
     files: list[OutcomeFile] = []
     for path in paths:
         if path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    members = sorted(n for n in zf.namelist() if n.lower().endswith("-street.csv"))
-                    for m in members:
-                        name = f"{path}!{m}"
-                        counts, f = read_outcomes_table(_read_table(zf.read(m), name), name)
-                        frames.append(counts)
-                        files.append(f)
-            except zipfile.BadZipFile as err:
-                raise InputError("not a valid zip file: download it again", file=str(path)) from err
+            with open_zip(path) as zf:  # each member bounded (a zip bomb is refused, not decompressed)
+                infos = [i for i in zf.infolist() if i.filename.lower().endswith("-street.csv")]
+                for info in sorted(infos, key=lambda i: i.filename):
+                    name = f"{path}!{info.filename}"
+                    data = member_bytes(zf, info, name)
+                    counts, f = read_outcomes_table(_read_table(data, name), name)
+                    frames.append(counts)
+                    files.append(f)
             continue
         counts, f = read_outcomes_table(_read_table(path, str(path)), str(path))
         frames.append(counts)
