@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.police_uk import area_of_lsoa, excel_month_text
+from csp_assess.load.police_uk import FIRST_YEAR, LAST_YEAR, area_of_lsoa, excel_month_text
 from csp_assess.load.zipmember import member_bytes, open_zip
 from csp_assess.model import ASB_MAJOR, Reject
 
@@ -123,6 +123,11 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
             month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
         if not _MONTH.match(month):
             rejects.append(Reject(name, line, f"Month {month!r} is not YYYY-MM"))
+            continue
+        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:  # as the counts reader: a typo, not a year
+            rejects.append(
+                Reject(name, line, f"Month {month!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)")
+            )
             continue
         cid = cid.strip()
         if cid:

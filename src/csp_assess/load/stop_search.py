@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
+from csp_assess.load.police_uk import FIRST_YEAR, LAST_YEAR
 from csp_assess.load.textio import decode_bytes, read_head
 from csp_assess.load.zipmember import member_bytes, open_zip
 from csp_assess.model import Reject, SourceFile
@@ -92,6 +93,8 @@ def uk_month(stamp: str) -> pd.Period:
     if when.tzinfo is None:
         raise ValueError("no UTC offset")
     local = when.astimezone(UK)
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:  # as street files: a typo, not thousands of empty months
+        raise ValueError(f"outside {FIRST_YEAR}-{LAST_YEAR}")
     return pd.Period(year=local.year, month=local.month, freq="M")
 
 
@@ -148,10 +151,12 @@ def read_stop_search_text(text: str, name: str, encoding: str) -> StopSearchLoad
         stamp = row[col["Date"]]
         try:
             month = uk_month(stamp)
-        except ValueError:
+        except (ValueError, OverflowError) as err:
             why = (
                 "Date is blank"
                 if not stamp.strip()
+                else f"Date {stamp!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)"
+                if str(err).startswith("outside")
                 else f"Date {stamp!r} is not a timestamp with a UTC offset (re-saved by Excel? use the file "
                 "as downloaded from police.uk)"
             )
