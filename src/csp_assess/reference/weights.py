@@ -606,7 +606,21 @@ def _parse_number(text: str, column: str, path: Path, line: int) -> float:
         raise ConfigError(f"{column} {text[:40]!r} is not a number", file=str(path), line=line)
     if value < 0:
         raise ConfigError(f"{column} {text[:40]!r} is negative", file=str(path), line=line)
+    limit = _OVERRIDE_LIMITS.get(column)
+    if limit is not None and value > limit[0]:  # 1e308 overflowed every sum to inf: '£infm' and bad JSON
+        raise ConfigError(
+            f"{column} {text[:40]!r} is more than any offence's could be (at most {limit[0]:,.0f}; {limit[1]})",
+            file=str(path),
+            line=line,
+        )
     return value
+
+
+#: The largest override taken, far above any real weight, so sums of counts x weights stay finite.
+_OVERRIDE_LIMITS = {
+    "harm_weight": (1e6, "homicide's CCHI weight is 5,475 days"),
+    "unit_cost_gbp": (1e9, "homicide's unit cost is £3,217,740"),
+}
 
 
 def load_weight_overrides(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
