@@ -51,3 +51,63 @@ def test_weight_override_beyond_any_offence_is_refused(cli, tmp_path: Path, colu
     assert one_error(cli(*BASE, "--weights", weights)) == (
         f"Error: {column} '1e308' is more than any offence's could be ({why}) ({weights}:2)"
     )
+
+
+AREA = "Barking and Dagenham"
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        (
+            "-5",
+            "--population '-5' is not a whole number of residents above 0 (or an area,population CSV file)",
+        ),
+        (
+            "1e308",
+            "--population '1e308' is not a whole number of residents above 0 (or an area,population CSV file)",
+        ),
+        ("2000000000", "--population 2000000000 is more than any area's (at most 1,000,000,000)"),
+    ],
+)
+def test_population_number_out_of_range(cli, spec: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    """'-5' and '1e308' were 'population file not found'."""
+    assert one_error(cli("summary", SAMPLE, "--population", spec)) == f"Error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        # inf was an internal error (OverflowError); 1e308 gave every rate as 0.0
+        (
+            f"{AREA},inf\n",
+            "population 'inf' is not a whole number of residents above 0 (at most 1,000,000,000)",
+        ),
+        (
+            f"{AREA},1e308\n",
+            "population '1e308' is not a whole number of residents above 0 (at most 1,000,000,000)",
+        ),
+        (
+            f"{AREA},1.5\n",
+            "population '1.5' is not a whole number of residents above 0 (at most 1,000,000,000)",
+        ),
+        # the second row silently won
+        (
+            f"{AREA},100\n{AREA},200000\n",
+            f"area '{AREA}' is given twice (line 2 and this one): keep one row per area",
+        ),
+    ],
+)
+def test_population_file_rows_out_of_range(cli, tmp_path: Path, rows: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "population.csv"
+    path.write_text("area,population\n" + rows, encoding="utf-8")
+    line = 3 if rows.count("\n") == 2 else 2
+    assert one_error(cli("summary", SAMPLE, "--population", path)) == f"Error: {error} ({path}:{line})"
+
+
+def test_population_as_excel_saves_it_is_read(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "population.csv"
+    path.write_text(f'area,population\n{AREA},"218,900.0"\n', encoding="utf-8")
+    res: Run = cli("summary", SAMPLE, "--population", path, "--format", "json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["population"] == 218_900
