@@ -219,3 +219,27 @@ def test_two_outputs_naming_one_file_is_a_usage_error(cli, tmp_path: Path, secon
         ).code
         == 0
     )
+
+
+def test_output_into_a_missing_folder_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Was 'cannot write output: No such file or directory', which reads as if an input were missing."""
+    out = tmp_path / "no-such-folder" / "rank.csv"
+    res: Run = cli("rank", SAMPLE, "-o", out)
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        f"Error: cannot write output: the folder {out.parent} does not exist: create it or write elsewhere ({out})"
+    ]
+    assert not out.parent.exists()
+
+
+def test_markdown_report_whose_charts_folder_is_a_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Was 'cannot write report: File exists (report.md)', naming the wrong path; the file is kept."""
+    (tmp_path / "report_charts").write_text("mine", encoding="utf-8")
+    res: Run = cli("report", SAMPLE, "-o", tmp_path / "report.md")
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        "Error: a Markdown report's charts go in this folder, but a file has its name: move the file or name "
+        f"the report otherwise ({tmp_path / 'report_charts'})"
+    ]
+    assert (tmp_path / "report_charts").read_text(encoding="utf-8") == "mine"
+    assert not (tmp_path / "report.md").exists()

@@ -98,6 +98,11 @@ def atomic_open(path: str | Path, binary: bool = False, encoding: str = "utf-8")
             yield fh
         return
     target = Path(os.path.realpath(path))  # a symlinked output: write its target, keep the link
+    if not target.parent.is_dir():
+        raise InputError(
+            f"cannot write output: the folder {target.parent} does not exist: create it or write elsewhere",
+            file=str(path),
+        )
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
