@@ -73,3 +73,22 @@ def test_a_zip_cut_short_is_one_line(cli, tmp_path: Path, command: list[str]) ->
     path.write_bytes(path.read_bytes()[:-30])  # the end of the central directory is gone
     line = one_error(cli(command[0], path, *command[1:]))
     assert line.startswith("Error: ") and line.endswith(f"({path})") and "internal error" not in line
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "the file is empty: it holds no header row"),
+        (
+            "Type,Date\nPerson search,2019-06-01T08:00:00+00:00\n",
+            "not a police.uk stop-and-search file: no column",
+        ),
+    ],
+)
+def test_a_damaged_stop_and_search_file_is_named(cli, tmp_path: Path, text: str, error: str) -> None:  # type: ignore[no-untyped-def]
+    """Named *-stop-and-search.csv but empty or cut: was passed over as a crime file, so stops said 'no
+    police.uk stop-and-search files among the files given' without naming it."""
+    path = tmp_path / "2019-06-test-force-stop-and-search.csv"
+    path.write_text(text, encoding="utf-8")
+    line = one_error(cli("stops", path))
+    assert line.startswith(f"Error: {error}") and line.endswith(f"({path}:1)")

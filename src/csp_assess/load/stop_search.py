@@ -61,9 +61,13 @@ def is_stop_search_header(header: list[str]) -> bool:
 
 
 def is_stop_search_file(path: Path) -> bool:
-    """True when ``path`` is a CSV whose header is a stop-and-search header (cheap: the first line only)."""
+    """True when ``path`` is a CSV named ``*-stop-and-search.csv`` (then an empty or damaged one is read
+    and refused by name, not passed over as a crime file) or whose header is a stop-and-search header
+    (cheap: the first line only)."""
     if path.suffix.lower() != ".csv":
         return False
+    if is_stop_search_member(path.name):
+        return True
     head = read_head(path, 4096)
     try:
         text, _ = decode_bytes(head.split(b"\n", 1)[0], str(path))
