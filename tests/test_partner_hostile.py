@@ -136,3 +136,12 @@ def test_many_rows_with_every_kind_of_reject_match_a_plain_reading(tmp_path: Pat
     rows = list(csv.reader(path.open(encoding="utf-8")))
     for line, earlier in first.items():
         assert rows[line - 1][:3] == rows[earlier - 1][:3] and earlier < line
+
+
+def test_bad_indicator_map_names_its_own_flag(cli) -> None:  # type: ignore[no-untyped-def]
+    """Was "Error: --map 'Measure' is not of the form ...": the user gave --indicator-map."""
+    res: Run = cli("summary", SAMPLE, "--area", AREA, "--indicators", SAMPLE, "--indicator-map", "Measure")
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        "Error: --indicator-map 'Measure' is not of the form name=\"Column\""
+    ]

@@ -320,7 +320,7 @@ class Partner:
 def _partner(kw: dict[str, Any]) -> Partner:
     from csp_assess.load.long import mapping_from_options
 
-    return Partner(kw.pop("indicators"), mapping_from_options(kw.pop("indicator_map") or []))
+    return Partner(kw.pop("indicators"), mapping_from_options(kw.pop("indicator_map") or [], "indicator_map"))
 
 
 PARTNER_PARAMS = [
