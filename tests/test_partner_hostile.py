@@ -145,3 +145,20 @@ def test_bad_indicator_map_names_its_own_flag(cli) -> None:  # type: ignore[no-u
     assert res.err.strip().splitlines() == [
         "Error: --indicator-map 'Measure' is not of the form name=\"Column\""
     ]
+
+
+def test_a_folder_or_device_as_indicators_file_is_named_for_what_it_is(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Both were 'partner indicators file not found'."""
+    import os
+
+    for path, what in (
+        (tmp_path, "the partner indicators file named is a folder: name the file itself"),
+        (
+            Path(os.devnull),
+            "the partner indicators file is not a regular file (a pipe, FIFO or device): save it "
+            "to a file and name that",
+        ),
+    ):
+        res: Run = cli("summary", SAMPLE, "--area", AREA, "--indicators", path)
+        assert res.code == 1
+        assert res.err.strip().splitlines() == [f"Error: {what} ({path})"]

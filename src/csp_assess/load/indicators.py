@@ -126,8 +126,16 @@ def _frame(path: Path) -> _Table:
     """Read the whole file as text cells; a file that cannot be read is one ``InputError`` naming it."""
     suffix = path.suffix.lower()
     name = str(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError("partner indicators file not found: check the path", file=name)
+    if path.is_dir():
+        raise InputError("the partner indicators file named is a folder: name the file itself", file=name)
+    if not path.is_file():  # a FIFO would block and a device never end
+        raise InputError(
+            "the partner indicators file is not a regular file (a pipe, FIFO or device): save it to a file "
+            "and name that",
+            file=name,
+        )
     if suffix in (".xlsx", ".parquet", ".pq"):
         try:
             if suffix == ".xlsx":
