@@ -243,3 +243,32 @@ def test_markdown_report_whose_charts_folder_is_a_file(cli, tmp_path: Path) -> N
     ]
     assert (tmp_path / "report_charts").read_text(encoding="utf-8") == "mine"
     assert not (tmp_path / "report.md").exists()
+
+
+NOT_UTF8 = "the file name holds bytes that are not UTF-8 text: rename the file (or its folder) and try again"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["rank", "--format", "json"],
+        ["report", "-o", "{tmp}/r.html"],
+        ["summary", "--format", "csv"],
+    ],
+)
+def test_input_name_not_utf8_is_one_line(cli, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """A Latin-1 file name (b'donn\\xe9es.csv') was an internal error (UnicodeEncodeError) in validate and
+    report, and rank --format json crashed writing it out."""
+    name = os.fsdecode(b"donn\xe9es.csv")
+    shutil.copy(SAMPLE, tmp_path / name)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    res: Run = cli(args[0], tmp_path / name, *args[1:])
+    assert res.code == 1
+    assert res.err.strip().splitlines()[0] == f"Error: {NOT_UTF8} ({tmp_path}/donn\\xe9es.csv)"
+    assert "internal error" not in res.err
+
+
+def test_output_text_with_a_lone_surrogate_is_escaped_not_a_crash(tmp_path: Path) -> None:
+    output.write_atomic(tmp_path / "o.json", '{"path": "donn\udce9es.csv"}')
+    assert (tmp_path / "o.json").read_text(encoding="utf-8") == '{"path": "donn\\udce9es.csv"}'
