@@ -85,3 +85,24 @@ def test_stop_and_search_dates_centuries_away_are_rejected(cli, tmp_path: Path) 
     doc = json.loads(res.out)
     assert (doc["rows_read"], doc["rows_counted"], doc["rows_rejected"]) == (3, 1, 2)
     assert [r["month"] for r in doc["by_month"]] == ["2019-06"]
+
+
+def test_outcomes_rejects_name_their_true_line_after_a_quoted_break_or_blank_line(tmp_path: Path) -> None:
+    """Outcomes numbered row i as line i + 2: after a quoted line break or a blank line every reject named
+    the wrong line (the counts reader already named the right one)."""
+    from csp_assess.load.outcomes import read_outcomes
+
+    header, row = (CORPUS / "jan-street.csv").read_text(encoding="utf-8").splitlines()[:2]
+    first = row.split(",")[0]
+    rows = [
+        row.replace("On or near X", '"On or\nnear X"'),
+        "",
+        row.replace(first, "id2", 1).replace("2021-01", "2021-13"),
+    ]
+    path = tmp_path / "2021-01-test-street.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    (read,) = read_outcomes([path]).files
+    assert [(r.line, r.reason) for r in read.rejects] == [(5, "Month '2021-13' is not YYYY-MM")]
+    assert [(r.line, r.reason) for r in load_extract([path], use_cache=False).rejects] == [
+        (5, "unparseable Month '2021-13'")
+    ]

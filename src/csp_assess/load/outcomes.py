@@ -19,6 +19,8 @@ Rows read = crimes counted + ASB rows + rows rejected, per file.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +105,25 @@ def _read_table(source: Path | bytes, name: str) -> pa.Table:
         ) from err
 
 
-def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, OutcomeFile]:
+def _record_lines(data: bytes) -> list[int]:
+    """The line each data row starts on, as pyarrow reads them (blank lines skipped, a quoted line break
+    inside a row): row i was assumed to be on line i + 2, wrong after either."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)  # the header
+    lines: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            return lines
+        if row:
+            lines.append(start)
+
+
+def read_outcomes_table(
+    table: pa.Table, name: str, data: bytes | None = None
+) -> tuple[pd.DataFrame, OutcomeFile]:
     """Count one file's crimes by area, month, category and outcome; reject and account for the rest."""
     ids = table.column("Crime ID").to_pylist()
     months = table.column("Month").to_pylist()
@@ -117,7 +137,7 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     for i, (cid, month, lsoa, ctype, outcome) in enumerate(
         zip(ids, months, lsoas, types, outcomes, strict=True)
     ):
-        line = i + 2  # the header is line 1; police.uk street files have no quoted line breaks
+        line = i + 2  # the header is line 1; corrected at the end if a row spans lines or blank lines skip
         month = month.strip()
         if not _MONTH.match(month):
             month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
@@ -143,6 +163,10 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     frame = pd.DataFrame(keep, columns=OUTCOME_COLUMNS[:-1])
     counts = frame.groupby(OUTCOME_COLUMNS[:-1], sort=True).size().rename("count").reset_index()
     counts["month"] = pd.PeriodIndex(counts["month"], freq="M")
+    if rejects and data is not None and (b'"' in data or b"\n\n" in data or b"\n\r\n" in data):
+        true_line = _record_lines(data)  # only when a line can differ from its row number, and needed
+        if len(true_line) == len(ids):
+            rejects = [Reject(r.file, true_line[(r.line or 2) - 2], r.reason) for r in rejects]
     return counts, OutcomeFile(name, len(ids), len(keep), asb, rejects)
 
 
@@ -157,11 +181,12 @@ def read_outcomes(paths: list[Path]) -> Outcomes:
                 for info in sorted(infos, key=lambda i: i.filename):
                     name = f"{path}!{info.filename}"
                     data = member_bytes(zf, info, name)
-                    counts, f = read_outcomes_table(_read_table(data, name), name)
+                    counts, f = read_outcomes_table(_read_table(data, name), name, data)
                     frames.append(counts)
                     files.append(f)
             continue
-        counts, f = read_outcomes_table(_read_table(path, str(path)), str(path))
+        data = path.read_bytes()
+        counts, f = read_outcomes_table(_read_table(data, str(path)), str(path), data)
         frames.append(counts)
         files.append(f)
     if not files:
