@@ -139,3 +139,36 @@ def test_fifo_is_never_opened_by_the_cache(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert cache.identity(fifo) is None
     assert cache.has_entry(fifo) is False
+
+
+def test_cache_clear_in_a_user_folder_deletes_only_cache_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], street: Path
+) -> None:
+    """CSP_ASSESS_CACHE_DIR pointed at a project folder: ``cache clear`` used to delete every .json and
+    .parquet file in it (the analyst's extract and outputs); now only the cache's own entries go."""
+    from tests.clirun import run
+
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.setenv("CSP_ASSESS_CACHE_DIR", str(project))
+    theirs = {
+        "extract.parquet": b"PAR1 the analyst's extract PAR1",
+        "results.json": b'{"mine": true}',
+        "notes.tmp": b"draft",
+        "a" * 40 + ".json.bak": b"backup",
+    }
+    for name, data in theirs.items():
+        (project / name).write_bytes(data)
+    load_extract([street])  # caches the street file: one entry (.json + .parquet)
+    ours = sorted(p.name for p in project.iterdir() if p.name not in theirs)
+    assert len(ours) == 2 and {Path(n).suffix for n in ours} == {".json", ".parquet"}
+    (project / (ours[0] + ".x1y2.tmp")).write_bytes(b"interrupted write")  # the cache's own leftover
+
+    assert (
+        run(capsys, "cache", "info")[1]
+        .splitlines()[1]
+        .startswith("1 cached input file(s) in 3 cache file(s)")
+    )
+    code, out, _ = run(capsys, "cache", "clear")
+    assert code == 0 and out.startswith("Removed 3 cached file(s)")
+    assert {p.name: p.read_bytes() for p in project.iterdir()} == theirs

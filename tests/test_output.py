@@ -194,3 +194,81 @@ def test_device_output_is_written_in_place(cli) -> None:  # type: ignore[no-unty
     res: Run = cli("rank", SAMPLE, "--format", "csv", "-o", "/dev/null")
     assert res.code == 0
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.parametrize("second", ["out.json", "link.json"])
+def test_two_outputs_naming_one_file_is_a_usage_error(cli, tmp_path: Path, second: str) -> None:  # type: ignore[no-untyped-def]
+    """``rank --matrix-chart out.json -o out.json`` wrote the JSON and then replaced it with the chart's
+    SVG (exit 0, the JSON lost). Now refused before anything is read or written."""
+    scoring = tmp_path / "workshop.toml"
+    assert cli("priorities", SAMPLE, "--write-scoring", scoring).code == 0
+    (tmp_path / "link.json").symlink_to(tmp_path / "out.json")
+    res: Run = cli(
+        "rank", SAMPLE, "--scoring", scoring, "-o", tmp_path / "out.json", "--matrix-chart", tmp_path / second
+    )
+    assert res.code == 2
+    assert res.err.strip().splitlines()[-1] == (
+        f"Error: Invalid value: --output and --matrix-chart name the same file {tmp_path / second}: one would "
+        "overwrite the other; give each its own file"
+    )
+    assert not (tmp_path / "out.json").exists()
+    # /dev/null takes any number of outputs
+    assert (
+        cli(
+            "rank", SAMPLE, "--scoring", scoring, "-f", "json", "-o", os.devnull, "--matrix-chart", os.devnull
+        ).code
+        == 0
+    )
+
+
+def test_output_into_a_missing_folder_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Was 'cannot write output: No such file or directory', which reads as if an input were missing."""
+    out = tmp_path / "no-such-folder" / "rank.csv"
+    res: Run = cli("rank", SAMPLE, "-o", out)
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        f"Error: cannot write output: the folder {out.parent} does not exist: create it or write elsewhere ({out})"
+    ]
+    assert not out.parent.exists()
+
+
+def test_markdown_report_whose_charts_folder_is_a_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Was 'cannot write report: File exists (report.md)', naming the wrong path; the file is kept."""
+    (tmp_path / "report_charts").write_text("mine", encoding="utf-8")
+    res: Run = cli("report", SAMPLE, "-o", tmp_path / "report.md")
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        "Error: a Markdown report's charts go in this folder, but a file has its name: move the file or name "
+        f"the report otherwise ({tmp_path / 'report_charts'})"
+    ]
+    assert (tmp_path / "report_charts").read_text(encoding="utf-8") == "mine"
+    assert not (tmp_path / "report.md").exists()
+
+
+NOT_UTF8 = "the file name holds bytes that are not UTF-8 text: rename the file (or its folder) and try again"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["rank", "--format", "json"],
+        ["report", "-o", "{tmp}/r.html"],
+        ["summary", "--format", "csv"],
+    ],
+)
+def test_input_name_not_utf8_is_one_line(cli, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """A Latin-1 file name (b'donn\\xe9es.csv') was an internal error (UnicodeEncodeError) in validate and
+    report, and rank --format json crashed writing it out."""
+    name = os.fsdecode(b"donn\xe9es.csv")
+    shutil.copy(SAMPLE, tmp_path / name)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    res: Run = cli(args[0], tmp_path / name, *args[1:])
+    assert res.code == 1
+    assert res.err.strip().splitlines()[0] == f"Error: {NOT_UTF8} ({tmp_path}/donn\\xe9es.csv)"
+    assert "internal error" not in res.err
+
+
+def test_output_text_with_a_lone_surrogate_is_escaped_not_a_crash(tmp_path: Path) -> None:
+    output.write_atomic(tmp_path / "o.json", '{"path": "donn\udce9es.csv"}')
+    assert (tmp_path / "o.json").read_text(encoding="utf-8") == '{"path": "donn\\udce9es.csv"}'

@@ -296,16 +296,27 @@ def test_xlsx_streamed_with_real_dates_and_sheet_rows(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("month", pa.array([[2022, 1]])),
+        # a key column (read as a dictionary) holding lists or records was an internal error (KeyError)
+        ("minor", pa.array([["Burglary"]])),
+        ("area", pa.array([{"name": "X"}])),
+    ],
+)
 def test_parquet_column_of_an_odd_type_is_one_line_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str, values: pa.Array
 ) -> None:
     path = tmp_path / "lists.parquet"
-    pq.write_table(pa.table({"month": pa.array([[2022, 1]]), "minor": ["Burglary"]}), path)
+    table = {"month": pa.array(["2022-01"]), "area": pa.array(["X"]), "minor": pa.array(["Burglary"])}
+    table[column] = values
+    pq.write_table(pa.table(table), path)
     code, out, err = run(capsys, "validate", str(path))
     assert code == 1
     assert err.strip().splitlines() == [
-        "Error: a mapped column of the Parquet file is not text, a number, a date or true/false: "
-        f"map another column or re-export it ({path})"
+        f"Error: column '{column}' holds a list or record in each row, not one text, number or date: map "
+        f"another column or flatten it when exporting ({path})"
     ]
 
 

@@ -206,3 +206,22 @@ def test_progress_bar_shows_markup_file_names_literally(monkeypatch: pytest.Monk
     shown = err.getvalue()
     assert "[/]odd[bold]\\x1b[2J.csv" in shown
     assert "\x1b[2J" not in shown.replace("\\x1b[2J", "")
+
+
+def test_scoring_csv_neutralises_formulas_and_reads_them_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The workshop's scoring CSV (opened in a spreadsheet) wrote ``=HYPERLINK(...)`` as a live formula;
+    now it is ``'=HYPERLINK(...)``, and ``rank --scoring`` reads the name back as itself."""
+    import io
+    import json
+
+    sheet = tmp_path / "workshop.csv"
+    assert cli("priorities", NAMES, "--write-scoring", sheet).code == 0
+    text = sheet.read_text(encoding="utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("#") for c in row]
+    formula = next(n for n in categories() if n.startswith("="))
+    assert "'" + formula in cells
+    assert [c for c in cells if c.startswith(("=", "+", "-", "@"))] == []
+    res: Run = cli("rank", NAMES, "--scoring", sheet, "--format", "json")
+    assert res.code == 0, res.err
+    matrix = {r["issue"]: r for r in json.loads(res.out)["matrix"]}
+    assert matrix[formula]["overrides"] == "" and matrix[formula]["count"] > 0

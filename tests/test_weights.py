@@ -451,10 +451,10 @@ def test_malformed_override_files(tmp_path: Path, text: str, line: int, fragment
 
 def test_unreadable_and_empty_override_files(tmp_path: Path) -> None:
     missing = tmp_path / "nope.csv"
-    with pytest.raises(ConfigError, match="cannot read weights file") as info:
+    with pytest.raises(ConfigError, match="^weights file not found") as info:
         load_weight_overrides(missing)
     assert info.value.file == str(missing)
-    with pytest.raises(ConfigError, match="cannot read weights file"):
-        load_weight_overrides(tmp_path)  # a directory
+    with pytest.raises(ConfigError, match="^the weights file named is a folder: name the file itself"):
+        load_weight_overrides(tmp_path)
     with pytest.raises(ConfigError, match="empty"):
         load_weight_overrides(_write(tmp_path, "", name="empty.csv"))

@@ -790,20 +790,16 @@ def report(
 
 def _split_stop_search(paths: Sequence[PathLike]) -> tuple[list[Path], list[Path]]:
     """(stop-and-search files, crime files) among ``paths`` (folders expanded; a police.uk zip can be both)."""
-    import zipfile
-
     from csp_assess.load import expand_paths
     from csp_assess.load.stop_search import is_stop_search_file, is_stop_search_member
+    from csp_assess.load.zipmember import open_zip
 
     stops: list[Path] = []
     crime: list[Path] = []
     for f in expand_paths(paths):
         if f.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(f) as zf:
-                    names = zf.namelist()
-            except zipfile.BadZipFile:
-                names = []
+            with open_zip(f) as zf:  # a damaged zip is named, not taken for a crime file
+                names = zf.namelist()
             if any(is_stop_search_member(n) for n in names):
                 stops.append(f)
             if not names or any(not is_stop_search_member(n) and n.lower().endswith(".csv") for n in names):

@@ -88,7 +88,11 @@ def atomic_open(path: str | Path, binary: bool = False, encoding: str = "utf-8")
     """A file to write ``path`` through: a temporary file beside it, fsynced and renamed over it on success,
     removed on failure (the previous ``path``, if any, is left as it was)."""
     mode: str = "wb" if binary else "w"
-    kwargs: dict[str, Any] = {} if binary else {"encoding": encoding, "newline": ""}
+    # A file name that is not valid UTF-8 (b"\xff" on Linux) reaches the text as a lone surrogate: it is
+    # written as the escape "\udcff", never an internal error (UnicodeEncodeError).
+    kwargs: dict[str, Any] = (
+        {} if binary else {"encoding": encoding, "newline": "", "errors": "backslashreplace"}
+    )
     if not _is_regular_target(Path(path)):  # /dev/null, /dev/stdout, a FIFO: written in place
         try:
             fh = open(path, mode, **kwargs)  # noqa: SIM115 - closed below
@@ -98,6 +102,11 @@ def atomic_open(path: str | Path, binary: bool = False, encoding: str = "utf-8")
             yield fh
         return
     target = Path(os.path.realpath(path))  # a symlinked output: write its target, keep the link
+    if not target.parent.is_dir():
+        raise InputError(
+            f"cannot write output: the folder {target.parent} does not exist: create it or write elsewhere",
+            file=str(path),
+        )
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
@@ -160,8 +169,8 @@ def write_stdout(data: str | bytes, encoding: str = "utf-8") -> None:
         sys.stdout.write(data)
         sys.stdout.flush()
         return
-    if isinstance(data, str):
-        data = data.encode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8")
+    if isinstance(data, str):  # a lone surrogate (a file name not valid UTF-8) is written as its escape
+        data = data.encode("utf-8-sig" if encoding == "utf-8-sig" else "utf-8", errors="backslashreplace")
     sys.stdout.flush()
     assert buffer is not None
     buffer.write(data)

@@ -25,6 +25,8 @@ from pathlib import Path
 from csp_assess.errors import ConfigError, OptionError, PeriodError, PeriodFormatError, SelectionError
 from csp_assess.periods import FinancialYear, parse_year
 from csp_assess.reference.themes import ThemeGroup, parse_groups
+from csp_assess.reference.tomlfile import TOO_DEEP
+from csp_assess.smallfile import read_small_text
 
 _QUARTER_RE = re.compile(r"^\s*(.+?)\s*[- ]\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -90,16 +92,13 @@ def read_rotation(path: str | Path, start_month: int = 4) -> Rotation:
     """Read a plan file's rotation. Errors name the file and, where it can be found, the line."""
     p = Path(path)
     source = str(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("plan file not found", file=source) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read plan file: {err}", file=source) from err
+    text = read_small_text(p, "plan")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"plan file is not valid TOML: {err}", file=source) from err
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=source) from None
     raw = doc.get("rotation")
     if raw is None:
         raise ConfigError("plan file has no [[rotation]] entries (quarter, theme, lead)", file=source)

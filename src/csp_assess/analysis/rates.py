@@ -9,6 +9,7 @@ ranked, and the output says so.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from csp_assess.analysis.select import crime_only, period_counts
 from csp_assess.errors import ConfigError
 from csp_assess.model import Extract
 from csp_assess.periods import Period
+from csp_assess.smallfile import read_small_text
 
 PSEUDO_AREAS = frozenset(
     {
@@ -46,26 +48,53 @@ def per_thousand(count: int | float, population: int) -> float | None:
     return round(float(count) / population * 1000.0, 2)
 
 
-def read_populations(path: Path) -> dict[str, int]:
-    """{normalised area: population} from a CSV with ``area`` and ``population`` columns."""
+#: No area has more residents than this (the UK has ~68 million): a larger figure is a typo, and 1e308 or
+#: inf made every rate 0.0 or an internal error (OverflowError).
+MAX_POPULATION = 1_000_000_000
+
+
+def _residents(raw: str) -> int | None:
+    """A whole number of residents from ``215,000``, ``215000`` or ``215000.0`` (as Excel may save it);
+    None if it is not one, or is 0, negative or beyond ``MAX_POPULATION``."""
+    text = raw.replace(",", "").replace("_", "").strip()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise ConfigError(f"cannot read population file ({err.strerror})", file=str(path)) from err
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or not value.is_integer() or not 0 < value <= MAX_POPULATION:
+        return None
+    return int(value)
+
+
+def read_populations(path: Path) -> dict[str, int]:
+    """{normalised area: population} from a CSV with ``area`` and ``population`` columns; an area given
+    twice is an error (the second row silently won)."""
+    text = read_small_text(path, "population")
     reader = csv.DictReader(text.splitlines())
     fields = {(_norm(f) if f else ""): f for f in (reader.fieldnames or [])}
     if "area" not in fields or "population" not in fields:
         raise ConfigError("population file needs columns 'area' and 'population'", file=str(path), line=1)
     out: dict[str, int] = {}
+    first: dict[str, int] = {}
     for i, row in enumerate(reader, start=2):
-        raw = (row.get(fields["population"]) or "").replace(",", "").strip()
-        try:
-            value = int(float(raw))
-        except ValueError as err:
-            raise ConfigError(f"population '{raw}' is not a number", file=str(path), line=i) from err
-        if value <= 0:
-            raise ConfigError(f"population must be above 0, not {value}", file=str(path), line=i)
-        out[_norm(row.get(fields["area"]) or "")] = value
+        raw = (row.get(fields["population"]) or "").strip()
+        value = _residents(raw)
+        if value is None:
+            raise ConfigError(
+                f"population '{raw}' is not a whole number of residents above 0 (at most {MAX_POPULATION:,})",
+                file=str(path),
+                line=i,
+            )
+        area = _norm(row.get(fields["area"]) or "")
+        if area in first:
+            raise ConfigError(
+                f"area '{(row.get(fields['area']) or '').strip()}' is given twice (line {first[area]} and this "
+                "one): keep one row per area",
+                file=str(path),
+                line=i,
+            )
+        first[area] = i
+        out[area] = value
     return out
 
 
@@ -76,7 +105,19 @@ def parse_population(spec: str) -> int | dict[str, int]:
         value = int(raw)
         if value <= 0:
             raise ConfigError("{population} must be above 0", params=["population"])
+        if value > MAX_POPULATION:
+            raise ConfigError(
+                f"{{population}} {spec} is more than any area's (at most {MAX_POPULATION:,})",
+                params=["population"],
+            )
         return value
+    if not Path(spec).exists() and re.fullmatch(
+        r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(inf|nan)", raw, re.I
+    ):
+        raise ConfigError(
+            f"{{population}} {spec!r} is not a whole number of residents above 0 (or an area,population CSV file)",
+            params=["population"],
+        )
     return read_populations(Path(spec))
 
 

@@ -7,6 +7,7 @@ say which snapshot won which months. Pure: no printing.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -184,8 +185,9 @@ def validate_paths(paths: Sequence[str | Path], mapping: dict[str, str] | None =
     stop_rejects: list[Reject] = []
     for p in paths:
         files, error = _expand(p)
-        if error is not None:
-            reports.append(FileReport(path=str(p), error=error))
+        if error is not None:  # shown as the user typed it; a name not valid UTF-8 with its bytes escaped
+            shown = os.fsencode(p).decode("utf-8", "backslashreplace")
+            reports.append(FileReport(path=shown, error=error))
             continue
         for f in files:
             if _stop_search(f, reports, stop_rejects):  # read by its own reader, never combined with crime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 app = typer.Typer()
@@ -23,11 +25,14 @@ def info() -> None:
 
     Example: csp-assess cache info
     """
-    from csp_assess.load.cache import cache_dir
+    from csp_assess.load.cache import cache_dir, own_files
 
     folder = cache_dir()
-    entries = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
-    size = sum(p.stat().st_size for p in entries)
+    entries = own_files()  # only the cache's own files: the folder may hold the user's too
+    size = 0
+    for p in entries:
+        with contextlib.suppress(OSError):  # removed since it was listed (another run clearing it)
+            size += p.stat().st_size
     loads = sum(1 for p in entries if p.suffix == ".json")  # one entry: a .json and its .parquet
     typer.echo(f"Cache: {folder}")
     typer.echo(f"{loads} cached input file(s) in {len(entries)} cache file(s), {size / 1e6:.2f} MB")

@@ -338,7 +338,7 @@ class Partner:
 def _partner(kw: dict[str, Any]) -> Partner:
     from csp_assess.load.long import mapping_from_options
 
-    return Partner(kw.pop("indicators"), mapping_from_options(kw.pop("indicator_map") or []))
+    return Partner(kw.pop("indicators"), mapping_from_options(kw.pop("indicator_map") or [], "indicator_map"))
 
 
 PARTNER_PARAMS = [
@@ -493,6 +493,38 @@ def _refuse_outputs_over_inputs(kwargs: dict[str, Any]) -> None:
         value = kwargs.get(name)
         if isinstance(value, Path):
             check_not_input(value, inputs)
+    _refuse_one_file_for_two_outputs(kwargs)
+
+
+def _refuse_one_file_for_two_outputs(kwargs: dict[str, Any]) -> None:
+    """Two outputs naming one file (``--matrix-chart out.json -o out.json``, or a link to it): the second
+    written would silently replace the first. A usage error, before anything is read."""
+    import os
+
+    from csp_assess.output import is_stdout
+
+    seen: dict[str, str] = {}
+    for name in OUTPUT_PARAMS:
+        value = kwargs.get(name)
+        if not isinstance(value, Path) or is_stdout(value) or not _is_file_target(value):
+            continue
+        key = os.path.realpath(value)
+        if key in seen:
+            raise typer.BadParameter(
+                f"{flag_of(seen[key])} and {flag_of(name)} name the same file {value}: one would overwrite "
+                "the other; give each its own file"
+            )
+        seen[key] = name
+
+
+def _is_file_target(path: Path) -> bool:
+    """True unless ``path`` is a device or FIFO (``/dev/null`` may take several outputs)."""
+    import stat
+
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
 
 
 def command(

@@ -59,6 +59,8 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             _require_regular(path, st.st_mode)
             out.append(path)
+    for f in out:
+        _require_utf8_name(f)
     seen: set[Path] = set()
     unique: list[Path] = []
     for f in out:
@@ -67,6 +69,21 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _require_utf8_name(path: Path) -> None:
+    """A name with bytes that are not UTF-8 (a Latin-1 ``Données.csv`` copied from Windows) reaches Python as
+    lone surrogates, which no table, CSV, JSON or report can hold: refused by name, with what to do, before
+    anything is read (it was an internal error, UnicodeEncodeError, in validate and report)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise InputError(
+            "the file name holds bytes that are not UTF-8 text: rename the file (or its folder) and try again",
+            file=shown,
+        ) from None
 
 
 def _require_regular(path: Path, mode: int) -> None:

@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -237,19 +238,37 @@ def put(path: str | Path, load: FileLoad, version: str | None = None) -> bool:
     return put_all(path, [load], version)
 
 
-def clear() -> int:
-    """Delete every cache entry; returns how many files were removed."""
-    removed = 0
+#: The names the cache itself writes: an entry (40 hex digits + .json/.parquet) and an interrupted write's
+#: temporary file (``<entry>.json.<random>.tmp``). Only these are counted or deleted: the folder may be one
+#: the user named with CSP_ASSESS_CACHE_DIR (``.``, a project folder) and hold their own files.
+_OWN_NAME = re.compile(r"^[0-9a-f]{40}\.(json|parquet)(\.[^/]*\.tmp)?$")
+
+
+def own_files() -> list[Path]:
+    """The cache's own files in the cache folder (nothing else there is ever touched), sorted."""
     d = cache_dir()
-    if not d.is_dir():
-        return 0
-    for f in d.iterdir():
-        if f.suffix in (".json", ".parquet", ".tmp"):
-            try:
-                f.unlink()
-                removed += 1
-            except OSError:
-                pass
+    try:
+        names = sorted(os.listdir(d))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        f = d / name
+        with contextlib.suppress(OSError):
+            if _OWN_NAME.match(name) and stat.S_ISREG(f.lstat().st_mode):
+                out.append(f)
+    return out
+
+
+def clear() -> int:
+    """Delete every cache entry (and nothing else in the folder); returns how many files were removed."""
+    removed = 0
+    for f in own_files():
+        try:
+            f.unlink()
+            removed += 1
+        except OSError:
+            pass
     return removed
 
 

@@ -255,7 +255,7 @@ def mapping_from_file(path: str | Path) -> dict[str, str]:
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
+        except (tomllib.TOMLDecodeError, RecursionError) as err:  # RecursionError: nested thousands deep
             raise ConfigError(f"mapping file is not valid TOML ({err})", file=name) from err
         table = data.get("map", data)
         if not isinstance(table, dict):
@@ -286,12 +286,13 @@ def mapping_from_file(path: str | Path) -> dict[str, str]:
     return out
 
 
-def mapping_from_options(items: list[str]) -> dict[str, str]:
-    """``["month=Committed Date", "minor=Offence"]`` -> dict; quotes around the column name are optional."""
+def mapping_from_options(items: list[str], option: str = "map") -> dict[str, str]:
+    """``["month=Committed Date", "minor=Offence"]`` -> dict; quotes around the column name are optional.
+    ``option`` is the parameter the items came from (``map`` or ``indicator_map``), named in errors."""
     out: dict[str, str] = {}
     for item in items:
         m = re.match(r"^\s*(\w+)\s*=\s*(.+?)\s*$", item)
         if not m:
-            raise LayoutError(f"--map '{item}' is not of the form name=\"Column\"")
+            raise LayoutError(f"{{{option}}} '{item}' is not of the form name=\"Column\"", params=[option])
         out[m.group(1).lower()] = m.group(2).strip().strip("\"'")
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ def read_met_wide(path: Path, detected: Detected) -> FileLoad:
     text, encoding = decoded.text, decoded.encoding
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [c.strip() for c in next(reader)]
-    dupes = sorted({c for c in header if header.count(c) > 1})
+    dupes = sorted(c for c, n in Counter(header).items() if n > 1)  # one pass: header.count was quadratic
     if dupes:
         raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
     i_major, i_minor, i_area, i_ward, i_code, i_first = _key_positions(detected.layout, detected.level)

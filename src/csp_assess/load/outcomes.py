@@ -19,8 +19,9 @@ Rows read = crimes counted + ASB rows + rows rejected, per file.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
-from csp_assess.load.police_uk import area_of_lsoa, excel_month_text
+from csp_assess.load.police_uk import FIRST_YEAR, LAST_YEAR, area_of_lsoa, excel_month_text
+from csp_assess.load.zipmember import member_bytes, open_zip
 from csp_assess.model import ASB_MAJOR, Reject
 
 COLUMNS = ["Crime ID", "Month", "LSOA name", "Crime type", "Last outcome category"]
@@ -103,7 +105,25 @@ def _read_table(source: Path | bytes, name: str) -> pa.Table:
         ) from err
 
 
-def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, OutcomeFile]:
+def _record_lines(data: bytes) -> list[int]:
+    """The line each data row starts on, as pyarrow reads them (blank lines skipped, a quoted line break
+    inside a row): row i was assumed to be on line i + 2, wrong after either."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)  # the header
+    lines: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            return lines
+        if row:
+            lines.append(start)
+
+
+def read_outcomes_table(
+    table: pa.Table, name: str, data: bytes | None = None
+) -> tuple[pd.DataFrame, OutcomeFile]:
     """Count one file's crimes by area, month, category and outcome; reject and account for the rest."""
     ids = table.column("Crime ID").to_pylist()
     months = table.column("Month").to_pylist()
@@ -117,12 +137,17 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     for i, (cid, month, lsoa, ctype, outcome) in enumerate(
         zip(ids, months, lsoas, types, outcomes, strict=True)
     ):
-        line = i + 2  # the header is line 1; police.uk street files have no quoted line breaks
+        line = i + 2  # the header is line 1; corrected at the end if a row spans lines or blank lines skip
         month = month.strip()
         if not _MONTH.match(month):
             month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
         if not _MONTH.match(month):
             rejects.append(Reject(name, line, f"Month {month!r} is not YYYY-MM"))
+            continue
+        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:  # as the counts reader: a typo, not a year
+            rejects.append(
+                Reject(name, line, f"Month {month!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)")
+            )
             continue
         cid = cid.strip()
         if cid:
@@ -138,6 +163,10 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     frame = pd.DataFrame(keep, columns=OUTCOME_COLUMNS[:-1])
     counts = frame.groupby(OUTCOME_COLUMNS[:-1], sort=True).size().rename("count").reset_index()
     counts["month"] = pd.PeriodIndex(counts["month"], freq="M")
+    if rejects and data is not None and (b'"' in data or b"\n\n" in data or b"\n\r\n" in data):
+        true_line = _record_lines(data)  # only when a line can differ from its row number, and needed
+        if len(true_line) == len(ids):
+            rejects = [Reject(r.file, true_line[(r.line or 2) - 2], r.reason) for r in rejects]
     return counts, OutcomeFile(name, len(ids), len(keep), asb, rejects)
 
 
@@ -147,18 +176,17 @@ def read_outcomes(paths: list[Path]) -> Outcomes:
     files: list[OutcomeFile] = []
     for path in paths:
         if path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    members = sorted(n for n in zf.namelist() if n.lower().endswith("-street.csv"))
-                    for m in members:
-                        name = f"{path}!{m}"
-                        counts, f = read_outcomes_table(_read_table(zf.read(m), name), name)
-                        frames.append(counts)
-                        files.append(f)
-            except zipfile.BadZipFile as err:
-                raise InputError("not a valid zip file: download it again", file=str(path)) from err
+            with open_zip(path) as zf:  # each member bounded (a zip bomb is refused, not decompressed)
+                infos = [i for i in zf.infolist() if i.filename.lower().endswith("-street.csv")]
+                for info in sorted(infos, key=lambda i: i.filename):
+                    name = f"{path}!{info.filename}"
+                    data = member_bytes(zf, info, name)
+                    counts, f = read_outcomes_table(_read_table(data, name), name, data)
+                    frames.append(counts)
+                    files.append(f)
             continue
-        counts, f = read_outcomes_table(_read_table(path, str(path)), str(path))
+        data = path.read_bytes()
+        counts, f = read_outcomes_table(_read_table(data, str(path)), str(path), data)
         frames.append(counts)
         files.append(f)
     if not files:

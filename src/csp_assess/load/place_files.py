@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csp_assess.errors import ConfigError
+from csp_assess.smallfile import read_small_text
 
 
 def _norm(text: str) -> str:
@@ -25,14 +26,7 @@ def _norm(text: str) -> str:
 
 def _rows(path: Path, what: str) -> list[list[str]]:
     """All rows of a small CSV, header first; an unreadable or empty file is an error."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as err:
-        raise ConfigError(f"cannot read the {what} file ({err.strerror})", file=str(path)) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f"the {what} file is not UTF-8 (byte {err.start}): save it as CSV UTF-8", file=str(path)
-        ) from err
+    text = read_small_text(path, what)
     rows = list(csv.reader(text.splitlines()))
     if not rows or not any(c.strip() for c in rows[0]):
         raise ConfigError(f"the {what} file is empty: it needs a header row", file=str(path), line=1)

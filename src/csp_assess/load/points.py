@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError
 from csp_assess.load.police_uk import LAYOUT, area_of_lsoa
+from csp_assess.load.zipmember import member_bytes, open_zip
 
 POINT_COLUMNS = ["Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "Crime type"]
 _ZIP_MEMBER = re.compile(r"^(?P<zip>.*?\.zip)!(?P<member>.+)$", re.IGNORECASE)
@@ -63,9 +63,9 @@ def _data(path: str) -> bytes:
     try:
         if m is None:
             return Path(path).read_bytes()
-        with zipfile.ZipFile(m.group("zip")) as zf:
-            return zf.read(m.group("member"))
-    except (OSError, KeyError, zipfile.BadZipFile) as err:
+        with open_zip(m.group("zip")) as zf:  # read again for the map: bounded as when first loaded
+            return member_bytes(zf, zf.getinfo(m.group("member")), path)
+    except (OSError, KeyError) as err:
         raise InputError(f"cannot read the file again for the map ({err})", file=path) from err
 
 

@@ -74,6 +74,8 @@ from csp_assess.load.street_scan import (
     other_kind,
     sniff_encoding,
 )
+from csp_assess.load.zipmember import MAX_MEMBER_BYTES, MAX_RATIO  # noqa: F401 - re-exported
+from csp_assess.load.zipmember import member_bytes as _member_bytes
 from csp_assess.model import CountColumns, FileLoad, Reject, SourceFile
 
 __all__ = ["LOADER_VERSION", "REQUIRED_COLUMNS", "is_police_uk_header", "read_police_uk_csv"]
@@ -113,12 +115,6 @@ _MONTHLY = pd.PeriodDtype("M")
 _CHUNK = 1 << 20
 _KEY_SEP = "\x00"  # between LSOA code and name in the general reader's key (a NUL is refused in input)
 
-# Zip members: at most this many bytes each once decompressed (a month of the largest force is ~20 MB),
-# and at most this ratio of decompressed to compressed size (street files compress ~3-4x; a zip bomb
-# ~1000x).
-MAX_MEMBER_BYTES = 1 << 30
-MAX_RATIO = 100
-
 Source = str | Path | bytes | bytearray | memoryview | IO[bytes]
 
 
@@ -144,14 +140,28 @@ def _place(code: str | None, name: str | None) -> tuple[str, str]:
     return area_of_lsoa(name), f"{name} ({code})" if code else name
 
 
+# Months outside these years are refused as typos, as in long extracts (a row dated 0001 or 9999 made
+# every later table span thousands of empty months: `stops` printed 120,000 lines in 32 s).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 def _month_ordinal(text: str) -> int | None:
     m = _MONTH.match(text)
     if not m:
         return _excel_month_ordinal(text)
     year, month = int(m.group(1)), int(m.group(2))
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
         return None
     return (year - 1970) * 12 + month - 1
+
+
+def _month_reason(text: str | None) -> str:
+    """Why a Month cell was refused: unreadable, or a year outside ``FIRST_YEAR``-``LAST_YEAR``."""
+    m = _MONTH.match(text or "") or _EXCEL_MONTH.match(text or "")
+    year = m.group(2 if m and m.re is _EXCEL_MONTH else 1) if m else ""
+    if year and len(year) == 4 and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        return f"Month {text!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)"
+    return f"unparseable Month {text!r}"
 
 
 def _excel_month_ordinal(text: str) -> int | None:
@@ -161,6 +171,8 @@ def _excel_month_ordinal(text: str) -> int | None:
     if m is None or month is None:
         return None
     year = int(m.group(2)) + (2000 if len(m.group(2)) == 2 else 0)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
     return (year - 1970) * 12 + month - 1
 
 
@@ -681,7 +693,7 @@ def _aggregate(
             if mc < 0:
                 reason = "blank Month"
             elif not month_ok[mc]:
-                reason = f"unparseable Month {month_values[mc]!r}"
+                reason = _month_reason(month_values[mc])
             else:
                 reason = "blank Crime type"
             rejects.append(Reject(name, line(i), reason))
@@ -908,37 +920,6 @@ def read_police_uk_files(
         return list(
             pool.map(lambda p: read_police_uk_csv(p, str(p), use_threads=False, subareas=subareas), paths)
         )
-
-
-def _member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
-    """A member's bytes, decompressed in memory and bounded: never more than its header declares, which
-    must itself be under ``MAX_MEMBER_BYTES`` and ``MAX_RATIO`` times its compressed size. A member that
-    is encrypted, or whose data does not match its header, is refused (``InputError``)."""
-    if info.flag_bits & 0x1:
-        raise InputError(
-            "zip member is encrypted (password-protected): unzip it with its password and name the folder",
-            file=name,
-        )
-    size, packed = info.file_size, info.compress_size
-    if size > MAX_MEMBER_BYTES:
-        raise InputError(
-            f"zip member declares {size:,} bytes, more than the {MAX_MEMBER_BYTES:,} read from a zip: "
-            "unzip it and name the folder",
-            file=name,
-        )
-    if size > (1 << 20) and size > MAX_RATIO * max(packed, 1):
-        raise InputError(
-            f"zip member would expand {size / max(packed, 1):,.0f}x ({packed:,} -> {size:,} bytes), more "
-            f"than the {MAX_RATIO}x of any real export: a zip bomb or a corrupt zip",
-            file=name,
-        )
-    with zf.open(info) as fh:
-        data = fh.read(size + 1)  # zipfile stops at the declared size and checks the CRC there
-    if len(data) != size:
-        raise InputError(
-            f"zip member holds {len(data):,} bytes but its header says {size:,}: a corrupt zip", file=name
-        )
-    return data
 
 
 def _read_member(

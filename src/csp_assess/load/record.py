@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def read_record_csv(
 ) -> FileLoad:
     """Count a long CSV whose header has been read and resolved into ``roles``."""
     name = str(path)
+    check_roles_unambiguous(header, roles, name)
     encoding = _bom_encoding(path)
     try:
         result, ragged = scan_csv(path, header, delimiter, roles, "utf8")
@@ -241,14 +243,17 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
 
     name = str(path)
     try:
-        header = list(pq.read_schema(path).names)
+        schema = pq.read_schema(path)
     except (pa.ArrowException, OSError, ValueError):
         raise InputError(
             "cannot read the Parquet file (not Parquet, or damaged): check it is a whole .parquet file",
             file=name,
         ) from None
+    header = list(schema.names)
     check_header(header, name)
     roles = resolve(header)  # type: ignore[operator]
+    check_roles_unambiguous(header, roles, name)
+    _refuse_nested(schema, roles.columns(), name)
     tally = Tally(roles, name)
     # Text key columns come as dictionaries (Parquet stores them so): the tally then decides each distinct
     # name once, without building a string per row. The month stays plain: its date-times are nearly all
@@ -279,6 +284,18 @@ def read_record_parquet(path: Path, resolve: object, warnings: list[str]) -> Fil
     return _file_load(name, "long-parquet", "parquet", roles, result, rejects, 0, warnings)
 
 
+def _refuse_nested(schema: pa.Schema, columns: Sequence[str], name: str) -> None:
+    """A mapped column holding lists, structs or maps (one value per row is needed): named, before pyarrow
+    is asked for it (asking for a nested column's dictionary raised a bare KeyError)."""
+    for col in columns:
+        if pa.types.is_nested(schema.field(col).type):
+            raise InputError(
+                f"column '{col}' holds a list or record in each row, not one text, number or date: map "
+                "another column or flatten it when exporting",
+                file=name,
+            )
+
+
 # ----------------------------------------------------------------------------------------------- Excel
 
 XLSX_BATCH = 20_000
@@ -304,6 +321,7 @@ def read_record_xlsx(path: Path, resolve: object, warnings: list[str], sheet: st
         header = ["" if c is None else str(c).strip() for c in first]
         check_header(header, name)
         roles = resolve(header)  # type: ignore[operator]
+        check_roles_unambiguous(header, roles, name)
         cols = roles.columns()
         index = [header.index(c) for c in cols]
         tally = Tally(roles, name)
@@ -508,6 +526,26 @@ def _code_warning(name: str, columns: dict[str, object]) -> str | None:
 
 
 def check_header(header: list[str], name: str) -> None:
-    dupes = sorted({c for c in header if c and header.count(c) > 1})
+    """Refuse a header naming a column twice (counted in one pass: a million-column header took minutes)."""
+    seen = Counter(c for c in header if c)
+    dupes = sorted(c for c, n in seen.items() if n > 1)
     if dupes:
         raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
+
+
+def check_roles_unambiguous(header: list[str], roles: Roles, name: str) -> None:
+    """Columns are found whatever their case and spacing, so 'Major' beside 'MAJOR' left one of them read
+    and the other ignored, without a word: refused when such a column is one the count uses."""
+    by_key: dict[str, list[str]] = {}
+    for c in header:
+        by_key.setdefault(c.strip().lower(), []).append(c)
+    for col in roles.columns():
+        same = by_key.get(col.strip().lower(), [])
+        if len(same) > 1:
+            shown = " and ".join(f"'{c}'" for c in same[:3])
+            raise LayoutError(
+                f"columns {shown} differ only in case or spaces, and columns are matched whatever their "
+                "case: rename one of them",
+                file=name,
+                line=1,
+            )

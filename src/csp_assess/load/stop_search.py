@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +35,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
+from csp_assess.load.police_uk import FIRST_YEAR, LAST_YEAR
 from csp_assess.load.textio import decode_bytes, read_head
+from csp_assess.load.zipmember import member_bytes, open_zip
 from csp_assess.model import Reject, SourceFile
 
 UK = ZoneInfo("Europe/London")
@@ -60,9 +61,13 @@ def is_stop_search_header(header: list[str]) -> bool:
 
 
 def is_stop_search_file(path: Path) -> bool:
-    """True when ``path`` is a CSV whose header is a stop-and-search header (cheap: the first line only)."""
+    """True when ``path`` is a CSV named ``*-stop-and-search.csv`` (then an empty or damaged one is read
+    and refused by name, not passed over as a crime file) or whose header is a stop-and-search header
+    (cheap: the first line only)."""
     if path.suffix.lower() != ".csv":
         return False
+    if is_stop_search_member(path.name):
+        return True
     head = read_head(path, 4096)
     try:
         text, _ = decode_bytes(head.split(b"\n", 1)[0], str(path))
@@ -92,6 +97,8 @@ def uk_month(stamp: str) -> pd.Period:
     if when.tzinfo is None:
         raise ValueError("no UTC offset")
     local = when.astimezone(UK)
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:  # as street files: a typo, not thousands of empty months
+        raise ValueError(f"outside {FIRST_YEAR}-{LAST_YEAR}")
     return pd.Period(year=local.year, month=local.month, freq="M")
 
 
@@ -148,10 +155,12 @@ def read_stop_search_text(text: str, name: str, encoding: str) -> StopSearchLoad
         stamp = row[col["Date"]]
         try:
             month = uk_month(stamp)
-        except ValueError:
+        except (ValueError, OverflowError) as err:
             why = (
                 "Date is blank"
                 if not stamp.strip()
+                else f"Date {stamp!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)"
+                if str(err).startswith("outside")
                 else f"Date {stamp!r} is not a timestamp with a UTC offset (re-saved by Excel? use the file "
                 "as downloaded from police.uk)"
             )
@@ -208,13 +217,13 @@ def read_stop_search(path: Path) -> list[StopSearchLoad]:
     """One stop-and-search CSV, or every stop-and-search member of a police.uk zip download."""
     if path.suffix.lower() == ".zip":
         out: list[StopSearchLoad] = []
-        try:
-            with zipfile.ZipFile(path) as zf:
-                for member in sorted(n for n in zf.namelist() if is_stop_search_member(n)):
-                    text, enc = decode_bytes(zf.read(member), f"{path}!{member}")
-                    out.append(read_stop_search_text(text, f"{path}!{member}", enc))
-        except zipfile.BadZipFile as err:
-            raise InputError("not a valid zip file: download it again", file=str(path)) from err
+        with open_zip(path) as zf:  # each member bounded: a 4 MB zip bomb once took 4 GB and 20 s
+            infos = [i for i in zf.infolist() if is_stop_search_member(i.filename)]
+            members = sorted(infos, key=lambda i: i.filename)
+            for info in members:
+                name = f"{path}!{info.filename}"
+                text, enc = decode_bytes(member_bytes(zf, info, name), name)
+                out.append(read_stop_search_text(text, name, enc))
         return out
     try:
         data = path.read_bytes()

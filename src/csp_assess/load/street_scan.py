@@ -22,8 +22,9 @@ except ImportError:  # pragma: no cover - depends on the build
 
 # Bump when a change to either reader changes what a load holds: cached loads are keyed by it.
 # 2: LSOA kept as ``subarea``; 3: long files keep an ``ho_code`` column; 4: Excel's "Apr-21" months read,
-# Met pasted headers rejected; 5: long files' "Apr-21" months and flag_<name> columns read by name
-LOADER_VERSION = "police-uk-5"
+# Met pasted headers rejected; 5: long files' "Apr-21" months and flag_<name> columns read by name;
+# 6: street months outside 1900-2100 rejected (a mistyped year)
+LOADER_VERSION = "police-uk-6"
 
 # The columns a header must have to be read as this layout (early police.uk files lack "Context").
 REQUIRED_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "LSOA name", "Crime type"]

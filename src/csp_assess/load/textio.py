@@ -8,6 +8,7 @@ whole file as cp1252 would turn every "Ynys Môn" into "Ynys MÃ´n" and split o
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,8 +120,14 @@ def read_text(path: Path) -> tuple[str, str]:
 
 
 def read_decoded(path: Path) -> Decoded:
-    """Read a whole file as text, sniffing its encoding line by line where it is mixed."""
+    """Read a whole file as text, sniffing its encoding line by line where it is mixed. A FIFO or device is
+    refused, not read: one with no writer blocks for ever, ``/dev/zero`` never ends."""
     try:
+        if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISFIFO(path.stat().st_mode):
+            raise InputError(
+                "not a regular file (a pipe, FIFO or device): save the data to a file and name that",
+                file=str(path),
+            )
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror}", file=str(path)) from err

@@ -32,6 +32,7 @@ from typing import Any
 from csp_assess.errors import ConfigError, PeriodError
 from csp_assess.periods import FinancialYear, parse_year
 from csp_assess.reference.tomlfile import block_lines, first_line, key_line, reject_unknown_keys, toml_loads
+from csp_assess.smallfile import read_small_text
 
 PLAN_KEYS = ("name", "start_year", "template", "priorities")
 PRIORITY_KEYS = ("name", "target", "target_year", "aim", "reason")
@@ -183,10 +184,5 @@ def _priority(item: Any, text: str, source: str, line: int | None, start: Financ
 
 def read_plan(path: str | Path, start_month: int = 4) -> Plan:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as err:
-        raise ConfigError("plan file not found", file=str(p)) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read plan file ({err})", file=str(p)) from err
+    text = read_small_text(p, "plan")
     return parse_plan(text, str(p), start_month, p.parent)

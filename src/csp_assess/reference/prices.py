@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csp_assess.errors import ConfigError
+from csp_assess.smallfile import read_small_text
 
 BASE_YEAR = "2015/16"
 _YEAR = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
@@ -67,12 +68,7 @@ def load_price_index(path: str | Path) -> tuple[dict[str, float], str]:
     Returns ``({'2015/16': 100.0, ...}, source)``. Errors name the file and line.
     """
     p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError as err:
-        raise ConfigError("price index file not found", file=str(p)) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read price index file ({err})", file=str(p)) from err
+    text = read_small_text(p, "price index")
     source = ""
     lines: list[tuple[int, str]] = []
     for n, line in enumerate(text.splitlines(), start=1):
@@ -130,7 +126,7 @@ def uprating_from_index(
                 f"price index has no value for {needed} (has {', '.join(sorted(values)) or 'none'})",
                 file=file,
             )
-    return Uprating(values[year] / values[BASE_YEAR], year, source)
+    return Uprating(_checked(values[year] / values[BASE_YEAR], file), year, source)
 
 
 def resolve_uprating(
@@ -165,4 +161,22 @@ def resolve_uprating(
         )
     if not math.isfinite(factor) or factor <= 0:
         raise ConfigError(f"{{uprate}} must be a positive number, not {factor}", params=["uprate"])
-    return Uprating(factor, year, price_source or "factor given with --uprate (source not stated)")
+    return Uprating(_checked(factor), year, price_source or "factor given with --uprate (source not stated)")
+
+
+#: Prices move by tens of percent between financial years, never 100-fold: a factor outside this range is
+#: a typo (``--uprate 1e308`` made every cost inf, shown as '£infm', and wrote Infinity into the JSON).
+UPRATE_RANGE = (0.01, 100.0)
+
+
+def _checked(factor: float, file: str | None = None) -> float:
+    low, high = UPRATE_RANGE
+    if not low <= factor <= high:
+        what = "the price index's factor from 2015/16" if file else "{uprate}"
+        raise ConfigError(
+            f"{what} is {factor:g}, outside {low:g}-{high:g}: a price uprating factor is near 1 (prices move by "
+            "tens of percent over years, not 100-fold); check it",
+            file=file,
+            params=[] if file else ["uprate"],
+        )
+    return factor

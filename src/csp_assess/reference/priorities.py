@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from csp_assess.errors import ConfigError, option
-from csp_assess.reference.tomlfile import reject_unknown_keys
+from csp_assess.reference.tomlfile import TOO_DEEP, reject_unknown_keys
+from csp_assess.smallfile import read_small_text
 
 CLASSES = ("mandatory", "high-volume", "local")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -149,6 +150,8 @@ def parse_priorities(text: str, source: str) -> PrioritySet:
     """Parse and validate a priorities file; every error names the line and the key."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=source) from None
     except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None)
         msg = getattr(err, "msg", str(err))
@@ -314,11 +317,6 @@ def load_priorities(path: str | Path | None = None, cwd: Path | None = None) -> 
             parse_priorities(default_text(), "packaged MOPAC priorities"), origin="packaged"
         )
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as err:
-        raise ConfigError("priorities file not found", file=str(p)) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read priorities file ({err})", file=str(p)) from err
+    text = read_small_text(p, "priorities")
     pset = parse_priorities(text, str(p))
     return dataclasses.replace(pset, origin="working folder") if found else pset

@@ -25,6 +25,7 @@ from csp_assess.reference.scoring_file import (
     IssueScores,
     ScoringFile,
 )
+from csp_assess.safetext import SPREADSHEET_TRIGGERS, neutralise, printable
 
 COLUMNS = ["name", "kind", "measure", *DIMENSION_KEYS, "horizon", "computed_from"]
 
@@ -40,8 +41,8 @@ def scoring_csv(
     """The CSV a workshop fills in (written UTF-8 with BOM by the caller, for Excel)."""
     w = weights or dict.fromkeys(DIMENSION_KEYS, 1.0)
     buf = io.StringIO()
-    buf.write(
-        f"# csp-assess scoring matrix: {area}, {year}. Scores are whole numbers 1-5; leave a cell empty if not scored.\n"
+    buf.write(  # one comment line whatever the area's name holds (a line break would start a data row)
+        f"# csp-assess scoring matrix: {printable(area)}, {year}. Scores are whole numbers 1-5; leave a cell empty if not scored.\n"
     )
     for d in DIMENSIONS:
         buf.write(f"# {d.key}: {d.scale}\n")
@@ -53,12 +54,21 @@ def scoring_csv(
     if population is not None:
         meta["population"] = f"{population:g}"
     for key, value in meta.items():
-        out.writerow([key, "matrix", value] + [""] * (len(COLUMNS) - 3))
+        out.writerow([key, "matrix", neutralise(value)] + [""] * (len(COLUMNS) - 3))
     out.writerow(["weights", "weights", ""] + [f"{w[k]:g}" for k in DIMENSION_KEYS] + ["", ""])
     for issue in issues:
         basis = "; ".join(f"{k}: {issue[f'{k}_why']}" for k in COMPUTED_KEYS if issue.get(f"{k}_why"))
         scores = ["" if issue.get(k) is None else str(issue[k]) for k in DIMENSION_KEYS]
-        out.writerow([issue["name"], issue["kind"], issue.get("measure", ""), *scores, "", basis])
+        out.writerow(
+            [
+                neutralise(issue["name"]),
+                issue["kind"],
+                neutralise(issue.get("measure", "")),
+                *scores,
+                "",
+                basis,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -82,10 +92,10 @@ def parse_scoring_csv(text: str, source: str) -> ScoringFile:
     seen: set[str] = set()
     for row in reader:
         line = skipped + reader.line_num
-        name = (row.get("name") or "").strip()
+        name = _text(row, "name")
         kind = (row.get("kind") or "").strip()
         if kind == "matrix":
-            _matrix_row(out, name, (row.get("measure") or "").strip(), source, line)
+            _matrix_row(out, name, _text(row, "measure"), source, line)
         elif kind == "weights":
             for key in DIMENSION_KEYS:
                 raw = (row.get(key) or "").strip()
@@ -164,6 +174,13 @@ def _issue(row: dict[str, Any], name: str, kind: str, source: str, line: int, se
                 file=source,
                 line=line,
             )
-    return IssueScores(
-        name, kind, line, scores, (row.get("horizon") or "").strip(), (row.get("measure") or "").strip()
-    )
+    return IssueScores(name, kind, line, scores, _text(row, "horizon"), _text(row, "measure"))
+
+
+def _text(row: dict[str, Any], column: str) -> str:
+    """A text cell as written before ``neutralise`` guarded it: a name such as ``=HYPERLINK(...)`` is written
+    ``'=HYPERLINK(...)`` so a spreadsheet shows it rather than runs it, and read back as itself."""
+    text = (row.get(column) or "").strip()
+    if text.startswith("'") and text[1:].startswith(SPREADSHEET_TRIGGERS):
+        return text[1:].strip()
+    return text

@@ -15,6 +15,7 @@ from typing import Any
 
 from csp_assess.errors import ConfigError
 from csp_assess.reference.tomlfile import block_lines, first_line, key_line, reject_unknown_keys, toml_loads
+from csp_assess.smallfile import read_small_text
 
 # The 1-5 scales, stated once: the file's comments, the methods notes and the scoring all read these.
 SHARE_BANDS = (1.0, 2.5, 5.0, 10.0)  # % of the year's crimes / harm / cost: 1 below 1%, ..., 5 at 10% or more
@@ -201,12 +202,7 @@ def _parse_issue(item: Any, text: str, source: str, line: int | None) -> IssueSc
 def read_scoring(path: str | Path) -> ScoringFile:
     """A scoring file: CSV when its name ends .csv, else TOML."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as err:
-        raise ConfigError("scoring file not found", file=str(p)) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read scoring file ({err})", file=str(p)) from err
+    text = read_small_text(p, "scoring")
     if p.suffix.lower() == ".csv":
         from csp_assess.reference.scoring_csv import parse_scoring_csv
 

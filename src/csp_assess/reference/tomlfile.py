@@ -13,6 +13,10 @@ from typing import Any
 
 from csp_assess.errors import ConfigError
 
+#: tomllib parses nested arrays and inline tables by recursion: ``a = [[[[...]]]]`` thousands deep
+#: exhausts Python's stack (a RecursionError, not a TOMLDecodeError).
+TOO_DEEP = "invalid TOML: arrays or tables nested too deeply to be a hand-written file"
+
 
 def block_lines(text: str, header: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf"^[ \t]*{header}", text, flags=re.M)]
@@ -35,6 +39,8 @@ def key_line(text: str, start: int | None, key: str) -> int | None:
 def toml_loads(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(TOO_DEEP, file=source) from None
     except tomllib.TOMLDecodeError as err:
         msg = getattr(err, "msg", str(err))
         line = getattr(err, "lineno", None)

@@ -31,6 +31,7 @@ import pandas as pd
 
 from csp_assess.errors import ConfigError
 from csp_assess.reference.ho_codes import HO_CODE, ho_code_table, lookup
+from csp_assess.smallfile import read_small_bytes
 
 HARM_INDEXES = ("cchi", "css", "cost", "none")
 SCHEMES = ("met-old", "met-new", "met-pre2019", "police-uk", "custom")
@@ -581,10 +582,7 @@ _KNOWN_COLUMNS = {"major", *_KEY_COLUMNS, *_VALUE_COLUMNS, "source"}
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read weights file: {err.strerror or err}", file=str(path)) from err
+    data = read_small_bytes(path, "weights")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -608,7 +606,21 @@ def _parse_number(text: str, column: str, path: Path, line: int) -> float:
         raise ConfigError(f"{column} {text[:40]!r} is not a number", file=str(path), line=line)
     if value < 0:
         raise ConfigError(f"{column} {text[:40]!r} is negative", file=str(path), line=line)
+    limit = _OVERRIDE_LIMITS.get(column)
+    if limit is not None and value > limit[0]:  # 1e308 overflowed every sum to inf: '£infm' and bad JSON
+        raise ConfigError(
+            f"{column} {text[:40]!r} is more than any offence's could be (at most {limit[0]:,.0f}; {limit[1]})",
+            file=str(path),
+            line=line,
+        )
     return value
+
+
+#: The largest override taken, far above any real weight, so sums of counts x weights stay finite.
+_OVERRIDE_LIMITS = {
+    "harm_weight": (1e6, "homicide's CCHI weight is 5,475 days"),
+    "unit_cost_gbp": (1e9, "homicide's unit cost is £3,217,740"),
+}
 
 
 def load_weight_overrides(path: str | Path) -> tuple[pd.DataFrame, list[str]]:

@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csp_assess.safetext import printable
+from csp_assess.safetext import SPREADSHEET_TRIGGERS, neutralise, printable  # noqa: F401 - re-exported
 
-SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]!~|#<>&]|://|(?<![\w.])www\.")
 _MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
@@ -58,13 +57,6 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return [
         {c: plain(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].itertuples(index=False)
     ]
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def human(value: Any, column: str = "") -> str:

@@ -84,5 +84,5 @@ def write_report(data: ReportData | ThemeData, kind: str, output: Path) -> None:
 
                 text = render_markdown(data, charts)
         write_atomic(output, text)
-    except OSError as err:
-        raise InputError(f"cannot write report: {err.strerror}", file=str(output)) from err
+    except OSError as err:  # name what failed: the charts folder of a Markdown report, not only the report
+        raise InputError(f"cannot write report: {err.strerror}", file=str(err.filename or output)) from err

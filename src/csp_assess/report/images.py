@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from csp_assess.errors import InputError
 from csp_assess.safetext import printable
 
 #: (svg text, alt text, short name) -> the Markdown image.
@@ -41,6 +42,12 @@ class ChartFiles:
 
     def __call__(self, svg: str, alt: str, name: str) -> str:
         if not self.written:  # first chart: clear this report's charts of an earlier run, and only those
+            if self.folder.exists() and not self.folder.is_dir():
+                raise InputError(
+                    "a Markdown report's charts go in this folder, but a file has its name: move the file or "
+                    "name the report otherwise",
+                    file=str(self.folder),
+                )
             self.folder.mkdir(parents=True, exist_ok=True)
             for old in self.folder.glob("[0-9][0-9]-*.svg"):
                 old.unlink()
