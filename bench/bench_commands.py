@@ -73,7 +73,16 @@ def cases(street: str, record: str, stops: str, out: Path) -> dict[str, list[str
         "record:weights": ["weights", record, *RECORD_MAP, "-f", "csv"],
         "record:report-html": ["report", *rw, "-o", str(out / "record.html")],
         "record:report-xlsx": ["report", *rw, "-o", str(out / "record.xlsx")],
-        "record:theme-md": ["report", *rw, "--theme", "Sexual Offences", "-o", str(out / "rtheme.md")],
+        "record:theme-md": [
+            "report",
+            *rw,
+            "--priorities",
+            str(ROOT / "bench/record_priorities.toml"),
+            "--theme",
+            "Domestic abuse violence",
+            "-o",
+            str(out / "rtheme.md"),
+        ],
         "stops:stops": ["stops", stops, "-f", "csv"],
     }
 

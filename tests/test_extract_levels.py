@@ -65,3 +65,25 @@ def test_area_mask_is_the_string_comparison_and_follows_the_counts(lsoa_level: c
     assert AREA not in ex.areas
     assert not ex.area_mask(AREA).any() and len(ex.area_mask(AREA)) == len(ex.counts)
     assert "subarea" in ex.counts.columns and AREA not in set(ex.without_subareas().counts["area"])
+
+
+def test_places_for_keeps_the_lsoas_of_the_areas_asked_for_only(leics: Path, lsoa_level: ca.Extract) -> None:
+    some = ca.load([leics], cache=False, places_for=["charnwood ", "Melton"])  # case and spacing ignored
+    full = lsoa_level.counts
+    for area in ("Charnwood", "Melton"):
+        assert _keyed(some.counts[some.counts["area"] == area].reset_index(drop=True)) == _keyed(
+            full[full["area"] == area]
+        )
+    others = some.counts[~some.counts["area"].isin(["Charnwood", "Melton"])]
+    assert len(others) and set(others["subarea"]) == {""}
+    assert _keyed(some.without_subareas().counts) == _keyed(lsoa_level.without_subareas().counts)
+    assert len(some.counts) < len(full) / 3
+    assert ca.places(some, area="Charnwood").to_dict() == ca.places(lsoa_level, area="Charnwood").to_dict()
+    assert ca.trend(some, area="Melton").to_dict() == ca.trend(lsoa_level, area="Melton").to_dict()
+
+
+@pytest.mark.parametrize("names", [["all"], ["Leicestershire Police"], ["Charnwod"], []])
+def test_places_for_a_name_that_is_no_area_keeps_every_lsoa(leics: Path, names: list[str]) -> None:
+    some = ca.load([leics], cache=False, places_for=names)
+    full = ca.load([leics], cache=False)
+    assert _keyed(some.counts) == _keyed(full.counts)
