@@ -4,21 +4,26 @@
     .venv/bin/python bench/bench_commands.py                         # street + record, cold, median of 3
     .venv/bin/python bench/bench_commands.py --rounds 5 --only street:rank,street:places
     .venv/bin/python bench/bench_commands.py --warm                  # with the counts cache filled
+    .venv/bin/python bench/bench_commands.py --before /tmp/base/src  # before/after, alternated per case
 
 Inputs (made beforehand, not here): a data.police.uk street extract (``--street``, default /tmp/street:
 ``../shared/bench/make_street_extract.py /tmp/street``, 60 months, ~1 GB), a record-level extract
 (``--record``, default /tmp/rec/rec2m.csv: ``../shared/bench/make_record_extract.py ... --rows 2000000``) and
-a stop-and-search folder (``--stops``, default ../shared/data/police_uk_city_of_london_2017_2020, real).
+a stop-and-search folder (``--stops``, default /tmp/stops: ``bench/make_stops.py /tmp/stops``, 60 Met-sized
+months drawn from the real City of London rows).
 Each case is a subprocess timed from interpreter start to exit by ``/usr/bin/time -v`` (wall, peak RSS,
 user + sys), every case in turn, round after round, so background load on the shared machine falls on all
 alike; the median wall of the rounds is reported with the peak RSS of the largest round, the median CPU,
 and the ratio to `rank` on the same input. Cold runs pass ``--no-cache``; ``--warm`` fills a private cache
-first (``CSP_ASSESS_CACHE_DIR`` in a temporary folder) and then times with it.
+first (``CSP_ASSESS_CACHE_DIR`` in a temporary folder) and then times with it. ``--before SRC`` runs each
+case also with another copy of the package (``PYTHONPATH=SRC``, e.g. ``git archive main | tar -x -C
+/tmp/base``, its built ``_csvscan`` copied in), right before the current one, so both see the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import statistics
@@ -110,12 +115,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--street", default="/tmp/street")
     ap.add_argument("--record", default="/tmp/rec/rec2m.csv")
-    ap.add_argument("--stops", default=str(ROOT.parent / "shared/data/police_uk_city_of_london_2017_2020"))
+    ap.add_argument("--stops", default="/tmp/stops", help="made by bench/make_stops.py (Met-sized)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated case names or prefixes (street:, record:)")
     ap.add_argument("--warm", action="store_true", help="fill a private counts cache, then time with it")
+    ap.add_argument(
+        "--before",
+        metavar="SRC",
+        help="another copy's src/ folder (e.g. a git archive of main): each case runs with it too, in turn",
+    )
     ns = ap.parse_args()
     compile_package()
+    if ns.before and not compileall.compile_dir(ns.before, quiet=1):
+        raise SystemExit(f"could not byte-compile {ns.before}")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         todo = cases(ns.street, ns.record, ns.stops, out)
@@ -123,28 +135,54 @@ def main() -> None:
             wanted = [w for w in ns.only.split(",") if w]
             todo = {k: v for k, v in todo.items() if any(k == w or k.startswith(w) for w in wanted)}
         env = dict(os.environ, CSP_ASSESS_CACHE_DIR=str(out / "cache"), COLUMNS="160")
+        variants = {"now": env}
+        if ns.before:
+            variants = {
+                "before": dict(env, PYTHONPATH=ns.before, CSP_ASSESS_CACHE_DIR=str(out / "cache0")),
+                **variants,
+            }
         if ns.warm:
-            for args in todo.values():
-                run_once(args, env)
+            for venv in variants.values():
+                for args in todo.values():
+                    run_once(args, venv)
         else:
             todo = {k: [*v, "--no-cache"] if v[0] not in NO_CACHE_FLAG else v for k, v in todo.items()}
-        results: dict[str, list[tuple[float, float, float, int]]] = {k: [] for k in todo}
+        results: dict[tuple[str, str], list[tuple[float, float, float, int]]] = {}
         for rnd in range(ns.rounds):
             for name, args in todo.items():
-                results[name].append(run_once(args, env))
+                for variant, venv in variants.items():
+                    results.setdefault((variant, name), []).append(run_once(args, venv))
             load = os.getloadavg()[0]
             print(f"round {rnd + 1}/{ns.rounds} done, load average {load:.1f}", file=sys.stderr)
-    medians = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
-    print(f"| case | wall s (median of {ns.rounds}) | x rank | peak MB | cpu s | exit |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, runs in results.items():
-        base = medians.get(name.split(":")[0] + ":rank")
-        ratio = f"{medians[name] / base:.1f}" if base else "-"
-        peak = max(r[1] for r in runs)
-        cpu = statistics.median(r[2] for r in runs)
-        codes = ",".join(sorted({str(r[3]) for r in runs}))
-        print(f"| {name} | {medians[name]:.2f} | {ratio} | {peak:.0f} | {cpu:.2f} | {codes} |")
+    print(table(results, list(todo), list(variants), ns.rounds))
     print(f"load average at the end: {os.getloadavg()}")
+
+
+def table(
+    results: dict[tuple[str, str], list[tuple[float, float, float, int]]],
+    names: list[str],
+    variants: list[str],
+    rounds: int,
+) -> str:
+    """Markdown: per case, median wall, ratio to rank on the same input, peak MB, median CPU (per variant)."""
+    med = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
+    head = "| case |"
+    for v in variants:
+        head += f" {v} wall s | {v} x rank | {v} peak MB | {v} cpu s |"
+    lines = [head + " exit |", "|---|" + "---:|---:|---:|---:|" * len(variants) + "---:|"]
+    for name in names:
+        row = f"| {name} |"
+        codes: set[str] = set()
+        for v in variants:
+            runs = results[(v, name)]
+            base = med.get((v, name.split(":")[0] + ":rank"))
+            ratio = f"{med[(v, name)] / base:.1f}" if base else "-"
+            peak = max(r[1] for r in runs)
+            cpu = statistics.median(r[2] for r in runs)
+            codes |= {str(r[3]) for r in runs}
+            row += f" {med[(v, name)]:.2f} | {ratio} | {peak:.0f} | {cpu:.2f} |"
+        lines.append(row + f" {','.join(sorted(codes))} |")
+    return f"median of {rounds} round(s)\n" + "\n".join(lines)
 
 
 if __name__ == "__main__":
