@@ -149,16 +149,17 @@ def read_outcomes_table(table: pa.Table, name: str) -> tuple[pd.DataFrame, Outco
     n = table.num_rows
     month_codes, month_texts = _codes(table.column("Month"))
     month_norm: list[str] = []
-    month_ok = np.zeros(len(month_texts), dtype=bool)
-    for i, text in enumerate(month_texts):
+    month_problem: list[str | None] = []  # per distinct Month text: why its rows are rejected, or None
+    for text in month_texts:
         month = text.strip()
         if not _MONTH.match(month):
             month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
-        month_ok[i] = bool(_MONTH.match(month))
+        month_problem.append(None if _MONTH.match(month) else f"Month {month!r} is not YYYY-MM")
         month_norm.append(month)
+    month_ok = np.array([p is None for p in month_problem], dtype=bool)
     problems: list[tuple[int, str]] = []  # (row, reason), put in line order below
     bad_month = np.flatnonzero(~month_ok[month_codes])
-    problems += [(int(i), f"Month {month_norm[month_codes[i]]!r} is not YYYY-MM") for i in bad_month]
+    problems += [(int(i), str(month_problem[month_codes[i]])) for i in bad_month]
     good = np.flatnonzero(month_ok[month_codes])
     id_codes, ids = _crime_ids(table.column("Crime ID"))
     blank = ids.index("") if "" in ids else -1
