@@ -506,3 +506,16 @@ def test_special_function_distributions_match_scipy_stats() -> None:
         assert st._poisson_ppf(q, m) == sps.poisson.ppf(q, m)
     z = np.array([-3.0, 0.0, 1.96, 5.0])
     np.testing.assert_allclose(st.two_sided_p_from_z(z), 2 * sps.norm.sf(np.abs(z)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 8, 40, 64, 65])
+def test_year_variance_small_median_equals_numpys(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain-Python median of small pair sets gives numpy's estimate to the last bit."""
+    import csp_assess.analysis.stats as st
+
+    rng = np.random.default_rng(n)
+    a = rng.poisson(rng.uniform(5, 400, n)).astype(float)
+    b = rng.poisson(a * rng.lognormal(0, 0.3, n)).astype(float)
+    fast = st.estimate_year_variance(a, b)
+    monkeypatch.setattr(st, "SMALL_MEDIAN", 0)
+    assert st.estimate_year_variance(a, b) == fast

@@ -124,6 +124,7 @@ def load(
     cache: bool = True,
     progress: Progress | None = None,
     subareas: bool = True,
+    places_for: Sequence[str] | None = None,
 ) -> Extract:
     """Read files, folders of monthly files or zip downloads into one table of counts.
 
@@ -134,14 +135,22 @@ def load(
     resolved (the newer wins each month); ``.sources`` says which file supplied which months and
     ``.rejects`` every row not counted: rows read = counted + rejected. ``subareas=False`` sums
     street-level rows to areas as they are read (no LSOA column: faster and smaller, for analyses that
-    need no places).
+    need no places); ``places_for`` (area names) keeps LSOAs only for those areas and sums the rest into
+    their areas (a blank subarea): the same figures for those areas' places, at a tenth of the size.
     """
     from csp_assess.load import load_extract
     from csp_assess.load.long import mapping_from_file
 
     cols = mapping_from_file(map_file) if map_file is not None else {}
     cols.update(mapping or {})
-    return load_extract(_paths(paths), mapping=cols, use_cache=cache, progress=progress, subareas=subareas)
+    return load_extract(
+        _paths(paths),
+        mapping=cols,
+        use_cache=cache,
+        progress=progress,
+        subareas=subareas,
+        places_for=places_for,
+    )
 
 
 def _extract(data: Data) -> Extract:

@@ -95,9 +95,11 @@ def select_area(extract: Extract, area: AreaArg) -> AreaSelection:
         return AreaSelection(counts, "All areas", warnings)
     name = _match_area(area, areas)
     if name is not None:
-        sel = counts[counts["area"] == name]
+        sel = counts[extract.area_mask(name)]
         if "force" in counts.columns:
-            nolo = counts[(counts["area"] == NO_LOCATION) & counts["force"].isin(sel["force"].unique())]
+            nolo = counts[
+                extract.area_mask(NO_LOCATION) & counts["force"].isin(sel["force"].unique()).to_numpy()
+            ]
             if len(nolo):
                 forces = ", ".join(f"'{f}'" for f in sorted(sel["force"].unique()))
                 warnings.append(

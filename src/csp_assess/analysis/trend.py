@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from csp_assess.analysis.priorities import measure_mask, priorities_in_use
@@ -63,6 +64,13 @@ def category_hint(counts: pd.DataFrame, want: str) -> str:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _normed(column: pd.Series) -> pd.Series:
+    """``column.map(_norm)``, normalising each distinct name once rather than once per row."""
+    codes, names = pd.factorize(column)
+    normed = np.array([_norm(n) for n in names] + [np.nan], dtype=object)  # code -1 (missing) -> NaN
+    return pd.Series(normed[codes], index=column.index, dtype=object)
 
 
 def bucket_of(month: pd.Period, by: str, start_month: int) -> str:
@@ -124,8 +132,8 @@ def _select_rows(
     """(rows, what, measure description, warnings) for the category, the priority, or all crime."""
     if opts.category:
         want = _norm(opts.category)
-        majors = counts["major"].map(_norm)
-        minors = counts["minor"].map(_norm)
+        majors = _normed(counts["major"])
+        minors = _normed(counts["minor"])
         if (majors == want).any():
             rows = counts[majors == want]
             return rows, str(rows["major"].iloc[0]), "major category", []
@@ -211,7 +219,9 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
     minor = change_frame(
         in_year.groupby("minor")["count"].sum(),
         in_prev.groupby("minor")["count"].sum() if in_prev is not None else None,
-        breakdown_variances(extract.counts, rows, "minor", extract.scheme, period.months, max(prev.months))
+        breakdown_variances(
+            extract.without_subareas().counts, rows, "minor", extract.scheme, period.months, max(prev.months)
+        )
         if prev
         else None,
     )
@@ -252,7 +262,7 @@ def build_trend(extract: Extract, opts: TrendOptions, pset: PrioritySet | None =
             "there are no places to list"
         )
     if opts.priority and pset is not None:
-        note, w = priorities_in_use(pset, extract.scheme, extract.counts)
+        note, w = priorities_in_use(pset, extract.scheme, extract.without_subareas().counts)
         notes.append(note)
         warnings += w
     if len(complete) < len(series):

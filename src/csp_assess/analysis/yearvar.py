@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,16 +198,20 @@ def year_variances(
     cat_levels = [n for n in monthly.index.names if n != "area"]
     out: dict[object, YearVariance] = {}
     by = cat_levels[0] if len(cat_levels) == 1 else cat_levels  # scalar keys for one level
-    grouped: dict[object, pd.DataFrame] = (
-        dict(iter(pairs.groupby(level=by, observed=True))) if len(pairs) else {}
-    )
+    # positions of each category's pairs, not a DataFrame per category: a breakdown by LSOA has thousands
+    rows: dict[object, Any] = pairs.groupby(level=by, observed=True).indices if len(pairs) else {}
+    a_all = pairs["a"].to_numpy(dtype=np.float64)
+    b_all = pairs["b"].to_numpy(dtype=np.float64)
+    area_codes = pd.factorize(pairs.index.get_level_values("area"))[0]
     for key, default in defaults.items():
-        sub = grouped.get(key)
-        if sub is None or not len(sub):
+        at = rows.get(key)
+        if at is None or not len(at):
             out[key] = YearVariance(default.sigma2, None, 0, 0, default.sigma2, default.source)
             continue
-        fit = estimate_year_variance(sub["a"].to_numpy(), sub["b"].to_numpy())
-        areas = int(sub.index.get_level_values("area")[sub["a"] + sub["b"] >= 10].nunique())
+        a, b = a_all[at], b_all[at]
+        fit = estimate_year_variance(a, b)
+        seen = area_codes[at][a + b >= 10]
+        areas = len(np.unique(seen[seen >= 0]))  # as nunique: a missing area is not one
         data = None if fit.pairs == 0 else fit.sigma2
         out[key] = YearVariance(
             shrink_year_variance(fit.sigma2, fit.pairs, default.sigma2),

@@ -244,7 +244,7 @@ def trend(
     if category and priority:
         raise typer.BadParameter("give --category or --priority, not both")
     result = api.trend(
-        inputs.load(places=True),
+        inputs.load(places=True, areas=scope.area),
         **scope.kwargs(),
         category=category,
         priority=priority,

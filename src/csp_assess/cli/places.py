@@ -74,7 +74,7 @@ def places(
     """
     if category and priority:
         raise typer.BadParameter("give --category or --priority, not both")
-    extract = inputs.load(places=True)
+    extract = inputs.load(places=True, areas=scope.area)
     result = api.places(
         extract,
         **scope.kwargs(),

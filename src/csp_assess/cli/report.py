@@ -96,7 +96,7 @@ def report(
 
     kind = report_format(output, fmt)  # before the work: a bad name fails at once
     made = api.report(
-        inputs.load(places=True),
+        inputs.load(places=True, areas=scope.area),
         output=output,
         format=kind,
         title=title,

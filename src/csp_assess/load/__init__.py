@@ -189,9 +189,11 @@ def load_extract(
     progress: Progress | None = None,
     *,
     subareas: bool = True,
+    places_for: Sequence[str] | None = None,
 ) -> Extract:
     """Load and combine every file named (folders and zips expanded). ``subareas=False`` sums street-level
-    files' LSOAs into their areas (see ``combine``): for analyses that do not look at places."""
+    files' LSOAs into their areas (see ``combine``): for analyses that do not look at places;
+    ``places_for`` keeps the LSOAs of the areas named only (see ``combine``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from csp_assess.load.combine import combine
@@ -214,14 +216,14 @@ def load_extract(
         progress("", len(files), len(files))
     loads = [ld for group in results for ld in group]
     if not skipped:
-        return combine(loads, subareas=subareas)
+        return combine(loads, subareas=subareas, places_for=places_for)
     from csp_assess.load.street_scan import skipped_note
 
     where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} inputs"
     note = skipped_note(where, skipped)
     if not loads:
         raise InputError(f"no offences to count: {note}; name the *-street.csv files")
-    extract = combine(loads, subareas=subareas)
+    extract = combine(loads, subareas=subareas, places_for=places_for)
     extract.warnings.append(note)
     return extract
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -48,14 +49,21 @@ def _check_compatible(loads: list[FileLoad]) -> tuple[str, str]:
     return schemes[0], levels[0]
 
 
-def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
+def combine(
+    loads: list[FileLoad], *, subareas: bool = True, places_for: Collection[str] | None = None
+) -> Extract:
     """Resolve overlapping months and stack the counts of every file.
 
     ``subareas=False`` sums the LSOA (``subarea``) rows of street-level files into their areas: an analysis
     that does not look at places then works on ~60,000 rows for five years of the Met, not ~2.2 million.
-    Ward files keep their wards either way (they are small)."""
+    ``places_for`` (the area names an analysis of places asked for) keeps the LSOAs of those areas only
+    and sums every other area's into one row with a blank subarea: the same area totals, ~200,000 rows
+    instead of ~2.2 million for one borough. A name matching no area (a force, ``all``, a typo) keeps
+    every LSOA, so the selection and its messages are as without it. Ward files keep their wards either
+    way (they are small)."""
     scheme, level = _check_compatible(loads)
     drop = not subareas and level == "lsoa"
+    kept = _areas_meant(places_for, loads) if subareas and level == "lsoa" else None
     warnings: list[str] = []
     rejects: list[Reject] = []
     by_scope: dict[str, list[FileLoad]] = defaultdict(list)
@@ -120,6 +128,8 @@ def combine(loads: list[FileLoad], *, subareas: bool = True) -> Extract:
     warnings += _case_twins(sorted({a for ld in loads for a in ld.source.areas}))
     if drop:  # each street file's LSOAs summed into its areas first: the stacked table stays small
         chosen = [(_area_level(ld), months) for ld, months in chosen]
+    elif kept is not None:  # LSOAs only where places are asked for
+        chosen = [(_places_only(ld, kept), months) for ld, months in chosen]
     counts = _by_codes(chosen, drop) if chosen else None
     if counts is None:
         counts = _stacked(chosen) if chosen else _objects(loads[0].counts.iloc[0:0])
@@ -186,6 +196,61 @@ def _objects(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = pd.Series(np.asarray(frame[name], dtype=object), index=frame.index, dtype=object)
     return frame
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def _areas_meant(names: Collection[str] | None, loads: list[FileLoad]) -> set[str] | None:
+    """The areas whose LSOAs are kept for ``names``: every area equal to one of them ignoring case and
+    spacing (a superset of what ``select_area`` picks); None (keep all) when a name is none of them."""
+    if not names:
+        return None
+    by_norm: dict[str, set[str]] = defaultdict(set)
+    for a in {a for ld in loads for a in ld.source.areas}:
+        by_norm[_norm(a)].add(a)
+    kept: set[str] = set()
+    for name in names:
+        found = by_norm.get(_norm(name))
+        if not found:
+            return None
+        kept |= found
+    return kept
+
+
+def _places_only(load: FileLoad, areas: set[str]) -> FileLoad:
+    """A street file's load with the LSOA rows of ``areas`` kept and every other area's summed into
+    rows with a blank subarea (codes only, no strings touched)."""
+    cols = load.columns
+    if cols is None or "subarea" not in cols or not isinstance(cols.get("area"), pd.Categorical):
+        return load
+    area = cols["area"]
+    inside = np.isin(area.codes, [i for i, a in enumerate(area.categories) if a in areas])
+    if inside.all():
+        return load
+    outside = _area_level(FileLoad(columns={n: v[~inside] for n, v in cols.items()}, source=load.source))
+    assert outside.columns is not None
+    sub = cols["subarea"]
+    if "" not in sub.categories:
+        sub = sub.add_categories([""])
+    blank = pd.Categorical.from_codes(
+        np.full(len(outside.columns["count"]), sub.categories.get_loc(""), dtype=sub.codes.dtype),
+        dtype=sub.dtype,
+    )
+    out: dict[str, Any] = {}
+    for n, v in cols.items():
+        here = sub[inside] if n == "subarea" else v[inside]
+        there = blank if n == "subarea" else outside.columns[n]
+        if isinstance(here, pd.Categorical):
+            out[n] = pd.Categorical.from_codes(np.concatenate([here.codes, there.codes]), dtype=here.dtype)
+        elif isinstance(here, pd.arrays.PeriodArray):
+            out[n] = pd.arrays.PeriodArray(
+                np.concatenate([_ordinals(here), _ordinals(there)]), dtype=here.dtype
+            )
+        else:
+            out[n] = np.concatenate([np.asarray(here), np.asarray(there)])
+    return FileLoad(columns=out, source=load.source, rejects=load.rejects, warnings=load.warnings)
 
 
 def _area_level(load: FileLoad) -> FileLoad:

@@ -25,8 +25,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from csp_assess.errors import InputError, LayoutError
@@ -87,7 +89,8 @@ def _read_table(source: Path | bytes, name: str) -> pa.Table:
     data = source if isinstance(source, bytes) else source.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    head = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    end = data.find(b"\n")  # the header line alone: splitting would copy the whole file
+    head = (data if end < 0 else data[:end]).decode("utf-8", "replace")
     missing = [c for c in COLUMNS if c not in head]
     if missing:
         raise LayoutError(
@@ -121,53 +124,112 @@ def _record_lines(data: bytes) -> list[int]:
             lines.append(start)
 
 
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the column's distinct values, and those values: the rules below then run once
+    per distinct text (a few dozen months, types and outcomes, a few thousand LSOAs), not once per row."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def _normalised(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Codes into the distinct values of ``texts`` (already normalised per distinct raw text): two raw texts
+    that normalise alike (``" Burglary"``, ``"Burglary"``) get one code."""
+    index, uniques = pd.factorize(np.array(texts, dtype=object))
+    return index[codes], list(uniques)
+
+
+def _crime_ids(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Each row's code of its stripped Crime ID, and the stripped IDs. An ID whose first and last
+    characters are letters or digits is unchanged by ``str.strip``; only a file holding others (padding,
+    blanks) has its IDs stripped one by one."""
+    flat = column.combine_chunks()
+    odd = pc.any(pc.match_substring_regex(flat, r"^[^0-9A-Za-z]|[^0-9A-Za-z]$")).as_py()
+    if not odd:
+        return _codes(pa.chunked_array([flat]))
+    index, uniques = pd.factorize(np.array([c.strip() for c in flat.to_pylist()], dtype=object))
+    return index, list(uniques)
+
+
+def _monthly(texts: np.ndarray) -> pd.arrays.PeriodArray:
+    """``YYYY-MM`` texts as monthly periods, each distinct text parsed once (pandas parses every row)."""
+    distinct, index = np.unique(texts, return_inverse=True)
+    ordinals = np.array([pd.Period(m, freq="M").ordinal for m in distinct], dtype=np.int64)
+    return pd.arrays.PeriodArray(ordinals[index], dtype=pd.PeriodDtype("M"))
+
+
 def read_outcomes_table(
     table: pa.Table, name: str, data: bytes | None = None
 ) -> tuple[pd.DataFrame, OutcomeFile]:
-    """Count one file's crimes by area, month, category and outcome; reject and account for the rest."""
-    ids = table.column("Crime ID").to_pylist()
-    months = table.column("Month").to_pylist()
-    lsoas = table.column("LSOA name").to_pylist()
-    types = table.column("Crime type").to_pylist()
-    outcomes = table.column("Last outcome category").to_pylist()
-    seen: set[str] = set()
-    rejects: list[Reject] = []
-    keep: list[tuple[str, str, str, str]] = []
-    asb = 0
-    for i, (cid, month, lsoa, ctype, outcome) in enumerate(
-        zip(ids, months, lsoas, types, outcomes, strict=True)
-    ):
-        line = i + 2  # the header is line 1; corrected at the end if a row spans lines or blank lines skip
-        month = month.strip()
+    """Count one file's crimes by area, month, category and outcome; reject and account for the rest.
+
+    Per row, in order: a Month that is not ``YYYY-MM`` (nor Excel's ``Apr-21``), or outside FIRST_YEAR to
+    LAST_YEAR (a typo, not a year), is rejected; then a
+    non-blank Crime ID seen before in the file (among rows with a good Month) is rejected; then ASB rows are
+    counted apart. Worked on codes of each column's distinct values (numpy), not a Python loop over rows.
+    """
+    n = table.num_rows
+    month_codes, month_texts = _codes(table.column("Month"))
+    month_norm: list[str] = []
+    month_problem: list[str | None] = []  # per distinct Month text: why its rows are rejected, or None
+    for text in month_texts:
+        month = text.strip()
         if not _MONTH.match(month):
             month = excel_month_text(month) or month  # "Apr-21": the file was re-saved by Excel
         if not _MONTH.match(month):
-            rejects.append(Reject(name, line, f"Month {month!r} is not YYYY-MM"))
-            continue
-        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:  # as the counts reader: a typo, not a year
-            rejects.append(
-                Reject(name, line, f"Month {month!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)")
-            )
-            continue
-        cid = cid.strip()
-        if cid:
-            if cid in seen:
-                rejects.append(Reject(name, line, f"repeated Crime ID {cid[:16]}... (first row kept)"))
-                continue
-            seen.add(cid)
-        ctype = ctype.strip()
-        if ctype == ASB_MAJOR:
-            asb += 1
-            continue
-        keep.append((area_of_lsoa(lsoa), month, ctype, outcome.strip() or NOT_RECORDED))
-    frame = pd.DataFrame(keep, columns=OUTCOME_COLUMNS[:-1])
-    counts = frame.groupby(OUTCOME_COLUMNS[:-1], sort=True).size().rename("count").reset_index()
-    counts["month"] = pd.PeriodIndex(counts["month"], freq="M")
+            month_problem.append(f"Month {month!r} is not YYYY-MM")
+        elif not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:  # as the counts reader: a typo, not a year
+            month_problem.append(f"Month {month!r} is outside {FIRST_YEAR}-{LAST_YEAR} (a mistyped year?)")
+        else:
+            month_problem.append(None)
+        month_norm.append(month)
+    month_ok = np.array([p is None for p in month_problem], dtype=bool)
+    problems: list[tuple[int, str]] = []  # (row, reason), put in line order below
+    bad_month = np.flatnonzero(~month_ok[month_codes])
+    problems += [(int(i), str(month_problem[month_codes[i]])) for i in bad_month]
+    good = np.flatnonzero(month_ok[month_codes])
+    id_codes, ids = _crime_ids(table.column("Crime ID"))
+    blank = ids.index("") if "" in ids else -1
+    named = good[id_codes[good] != blank]
+    _, first = np.unique(id_codes[named], return_index=True)
+    repeated = np.ones(len(named), dtype=bool)
+    repeated[first] = False
+    problems += [
+        (int(i), f"repeated Crime ID {ids[id_codes[i]][:16]}... (first row kept)") for i in named[repeated]
+    ]
+    counted = np.setdiff1d(good, named[repeated], assume_unique=True)
+    type_codes, types = _codes(table.column("Crime type"))
+    type_codes, types = _normalised(type_codes, [t.strip() for t in types])
+    is_asb = np.array([t == ASB_MAJOR for t in types], dtype=bool)
+    asb_rows = is_asb[type_codes[counted]]
+    asb = int(asb_rows.sum())
+    kept = counted[~asb_rows]
+    area_codes, areas = _codes(table.column("LSOA name"))
+    area_codes, areas = _normalised(area_codes, [area_of_lsoa(a) for a in areas])
+    out_codes, outs = _codes(table.column("Last outcome category"))
+    out_codes, outs = _normalised(out_codes, [o.strip() or NOT_RECORDED for o in outs])
+    month_codes, months = _normalised(month_codes, month_norm)
+    key = np.zeros(len(kept), dtype=np.int64)  # one integer per (area, month, type, outcome)
+    sizes = [len(areas), len(months), len(types), len(outs)]
+    for codes, size in zip([area_codes, month_codes, type_codes, out_codes], sizes, strict=True):
+        key = key * size + codes[kept]
+    combos, tally = np.unique(key, return_counts=True)
+    parts = []
+    for size in reversed(sizes):
+        combos, part = np.divmod(combos, size)
+        parts.append(part.tolist())
+    frame = pd.DataFrame(
+        [(areas[a], months[m], types[t], outs[o]) for o, t, m, a in zip(*parts, strict=True)],
+        columns=OUTCOME_COLUMNS[:-1],
+    )
+    frame["count"] = tally.astype(np.int64)
+    counts = frame.groupby(OUTCOME_COLUMNS[:-1], sort=True)["count"].sum().reset_index()
+    counts["month"] = _monthly(counts["month"].to_numpy(dtype=object))
+    rejects = [Reject(name, i + 2, why) for i, why in sorted(problems)]  # the header is line 1
     if rejects and data is not None and (b'"' in data or b"\n\n" in data or b"\n\r\n" in data):
         true_line = _record_lines(data)  # only when a line can differ from its row number, and needed
-        if len(true_line) == len(ids):
+        if len(true_line) == n:
             rejects = [Reject(r.file, true_line[(r.line or 2) - 2], r.reason) for r in rejects]
-    return counts, OutcomeFile(name, len(ids), len(keep), asb, rejects)
+    return counts, OutcomeFile(name, n, len(kept), asb, rejects)
 
 
 def read_outcomes(paths: list[Path]) -> Outcomes:

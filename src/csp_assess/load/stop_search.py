@@ -99,7 +99,13 @@ def uk_month(stamp: str) -> pd.Period:
     local = when.astimezone(UK)
     if not FIRST_YEAR <= local.year <= LAST_YEAR:  # as street files: a typo, not thousands of empty months
         raise ValueError(f"outside {FIRST_YEAR}-{LAST_YEAR}")
-    return pd.Period(year=local.year, month=local.month, freq="M")
+    month = _MONTHS.get((local.year, local.month))
+    if month is None:  # pd.Period() costs ~10 us: made once per month, not once per search
+        month = _MONTHS[(local.year, local.month)] = pd.Period(year=local.year, month=local.month, freq="M")
+    return month
+
+
+_MONTHS: dict[tuple[int, int], pd.Period] = {}
 
 
 @dataclass
@@ -137,8 +143,11 @@ def read_stop_search_text(text: str, name: str, encoding: str) -> StopSearchLoad
             line=1,
         )  # fmt: skip
     col = {c: header.index(c) for c in (*REQUIRED, *OPTIONAL) if c in header}
+    i_type, i_link = col.get("Type"), col.get("Outcome linked to object of search")
+    i_leg, i_obj, i_out = col["Legislation"], col["Object of search"], col["Outcome"]
     area = force_of(name)
-    tally: Counter[tuple[pd.Period, str, str, str, str, str]] = Counter()
+    # counted by the texts as read; labelled once per distinct combination after the loop
+    raw: Counter[tuple[pd.Period, str | None, str, str, str, str | None]] = Counter()
     file_months: Counter[pd.Period] = Counter()
     rejects: list[Reject] = []
     read = 0
@@ -167,16 +176,28 @@ def read_stop_search_text(text: str, name: str, encoding: str) -> StopSearchLoad
             rejects.append(Reject(name, line, why))
             continue
         file_months[month] += 1
+        raw[
+            (
+                month,
+                None if i_type is None else row[i_type],
+                row[i_leg],
+                row[i_obj],
+                row[i_out],
+                None if i_link is None else row[i_link],
+            )
+        ] += 1
+    tally: Counter[tuple[pd.Period, str, str, str, str, str]] = Counter()
+    for (month, kind, leg, obj, outcome, link), n in raw.items():
         tally[
             (
                 month,
-                _label(row[col["Type"]]) if "Type" in col else NOT_RECORDED,
-                _label(row[col["Legislation"]]),
-                _label(row[col["Object of search"]]),
-                _label(row[col["Outcome"]]),
-                _linked(row[col["Outcome linked to object of search"]]) if "Outcome linked to object of search" in col else NOT_RECORDED,
+                NOT_RECORDED if kind is None else _label(kind),
+                _label(leg),
+                _label(obj),
+                _label(outcome),
+                NOT_RECORDED if link is None else _linked(link),
             )
-        ] += 1  # fmt: skip
+        ] += n
     keys = sorted(tally, key=lambda k: (k[0].ordinal, *k[1:]))
     counts = pd.DataFrame(
         {

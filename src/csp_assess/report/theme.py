@@ -330,10 +330,13 @@ def build_theme(
         if group
         else pset
     )
+    # The trends' top places read the LSOAs or wards; every other figure is the same from the counts
+    # summed over them (a table ~100x smaller for a police.uk extract).
+    places_extract, extract = extract, extract.without_subareas()
     rank = build_rank(extract, ropts, pset)
     topts = dict(area=ropts.area, priority=theme.name, year=ropts.year, start_month=ropts.start_month)
-    trend = build_trend(extract, TrendOptions(by="month", **topts), own)  # type: ignore[arg-type]
-    by_year = build_trend(extract, TrendOptions(by="year", **topts), own)  # type: ignore[arg-type]
+    trend = build_trend(places_extract, TrendOptions(by="month", **topts), own)  # type: ignore[arg-type]
+    by_year = build_trend(places_extract, TrendOptions(by="year", **topts), own)  # type: ignore[arg-type]
     quarterly = build_quarterly(extract, pset, ropts.area, None, pset.rules.alpha, ropts.start_month)
 
     sel = select_area(extract, ropts.area)
