@@ -30,6 +30,7 @@ import pandas as pd
 
 from csp_assess.errors import InputError, LayoutError
 from csp_assess.load.long import parse_months
+from csp_assess.load.record import check_columns_unambiguous, check_header
 from csp_assess.load.record_values import count_reason as count_reason_text
 from csp_assess.load.record_values import parse_count_text
 from csp_assess.load.textio import read_text
@@ -197,21 +198,8 @@ def _csv_table(text: str, name: str, encoding: str) -> _Table:
 def _check_header(header: list[str], cols: dict[str, str], name: str) -> None:
     """A column named twice, or a used column beside one differing only in case or spaces ('count' and
     'Count'): one of them was read and the other ignored, without a word."""
-    from collections import Counter
-
-    dupes = sorted(c for c, n in Counter(c for c in header if c).items() if n > 1)
-    if dupes:
-        raise LayoutError(f"duplicate header column '{dupes[0]}': remove or rename it", file=name, line=1)
-    for col in cols.values():
-        same = [c for c in header if c.strip().lower() == col.strip().lower()]
-        if len(same) > 1:
-            shown = " and ".join(f"'{c}'" for c in same[:3])
-            raise LayoutError(
-                f"columns {shown} differ only in case or spaces, and columns are matched whatever their "
-                "case: rename one of them",
-                file=name,
-                line=1,
-            )
+    check_header(header, name)
+    check_columns_unambiguous(header, cols.values(), name)
 
 
 def _months(values: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ import contextlib
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -536,10 +536,15 @@ def check_header(header: list[str], name: str) -> None:
 def check_roles_unambiguous(header: list[str], roles: Roles, name: str) -> None:
     """Columns are found whatever their case and spacing, so 'Major' beside 'MAJOR' left one of them read
     and the other ignored, without a word: refused when such a column is one the count uses."""
+    check_columns_unambiguous(header, roles.columns(), name)
+
+
+def check_columns_unambiguous(header: list[str], used: Iterable[str], name: str) -> None:
+    """LayoutError when a ``used`` column has a look-alike in ``header`` (the same but for case or spaces)."""
     by_key: dict[str, list[str]] = {}
     for c in header:
         by_key.setdefault(c.strip().lower(), []).append(c)
-    for col in roles.columns():
+    for col in used:
         same = by_key.get(col.strip().lower(), [])
         if len(same) > 1:
             shown = " and ".join(f"'{c}'" for c in same[:3])
