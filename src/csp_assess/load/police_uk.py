@@ -49,7 +49,6 @@ import re
 import stat
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -74,7 +73,7 @@ from csp_assess.load.street_scan import (
     other_kind,
     sniff_encoding,
 )
-from csp_assess.load.zipmember import MAX_MEMBER_BYTES, MAX_RATIO  # noqa: F401 - re-exported
+from csp_assess.load.zipmember import MAX_MEMBER_BYTES, MAX_RATIO, open_zip  # noqa: F401 - re-exported
 from csp_assess.load.zipmember import member_bytes as _member_bytes
 from csp_assess.model import CountColumns, FileLoad, Reject, SourceFile
 
@@ -943,34 +942,22 @@ def read_police_uk_zip(path: str | Path, workers: int = 2, subareas: bool = True
     skipped: list[tuple[str, str]] = []
     futures: list[Future[FileLoad]] = []
     seen: dict[str, int] = {}
-    try:
-        with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max(workers, 1)) as pool:
-            window = threading.BoundedSemaphore(max(workers, 1) + 1)
-            for info in zf.infolist():
-                member = info.filename
-                if info.is_dir() or not member.lower().endswith(".csv"):
-                    continue
-                if not is_street_member(member):
-                    skipped.append((member, other_kind(member) or "not a street-level crime file"))
-                    continue
-                seen[member] = seen.get(member, 0) + 1
-                shown = member if seen[member] == 1 else f"{member}#{seen[member]}"
-                window.acquire()
-                fut = pool.submit(_read_member, zf, info, f"{path}!{shown}", workers <= 1, subareas)
-                fut.add_done_callback(lambda _f: window.release())
-                futures.append(fut)
-            loads = [f.result() for f in futures]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, zlib.error) as exc:
-        for f in futures:
-            f.cancel()
-        raise InputError(
-            f"corrupt or unreadable zip file: {exc}: a download cut short looks like this; download it again",
-            file=str(path),
-        ) from None
-    except RuntimeError as exc:  # zipfile's word for an encrypted member it was asked to read
-        raise InputError(f"cannot read zip file: {exc}", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read zip file: {exc.strerror or exc}", file=str(path)) from None
+    with open_zip(path) as zf, ThreadPoolExecutor(max(workers, 1)) as pool:  # zip errors: one InputError
+        window = threading.BoundedSemaphore(max(workers, 1) + 1)
+        for info in zf.infolist():
+            member = info.filename
+            if info.is_dir() or not member.lower().endswith(".csv"):
+                continue
+            if not is_street_member(member):
+                skipped.append((member, other_kind(member) or "not a street-level crime file"))
+                continue
+            seen[member] = seen.get(member, 0) + 1
+            shown = member if seen[member] == 1 else f"{member}#{seen[member]}"
+            window.acquire()
+            fut = pool.submit(_read_member, zf, info, f"{path}!{shown}", workers <= 1, subareas)
+            fut.add_done_callback(lambda _f: window.release())
+            futures.append(fut)
+        loads = [f.result() for f in futures]
     what_to_do = "a .zip is read as a data.police.uk download: unzip any other extract and name its files"
     if skipped:
         msg = street_scan.skipped_note(str(path), skipped)
