@@ -160,28 +160,14 @@ def parse_months(values: pd.Series) -> pd.Series:
         year[hit] = yy.where(yy >= 100, yy + 2000)
         month[hit] = mnum.astype(float)
     ok = year.notna() & month.between(1, 12) & year.between(1900, 2100)
-    ok &= day.isna() | day.between(1, _days_in_month(year, month))
     out = pd.Series(pd.NaT, index=s.index, dtype="period[M]")
     if ok.any():
-        stamps = pd.to_datetime(
-            pd.DataFrame({"year": year[ok].astype(int), "month": month[ok].astype(int), "day": 1})
-        )
+        # the text's own day where it has one: pandas refuses a day its month lacks (31/02, 00/05) as NaT
+        days = day[ok].fillna(1).astype(int)
+        parts = {"year": year[ok].astype(int), "month": month[ok].astype(int), "day": days}
+        stamps = pd.to_datetime(pd.DataFrame(parts), errors="coerce")
         out[ok] = stamps.dt.to_period("M")
     return out
-
-
-def _days_in_month(year: pd.Series, month: pd.Series) -> pd.Series:
-    """Days in each (year, month); NaN where either is missing or the month is not 1-12."""
-    import numpy as np
-
-    m = month.where(month.between(1, 12))
-    y = year.fillna(2001)  # a common year where unknown: the result is NaN there anyway (m is NaN)
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    days = m.map(lambda v: np.nan if v != v else _DAYS[int(v) - 1])
-    return days + ((m == 2) & leap).astype(float)
-
-
-_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def read_long_csv(path: Path, delimiter: str, mapping: dict[str, str]) -> FileLoad:
