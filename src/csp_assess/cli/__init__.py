@@ -57,16 +57,17 @@ def _root(
     """Crime and disorder strategic assessment from police offence extracts."""
 
 
+def command_name(info: typer.models.CommandInfo) -> str:
+    """The name a registered command is typed as (its own, else its function's, as typer names it)."""
+    return info.name or typer.main.get_command_name(info.callback.__name__ if info.callback else "")
+
+
 def _app_for(args: list[str]) -> typer.Typer:
     """The app with only the command named first, when it names one: typer builds the options of every
     command it holds from their signatures on each run (about 20 ms for all of them), and one command
     parses, helps and errs exactly as in the whole app."""
     name = args[0] if args else ""
-    chosen = [
-        i
-        for i in app.registered_commands
-        if (i.name or typer.main.get_command_name(i.callback.__name__ if i.callback else "")) == name
-    ]
+    chosen = [i for i in app.registered_commands if command_name(i) == name]
     if len(chosen) != 1:
         return app
     one = _new_app()
